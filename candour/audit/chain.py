@@ -1,0 +1,200 @@
+"""Writing to and checking the hash-chained audit trail.
+
+`record()` is the only way in. It must run inside the caller's transaction so that the
+change and its audit event commit or fail together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.audit.models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _canonical(value) -> object:
+    """Plain JSON values only, so the hash is the same before and after the database."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def digest(prev_hash: str, *, sequence, at, actor_id, organisation_id, case_id, event, data) -> str:
+    content = json.dumps(
+        {
+            "sequence": sequence,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor_id,
+            "organisation": organisation_id,
+            "case": case_id,
+            "event": event,
+            "data": data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def record(
+    event: str,
+    *,
+    actor=None,
+    case=None,
+    organisation_id: int | None = None,
+    at: datetime | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    **details,
+) -> AuditEvent:
+    """Append one event. `before`/`after` hold the changed fields' old and new values."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the transaction it audits")
+    at = at or timezone.now()
+    data = dict(details)
+    if before is not None:
+        data["before"] = before
+    if after is not None:
+        data["after"] = after
+    data = _canonical(data)
+    if case is not None and organisation_id is None:
+        organisation_id = case.organisation_id
+    head = _locked_head()
+    sequence = head.sequence + 1
+    actor_id = actor.pk if actor is not None else None
+    row = AuditEvent(
+        sequence=sequence,
+        at=at,
+        actor_id=actor_id,
+        actor_label=(actor.get_username() if actor is not None else "system")[:150],
+        organisation_id=organisation_id,
+        case_id=case.pk if case is not None else None,
+        event=event,
+        data=data,
+        prev_hash=head.hash,
+    )
+    row.hash = digest(
+        head.hash,
+        sequence=sequence,
+        at=at,
+        actor_id=actor_id,
+        organisation_id=organisation_id,
+        case_id=row.case_id,
+        event=event,
+        data=data,
+    )
+    row.save(force_insert=True)
+    AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=row.hash)
+    return row
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def chain_rows(
+    rows: Iterator[tuple], start_hash: str = GENESIS, start_sequence: int = 0
+) -> Iterator[tuple[int, str, str]]:
+    """Hash a run of (sequence, at, actor_id, organisation_id, case_id, event, data) rows,
+    yielding (sequence, prev_hash, hash). Used by bulk loaders such as the demo data."""
+    prev = start_hash
+    expected = start_sequence
+    for sequence, at, actor_id, organisation_id, case_id, event, data in rows:
+        expected += 1
+        if sequence != expected:
+            raise ValueError(f"sequence {sequence} out of order, expected {expected}")
+        h = digest(
+            prev,
+            sequence=sequence,
+            at=at,
+            actor_id=actor_id,
+            organisation_id=organisation_id,
+            case_id=case_id,
+            event=event,
+            data=data,
+        )
+        yield sequence, prev, h
+        prev = h
+
+
+@dataclass
+class VerifyResult:
+    checked: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(batch_size: int = 5000, max_problems: int = 50) -> VerifyResult:
+    """Walk the chain from the first event and report every break."""
+    problems: list[str] = []
+    prev = GENESIS
+    expected = 0
+    checked = 0
+    fields = (
+        "sequence",
+        "at",
+        "actor_id",
+        "organisation_id",
+        "case_id",
+        "event",
+        "data",
+        "prev_hash",
+        "hash",
+    )
+    last_seen = 0
+    while len(problems) < max_problems:
+        batch = list(
+            AuditEvent.objects.filter(sequence__gt=last_seen)
+            .order_by("sequence")
+            .values_list(*fields)[:batch_size]
+        )
+        if not batch:
+            break
+        for sequence, at, actor_id, org_id, case_id, event, data, prev_hash, stored in batch:
+            expected += 1
+            checked += 1
+            if sequence != expected:
+                problems.append(
+                    f"event {expected}"
+                    + (f" to {sequence - 1}" if sequence - 1 > expected else "")
+                    + " missing (deleted?)"
+                )
+                expected = sequence
+            if prev_hash != prev:
+                problems.append(f"event {sequence}: does not follow the event before it")
+            computed = digest(
+                prev_hash,
+                sequence=sequence,
+                at=at,
+                actor_id=actor_id,
+                organisation_id=org_id,
+                case_id=case_id,
+                event=event,
+                data=data,
+            )
+            if computed != stored:
+                problems.append(f"event {sequence}: content changed after it was written")
+            prev = stored
+            last_seen = sequence
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and len(problems) < max_problems:
+        if head.sequence != last_seen or (last_seen and head.hash != prev):
+            problems.append(
+                f"the chain ends at event {last_seen} but its head records event "
+                f"{head.sequence}: events at the end were deleted or the head was changed"
+            )
+    return VerifyResult(checked=checked, problems=problems[:max_problems])

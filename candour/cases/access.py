@@ -1,0 +1,58 @@
+"""Every query on case data goes through here (DESIGN.md, authorisation).
+
+`cases_for(user)` is the only way for an interface to reach cases: it returns the cases of
+the organisations where the user holds a role, and of every organisation below them. A case
+outside them does not exist as far as that user can tell: not found, never "forbidden", so
+that a reference cannot be probed.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from candour.audit.chain import record
+from candour.cases.models import Case, CaseParty, Person
+from candour.organisations.access import can, organisation_ids_for
+from candour.organisations.models import Capability
+
+
+class CaseNotFound(LookupError):
+    def __init__(self, reference: str):
+        super().__init__(f"There is no case {reference} that you can see.")
+        self.reference = reference
+
+
+def cases_for(user, capability: Capability = Capability.VIEW_CASES):
+    """The cases `user` may see (or act on, with another capability)."""
+    return Case.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
+
+
+def people_for(user):
+    return Person.objects.filter(organisation_id__in=organisation_ids_for(user))
+
+
+def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASES) -> Case:
+    try:
+        return cases_for(user, capability).select_related("organisation").get(reference=reference)
+    except Case.DoesNotExist:
+        raise CaseNotFound(reference) from None
+
+
+@transaction.atomic
+def open_case(user, reference: str, *, purpose: str = "viewed") -> Case:
+    """Fetch a case to show it, and log the read as an access event (R38)."""
+    case = get_case(user, reference)
+    record("case_viewed", actor=user, case=case, purpose=purpose)
+    return case
+
+
+def may_see_identity(user, case: Case) -> bool:
+    """R8: a confidential complainant's identity is for staff with need to know."""
+    return not case.confidential or can(user, Capability.VIEW_CONFIDENTIAL, case.organisation_id)
+
+
+def parties_as_seen_by(user, case: Case) -> list[CaseParty]:
+    parties = list(case.parties.all())
+    if may_see_identity(user, case):
+        return parties
+    return [p for p in parties if p.role == "patient" and not case.confidential]

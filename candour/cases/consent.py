@@ -1,0 +1,172 @@
+"""Consent (R12, R13) and the typed summary of a verbal complaint (R5).
+
+The response clock waits for consent and for approval of the summary when the policy says
+so (002 §10.5.1 VI); `deadlines.response_clock_start` reads what these functions record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.cases.changes import apply
+from candour.cases.intake import InvalidCase
+from candour.cases.models import Case, ConsentMethod, ConsentState
+from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+
+
+def _when(at: datetime | None, field: str) -> datetime:
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise InvalidCase(field, "needs a time zone")
+    if at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase(field, "is in the future")
+    return at
+
+
+def _refuse_if(case: Case, states: set[str], doing: str) -> None:
+    if case.consent_state in states:
+        raise TransitionNotAllowed(
+            f"{case.reference}: cannot {doing} while consent is "
+            f"{ConsentState(case.consent_state).label.lower()}."
+        )
+
+
+@transaction.atomic
+def request_consent(case: Case, *, by, at: datetime | None = None) -> Case:
+    """Ask the patient for consent; starts the consent chase deadline."""
+    case = lock(case)
+    ensure_can(case, "request_consent", by)
+    _refuse_if(case, {ConsentState.RECEIVED}, "ask for consent")
+    at = _when(at, "at")
+    return apply(
+        case,
+        "request_consent",
+        by=by,
+        event="consent_requested",
+        changes={"consent_state": ConsentState.REQUESTED, "consent_requested_at": at},
+    )
+
+
+@transaction.atomic
+def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) -> Case:
+    """Record consent as received, how and when. With a waiting policy, the response clock
+    starts now (002 §10.5.1 VI)."""
+    case = lock(case)
+    ensure_can(case, "receive_consent", by)
+    _refuse_if(case, {ConsentState.RECEIVED, ConsentState.NOT_NEEDED}, "record consent")
+    if method not in ConsentMethod.values:
+        raise InvalidCase("method", f"must be one of {', '.join(ConsentMethod.values)}")
+    at = _when(at, "at")
+    if at < case.received_at:
+        raise InvalidCase("at", "is before the case was received")
+    return apply(
+        case,
+        "receive_consent",
+        by=by,
+        event="consent_received",
+        changes={
+            "consent_state": ConsentState.RECEIVED,
+            "consent_received_at": at,
+            "consent_method": method,
+            "representative_on_hold": False,
+        },
+    )
+
+
+@transaction.atomic
+def refuse_consent(case: Case, *, by, note: str) -> Case:
+    """The patient refused consent: the case cannot be investigated for the representative."""
+    case = lock(case)
+    ensure_can(case, "refuse_consent", by)
+    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.REFUSED}, "record a refusal")
+    if not note.strip():
+        raise InvalidCase("note", "is empty; record what the patient said")
+    return apply(
+        case,
+        "refuse_consent",
+        by=by,
+        event="consent_refused",
+        changes={"consent_state": ConsentState.REFUSED, "consent_note": note.strip()},
+    )
+
+
+@transaction.atomic
+def withdraw_consent(case: Case, *, by, note: str, stop_representative: bool = True) -> Case:
+    """R13: the patient no longer wants the representative to act. Correspondence to the
+    representative stops until it is clarified (receive_consent lifts the hold)."""
+    case = lock(case)
+    ensure_can(case, "withdraw_consent", by)
+    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.WITHDRAWN}, "withdraw consent")
+    if not note.strip():
+        raise InvalidCase("note", "is empty; record what the patient said and when")
+    return apply(
+        case,
+        "withdraw_consent",
+        by=by,
+        event="consent_withdrawn",
+        changes={
+            "consent_state": ConsentState.WITHDRAWN,
+            "consent_note": note.strip(),
+            "representative_on_hold": stop_representative,
+        },
+    )
+
+
+OVERRIDE_GROUNDS = {
+    "safeguarding": "Safeguarding",
+    "public_interest": "Over-riding public interest",
+    "incapacity_best_interests": "Patient lacks capacity; representative acts in best interests",
+}
+
+
+@transaction.atomic
+def override_consent(case: Case, *, by, grounds: str, reason: str) -> Case:
+    """R12: investigation may go ahead without consent only on recorded grounds
+    (safeguarding, public interest) with reasons (002 §10.5.1 III)."""
+    case = lock(case)
+    ensure_can(case, "override_consent", by)
+    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.RECEIVED}, "override consent")
+    if grounds not in OVERRIDE_GROUNDS:
+        raise InvalidCase("grounds", f"must be one of {', '.join(OVERRIDE_GROUNDS)}")
+    if len(reason.strip()) < 10:
+        raise InvalidCase("reason", "is too short; explain why consent is not needed here")
+    return apply(
+        case,
+        "override_consent",
+        by=by,
+        event="consent_overridden",
+        changes={
+            "consent_state": ConsentState.OVERRIDDEN,
+            "consent_received_at": timezone.now(),
+            "consent_note": f"{OVERRIDE_GROUNDS[grounds]}: {reason.strip()}",
+        },
+        grounds=grounds,
+    )
+
+
+@transaction.atomic
+def approve_summary(case: Case, *, by, at: datetime | None = None, summary: str = "") -> Case:
+    """R5: the complainant approved the typed summary of their verbal complaint."""
+    case = lock(case)
+    ensure_can(case, "approve_summary", by)
+    if not case.summary_required:
+        raise TransitionNotAllowed(
+            f"{case.reference} needs no summary approval: it was not made verbally."
+        )
+    if case.summary_approved_at:
+        raise TransitionNotAllowed(f"{case.reference}: the summary is already approved.")
+    text = summary.strip() or case.summary
+    if not text:
+        raise InvalidCase("summary", "is empty; type the summary the complainant approved")
+    at = _when(at, "at")
+    return apply(
+        case,
+        "approve_summary",
+        by=by,
+        event="summary_approved",
+        changes={"summary": text, "summary_approved_at": at},
+    )

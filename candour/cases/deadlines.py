@@ -1,0 +1,423 @@
+"""The deadline engine: every deadline of a case from its policy, its organisation's working
+calendar and its events. Pure computation in `compute`; `refresh` writes the sortable dates
+back onto the case row and is called by every domain function that changes a date.
+
+Each deadline carries its basis in words ("3 working days after receipt on Tue 23 Dec 2025")
+and, once the thing is done, whether it was met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from django.utils import timezone
+
+from candour.calendars import WorkingCalendar, add_calendar_months
+from candour.cases.models import (
+    Case,
+    ConsentState,
+    Kind,
+    Status,
+)
+from candour.cases.workflow import FORMAL_KINDS, RESPONDING_KINDS
+from candour.organisations.policy import ClockUnit, Period, Policy
+
+
+class DeadlineState(StrEnum):
+    WAITING = "waiting"  # the clock has not started (for example awaiting consent)
+    PENDING = "pending"  # due in the future
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    PAUSED = "paused"
+    MET = "met"
+    MISSED = "missed"  # done, but late
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    label: str
+    due: date | None
+    basis: str
+    state: DeadlineState
+    due_at: datetime | None = None  # for rules counted in hours
+    completed_at: datetime | None = None
+
+    @property
+    def met(self) -> bool | None:
+        if self.state == DeadlineState.MET:
+            return True
+        if self.state == DeadlineState.MISSED:
+            return False
+        return None
+
+    @property
+    def open(self) -> bool:
+        return self.state in (DeadlineState.PENDING, DeadlineState.DUE_TODAY, DeadlineState.OVERDUE)
+
+
+def fmt(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def local(dt: datetime) -> datetime:
+    return timezone.localtime(dt)
+
+
+def period_end(
+    calendar: WorkingCalendar, start: datetime, period: Period
+) -> tuple[date, datetime | None]:
+    """The due date of `period` counted from `start` (the day of `start` itself not counted,
+    except for calendar months where the day of receipt is day 1)."""
+    day = local(start).date()
+    match period.unit:
+        case ClockUnit.WORKING_DAYS:
+            return calendar.add_working_days(day, period.amount), None
+        case ClockUnit.CALENDAR_DAYS:
+            return day + timedelta(days=period.amount), None
+        case ClockUnit.CALENDAR_MONTHS:
+            return add_calendar_months(day, period.amount), None
+        case ClockUnit.HOURS:
+            at = local(start + timedelta(hours=period.amount))
+            return at.date(), at
+    raise ValueError(period.unit)
+
+
+@dataclass(frozen=True)
+class PauseSpan:
+    start: datetime
+    end: datetime | None
+
+
+def shift_for_pauses(
+    calendar: WorkingCalendar,
+    due: date,
+    due_at: datetime | None,
+    period: Period,
+    pauses: list[PauseSpan],
+    clock_start: datetime,
+    now: datetime,
+) -> tuple[date, datetime | None, int]:
+    """R23: paused time does not count. Each pause after the clock started moves the date on
+    by the time it lasted, in the rule's own unit. Returns (due, due_at, paused units)."""
+    paused_units = 0
+    for span in pauses:
+        end = span.end or now
+        start = max(span.start, clock_start)
+        if end <= start:
+            continue
+        if period.unit == ClockUnit.HOURS:
+            hours = int((end - start).total_seconds() // 3600)
+            paused_units += hours
+        elif period.unit == ClockUnit.WORKING_DAYS:
+            paused_units += calendar.working_days_between(local(start).date(), local(end).date())
+        else:
+            paused_units += (local(end).date() - local(start).date()).days
+    if not paused_units:
+        return due, due_at, 0
+    if period.unit == ClockUnit.HOURS:
+        assert due_at is not None
+        at = due_at + timedelta(hours=paused_units)
+        return local(at).date(), at, paused_units
+    if period.unit == ClockUnit.WORKING_DAYS:
+        return calendar.add_working_days(due, paused_units), None, paused_units
+    return due + timedelta(days=paused_units), None, paused_units
+
+
+def _state(
+    due: date, due_at: datetime | None, completed: datetime | None, today: date, now: datetime
+) -> DeadlineState:
+    if completed is not None:
+        if due_at is not None:
+            return DeadlineState.MET if completed <= due_at else DeadlineState.MISSED
+        return DeadlineState.MET if local(completed).date() <= due else DeadlineState.MISSED
+    if due_at is not None:
+        if now > due_at:
+            return DeadlineState.OVERDUE
+        return DeadlineState.DUE_TODAY if due == today else DeadlineState.PENDING
+    if today > due:
+        return DeadlineState.OVERDUE
+    return DeadlineState.DUE_TODAY if today == due else DeadlineState.PENDING
+
+
+def _due_text(due: date, due_at: datetime | None) -> str:
+    return f"{due_at:%H:%M} on {fmt(due)}" if due_at else fmt(due)
+
+
+@dataclass(frozen=True)
+class ClockStart:
+    at: datetime | None  # None: the clock is waiting
+    basis: str
+
+
+def response_clock_start(case: Case, policy: Policy) -> ClockStart:
+    """002 §10.5.1 VI: the response clock starts on receipt, or later when the policy makes it
+    wait for consent or for approval of the typed summary (R5, R12)."""
+    start = case.stage_started_at if case.stage > 1 else case.received_at
+    what = "the start of stage " + str(case.stage) if case.stage > 1 else "receipt"
+    basis = f"{what} on {fmt(local(start).date())}"
+    rule = policy.response_clock
+    if rule.waits_for_consent and case.consent_state != ConsentState.NOT_NEEDED:
+        if case.consent_state in (ConsentState.RECEIVED, ConsentState.OVERRIDDEN):
+            if case.consent_received_at and case.consent_received_at > start:
+                start = case.consent_received_at
+                word = "received" if case.consent_state == ConsentState.RECEIVED else "overridden"
+                basis = f"consent {word} on {fmt(local(start).date())}"
+        else:
+            return ClockStart(None, "waiting for consent; the clock starts when it arrives")
+    if rule.waits_for_summary_approval and case.summary_required:
+        if case.summary_approved_at is None:
+            return ClockStart(
+                None, "waiting for the complainant to approve the summary of their complaint"
+            )
+        if case.summary_approved_at > start:
+            start = case.summary_approved_at
+            basis = f"summary approved on {fmt(local(start).date())}"
+    return ClockStart(start, basis)
+
+
+def compute(
+    case: Case,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    *,
+    pauses: list[PauseSpan] = (),
+    issues_completed_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Deadline]:
+    """All deadlines of a case, in the order a handler meets them."""
+    now = now or timezone.now()
+    today = local(now).date()
+    out: list[Deadline] = []
+    if case.kind not in RESPONDING_KINDS:
+        return out
+    finished = case.status in (Status.CLOSED, Status.WITHDRAWN) and not case.responded_at
+
+    def add(key, label, due, due_at, basis, completed, paused=False):
+        if completed is None and finished:
+            return  # a case closed without it no longer owes it
+        state = _state(due, due_at, completed, today, now)
+        if paused and completed is None:
+            state = DeadlineState.PAUSED
+        out.append(Deadline(key, label, due, basis, state, due_at, completed))
+
+    received_day = local(case.received_at).date()
+
+    # Acknowledgement (R17; reg 13): from receipt.
+    due, due_at = period_end(calendar, case.received_at, policy.acknowledgement)
+    add(
+        "acknowledge",
+        "Acknowledge",
+        due,
+        due_at,
+        f"{policy.acknowledgement} after receipt on {fmt(received_day)}",
+        case.acknowledged_at,
+    )
+
+    if case.kind == Kind.CONCERN:
+        # R6: resolved by the end of the next working day needs no formal response.
+        due, due_at = period_end(calendar, case.received_at, policy.informal_resolution)
+        done = case.closed_at if case.outcome == "resolved_informally" else None
+        add(
+            "informal_resolution",
+            "Resolve informally",
+            due,
+            due_at,
+            f"{policy.informal_resolution} after receipt on {fmt(received_day)}",
+            done,
+        )
+        return out
+
+    # Consent chase (R12).
+    if (
+        policy.consent_chase
+        and case.consent_requested_at
+        and case.consent_state
+        in (
+            ConsentState.REQUESTED,
+            ConsentState.RECEIVED,
+            ConsentState.REFUSED,
+        )
+    ):
+        due, due_at = period_end(calendar, case.consent_requested_at, policy.consent_chase)
+        done = case.consent_received_at if case.consent_state == ConsentState.RECEIVED else None
+        if case.consent_state == ConsentState.REFUSED:
+            done = case.consent_requested_at
+        add(
+            "consent_chase",
+            "Chase consent",
+            due,
+            due_at,
+            f"{policy.consent_chase} after consent was requested on "
+            f"{fmt(local(case.consent_requested_at).date())}",
+            done,
+        )
+
+    clock = response_clock_start(case, policy)
+    spans = list(pauses)
+    paused_now = case.status == Status.PAUSED
+    responded = case.responded_at
+
+    # Investigation (R21): from the start of the response clock.
+    if policy.investigation and case.kind in FORMAL_KINDS:
+        if clock.at is None:
+            out.append(
+                Deadline(
+                    "investigation",
+                    "Complete investigation",
+                    None,
+                    clock.basis,
+                    DeadlineState.WAITING,
+                )
+            )
+        else:
+            due, due_at = period_end(calendar, clock.at, policy.investigation)
+            due, due_at, paused = shift_for_pauses(
+                calendar, due, due_at, policy.investigation, spans, clock.at, now
+            )
+            basis = f"{policy.investigation} after {clock.basis}"
+            if paused:
+                basis += f", plus {paused} paused"
+            add(
+                "investigation",
+                "Complete investigation",
+                due,
+                due_at,
+                basis,
+                issues_completed_at or responded,
+                paused_now,
+            )
+
+    # Response (R17, R19; reg 14): an agreed date wins over the policy's target.
+    if clock.at is None and not case.agreed_response_date:
+        out.append(Deadline("response", "Send response", None, clock.basis, DeadlineState.WAITING))
+    elif case.agreed_response_date:
+        basis = f"date agreed with the complainant ({fmt(case.agreed_response_date)})"
+        if case.extensions:
+            basis += f" after {case.extensions} extension{'s' if case.extensions > 1 else ''}"
+        add(
+            "response",
+            "Send response",
+            case.agreed_response_date,
+            None,
+            basis,
+            responded,
+            paused_now,
+        )
+    else:
+        due, due_at = period_end(calendar, clock.at, policy.response)
+        due, due_at, paused = shift_for_pauses(
+            calendar, due, due_at, policy.response, spans, clock.at, now
+        )
+        basis = f"{policy.response} after {clock.basis}"
+        if paused:
+            basis += f", plus {paused} paused"
+        add("response", "Send response", due, due_at, basis, responded, paused_now)
+
+    # Keeping the complainant informed (R19): an update by a set time, repeating if the
+    # policy says so, unless the response has gone.
+    if policy.update_after and case.kind in FORMAL_KINDS:
+        anchor = case.received_at
+        anchor_basis = f"receipt on {fmt(received_day)}"
+        if policy.update_repeats and case.last_update_at:
+            anchor = case.last_update_at
+            anchor_basis = f"the last update on {fmt(local(anchor).date())}"
+        due, due_at = period_end(calendar, anchor, policy.update_after)
+        due, due_at, _ = shift_for_pauses(
+            calendar, due, due_at, policy.update_after, spans, anchor, now
+        )
+        done = None
+        if responded and (responded <= (due_at or _end_of(due))):
+            done = responded
+        elif not policy.update_repeats and case.last_update_at:
+            done = case.last_update_at
+        if done is not None or not responded:
+            add(
+                "update",
+                "Update the complainant",
+                due,
+                due_at,
+                f"{policy.update_after} after {anchor_basis}",
+                done,
+                paused_now,
+            )
+
+    # R20: cases open longer than six months are reviewed and the complainant told why.
+    if policy.six_month_review and case.kind in FORMAL_KINDS:
+        due, due_at = period_end(calendar, case.received_at, policy.six_month_review)
+        if responded is None or local(responded).date() > due or today <= due:
+            add(
+                "six_month_review",
+                "Six-month review",
+                due,
+                due_at,
+                f"{policy.six_month_review} from receipt on {fmt(received_day)}",
+                responded if responded and local(responded).date() <= due else None,
+            )
+
+    # External notification (R16; 004: within 3 days of identifying the issue).
+    if policy.external_notification and case.external_notification_identified_at:
+        start = case.external_notification_identified_at
+        due, due_at = period_end(calendar, start, policy.external_notification)
+        body = case.external_notification_body or "the external body"
+        add(
+            "external_notification",
+            f"Notify {body}",
+            due,
+            due_at,
+            f"{policy.external_notification} after it was identified on {fmt(local(start).date())}",
+            case.external_notified_at,
+        )
+    return out
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.max.time()))
+
+
+def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
+    """Deadlines of a saved case, reading its pauses and issues."""
+    organisation = case.organisation
+    spans = [PauseSpan(p.started_at, p.ended_at) for p in case.pauses.all()]
+    issues = list(case.issues.filter(stage=case.stage))
+    completed = None
+    if issues and all(i.found_at for i in issues):
+        completed = max(i.found_at for i in issues)
+    return compute(
+        case,
+        organisation.policy,
+        organisation.working_calendar(),
+        pauses=spans,
+        issues_completed_at=completed,
+        now=now,
+    )
+
+
+def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:
+    """Copy the sortable dates onto the case. Returns the fields changed (for save)."""
+    deadlines = for_case(case) if deadlines is None else deadlines
+    by_key = {d.key: d for d in deadlines}
+    ack = by_key.get("acknowledge")
+    resp = by_key.get("response") or by_key.get("informal_resolution")
+    open_dates = [d.due for d in deadlines if d.open and d.due]
+    values = {
+        "acknowledge_due": ack.due if ack else None,
+        "response_due": resp.due if resp else None,
+        "next_due": min(open_dates) if open_dates and case.status != Status.CLOSED else None,
+    }
+    changed = [k for k, v in values.items() if getattr(case, k) != v]
+    for k in changed:
+        setattr(case, k, values[k])
+    return changed
+
+
+def is_out_of_time(case: Case, policy: Policy, calendar: WorkingCalendar) -> bool:
+    """R7: made after the policy's time limit, counted from the event date."""
+    if not case.event_date or case.kind not in FORMAL_KINDS:
+        return False
+    limit = policy.time_limit
+    start = timezone.make_aware(datetime.combine(case.event_date, datetime.min.time()))
+    last_day, _ = period_end(calendar, start, limit)
+    return local(case.received_at).date() > last_day

@@ -1,0 +1,400 @@
+"""Handling a case from acknowledgement to closure (PRODUCT.md sections D, E and R29):
+acknowledge, grade, assign, agree dates and extensions, keep the complainant informed,
+pause and resume, withdraw, close and reopen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.cases import deadlines
+from candour.cases.changes import apply
+from candour.cases.intake import InvalidCase
+from candour.cases.models import (
+    AckMethod,
+    Case,
+    LateDecision,
+    Outcome,
+    Pause,
+    PauseReason,
+    Status,
+)
+from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.organisations.access import can
+from candour.organisations.models import Capability
+
+
+def _past(at: datetime | None, field: str, not_before: datetime | None = None) -> datetime:
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise InvalidCase(field, "needs a time zone")
+    if at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase(field, "is in the future")
+    if not_before and at < not_before:
+        raise InvalidCase(field, "is before the case was received")
+    return at
+
+
+def _text(value: str, field: str, what: str) -> str:
+    if not value or not value.strip():
+        raise InvalidCase(field, f"is empty; {what}")
+    return value.strip()
+
+
+@transaction.atomic
+def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None) -> Case:
+    """Record that the complainant has been acknowledged (reg 13; R17). Late acknowledgement
+    is allowed and marked late in the audit event."""
+    case = lock(case)
+    ensure_can(case, "acknowledge", by)
+    if method not in AckMethod.values:
+        raise InvalidCase("method", f"must be one of {', '.join(AckMethod.values)}")
+    at = _past(at, "at", case.received_at)
+    due = case.acknowledge_due
+    late = bool(due and timezone.localdate(at) > due)
+    return apply(
+        case,
+        "acknowledge",
+        by=by,
+        event="case_acknowledged",
+        changes={"acknowledged_at": at, "acknowledgement_method": method},
+        late=late,
+    )
+
+
+@transaction.atomic
+def grade_case(case: Case, *, by, level: int) -> Case:
+    """R15: grade 1 minor to 4 complex, by the policy's grading matrix."""
+    case = lock(case)
+    ensure_can(case, "grade", by)
+    policy = case.organisation.policy
+    try:
+        grade = policy.grade(int(level))
+    except (KeyError, ValueError, TypeError):
+        levels = ", ".join(str(g.level) for g in policy.grading)
+        raise InvalidCase("level", f"must be one of {levels}") from None
+    return apply(
+        case,
+        "grade",
+        by=by,
+        event="case_graded",
+        changes={"grade": grade.level},
+        grade_name=grade.name,
+        suggested_owner=grade.default_owner_role,
+    )
+
+
+def _member(user, case: Case, capability: Capability, field: str):
+    if user is None or not can(user, capability, case.organisation_id):
+        raise InvalidCase(
+            field,
+            f"must be a person with a role at {case.organisation.name} that allows "
+            f"'{capability.label.lower()}'",
+        )
+    return user
+
+
+@transaction.atomic
+def assign_handler(case: Case, *, by, handler) -> Case:
+    case = lock(case)
+    ensure_can(case, "assign_handler", by)
+    _member(handler, case, Capability.HANDLE_CASES, "handler")
+    return apply(
+        case, "assign_handler", by=by, event="handler_assigned", changes={"handler": handler}
+    )
+
+
+def ensure_investigation_may_start(case: Case) -> None:
+    """R12: no investigation without consent or a recorded override; R7: a late complaint
+    needs a decision to accept it first."""
+    if not case.consent_satisfied:
+        raise TransitionNotAllowed(
+            f"{case.reference} cannot be investigated yet: consent is "
+            f"{case.get_consent_state_display().lower()}. Record consent, or record an override "
+            "with its reasons."
+        )
+    if case.out_of_time and case.late_decision != LateDecision.ACCEPTED:
+        raise TransitionNotAllowed(
+            f"{case.reference} was made after the time limit. Record a decision on the late "
+            "complaint before investigating."
+        )
+
+
+@transaction.atomic
+def assign_investigator(case: Case, *, by, investigator) -> Case:
+    """R21: the investigating officer. Investigation cannot start without consent (R12)."""
+    case = lock(case)
+    ensure_can(case, "assign_investigator", by)
+    ensure_investigation_may_start(case)
+    _member(investigator, case, Capability.INVESTIGATE, "investigator")
+    changes = {"investigator": investigator}
+    if case.status == Status.RECEIVED:
+        changes["status"] = Status.OPEN
+    return apply(case, "assign_investigator", by=by, event="investigator_assigned", changes=changes)
+
+
+@transaction.atomic
+def agree_response_date(case: Case, *, by, response_date: date, note: str = "") -> Case:
+    """R18: the response date agreed with the complainant in the handling plan. It replaces the
+    policy's target as the response deadline; it may not pass the policy's outer limit
+    (6 months under reg 14) — that needs an extension."""
+    case = lock(case)
+    ensure_can(case, "agree_response_date", by)
+    if case.agreed_response_date:
+        raise TransitionNotAllowed(
+            f"{case.reference} already has an agreed response date "
+            f"({deadlines.fmt(case.agreed_response_date)}); agree an extension to change it."
+        )
+    today = timezone.localdate()
+    if response_date < today:
+        raise InvalidCase("response_date", "is in the past")
+    policy = case.organisation.policy
+    if policy.response_limit:
+        limit, _ = deadlines.period_end(
+            case.organisation.working_calendar(), case.received_at, policy.response_limit
+        )
+        if response_date > limit:
+            raise InvalidCase(
+                "response_date",
+                f"is after {deadlines.fmt(limit)}, {policy.response_limit} from receipt; "
+                "agree an extension with the complainant instead",
+            )
+    return apply(
+        case,
+        "agree_response_date",
+        by=by,
+        event="response_date_agreed",
+        changes={"agreed_response_date": response_date},
+        note=note.strip(),
+    )
+
+
+@transaction.atomic
+def agree_extension(case: Case, *, by, new_date: date, reason: str) -> Case:
+    """R19: a delay is notified and a new date agreed with the complainant and recorded."""
+    case = lock(case)
+    ensure_can(case, "agree_extension", by)
+    reason = _text(reason, "reason", "say why more time is needed and that it was agreed")
+    current = case.agreed_response_date or case.response_due
+    if current is None:
+        raise TransitionNotAllowed(
+            f"{case.reference} has no response date yet to extend; agree a response date."
+        )
+    if new_date <= current:
+        raise InvalidCase("new_date", f"must be after the current date, {deadlines.fmt(current)}")
+    return apply(
+        case,
+        "agree_extension",
+        by=by,
+        event="extension_agreed",
+        changes={"agreed_response_date": new_date, "extensions": case.extensions + 1},
+        reason=reason,
+        previous_due=current,
+    )
+
+
+@transaction.atomic
+def decide_late_complaint(case: Case, *, by, decision: str, reason: str) -> Case:
+    """R7: a complaint made after the time limit is investigated only if there was good
+    reason for the delay and a fair investigation is still possible (reg 12(2)). A declined
+    complaint is closed; the decline letter points to the escalation body."""
+    case = lock(case)
+    ensure_can(case, "decide_late_complaint", by)
+    if not case.out_of_time:
+        raise TransitionNotAllowed(f"{case.reference} was made within the time limit.")
+    if case.late_decision:
+        raise TransitionNotAllowed(f"{case.reference}: the late complaint is already decided.")
+    if decision not in LateDecision.values:
+        raise InvalidCase("decision", f"must be one of {', '.join(LateDecision.values)}")
+    reason = _text(reason, "reason", "record the reasons for the decision")
+    changes = {"late_decision": decision, "late_decision_reason": reason}
+    if decision == LateDecision.DECLINED:
+        changes.update(
+            status=Status.CLOSED,
+            outcome=Outcome.DECLINED,
+            closed_at=timezone.now(),
+            outcome_summary=f"Declined as out of time: {reason}",
+        )
+    return apply(
+        case,
+        "decide_late_complaint",
+        by=by,
+        event="late_complaint_decided",
+        changes=changes,
+        escalation=case.organisation.policy.escalation.name,
+    )
+
+
+@transaction.atomic
+def log_update(case: Case, *, by, method: str, note: str, at: datetime | None = None) -> Case:
+    """R19: the complainant was updated on progress."""
+    case = lock(case)
+    ensure_can(case, "log_update", by)
+    note = _text(note, "note", "say what the complainant was told")
+    at = _past(at, "at", case.received_at)
+    return apply(
+        case,
+        "log_update",
+        by=by,
+        event="complainant_updated",
+        changes={"last_update_at": at},
+        method=method,
+        note=note,
+    )
+
+
+@transaction.atomic
+def identify_external_notification(case: Case, *, by, body: str) -> Case:
+    """R16: an issue needs an external body told (004: within 3 days of identifying it)."""
+    case = lock(case)
+    ensure_can(case, "identify_external_notification", by)
+    body = _text(body, "body", "name the body to notify, for example the CQC or the insurer")
+    return apply(
+        case,
+        "identify_external_notification",
+        by=by,
+        event="external_notification_identified",
+        changes={
+            "external_notification_identified_at": timezone.now(),
+            "external_notification_body": body,
+            "external_notified_at": None,
+        },
+    )
+
+
+@transaction.atomic
+def record_external_notification(case: Case, *, by, at: datetime | None = None) -> Case:
+    case = lock(case)
+    ensure_can(case, "record_external_notification", by)
+    if not case.external_notification_identified_at:
+        raise TransitionNotAllowed(f"{case.reference} has no external notification to record.")
+    at = _past(at, "at", case.external_notification_identified_at)
+    return apply(
+        case,
+        "record_external_notification",
+        by=by,
+        event="external_body_notified",
+        changes={"external_notified_at": at},
+        body=case.external_notification_body,
+    )
+
+
+@transaction.atomic
+def pause_case(case: Case, *, by, reason: str, detail: str) -> Case:
+    """R23: police, legal or disciplinary processes pause the case; paused time does not
+    count against its deadlines (002 §13.3, §13.4)."""
+    case = lock(case)
+    ensure_can(case, "pause", by)
+    if reason not in PauseReason.values:
+        raise InvalidCase("reason", f"must be one of {', '.join(PauseReason.values)}")
+    detail = _text(detail, "detail", "say what the case is waiting for")
+    now = timezone.now()
+    Pause.objects.create(case=case, reason=reason, detail=detail, started_at=now)
+    return apply(
+        case,
+        "pause",
+        by=by,
+        event="case_paused",
+        changes={"paused_at": now},
+        reason=reason,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def resume_case(case: Case, *, by, note: str = "") -> Case:
+    case = lock(case)
+    ensure_can(case, "resume", by)
+    now = timezone.now()
+    pause = case.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if pause is not None:
+        pause.ended_at = now
+        pause.save(update_fields=["ended_at"])
+    return apply(
+        case,
+        "resume",
+        by=by,
+        event="case_resumed",
+        changes={"paused_at": None},
+        note=note.strip(),
+        paused_since=case.paused_at,
+    )
+
+
+@transaction.atomic
+def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") -> Case:
+    """R14: the complainant withdraws. The organisation may carry on for learning,
+    safeguarding or public interest (002 §9.9), with that reason recorded; the case then
+    stays open."""
+    case = lock(case)
+    ensure_can(case, "withdraw", by)
+    reason = _text(reason, "reason", "record what the complainant said")
+    now = timezone.now()
+    if continue_because.strip():
+        return apply(
+            case,
+            "continue_after_withdrawal",
+            by=by,
+            event="case_withdrawn_but_continued",
+            changes={"withdrawn_at": now, "continued_after_withdrawal": continue_because.strip()},
+            reason=reason,
+        )
+    if case.status == Status.PAUSED:
+        case.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+    return apply(
+        case,
+        "withdraw",
+        by=by,
+        event="case_withdrawn",
+        changes={"withdrawn_at": now, "outcome": Outcome.WITHDRAWN, "paused_at": None},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def close_case(case: Case, *, by, note: str = "") -> Case:
+    """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
+    case = lock(case)
+    action = "close" if case.status == Status.RESPONDED else "close_record"
+    ensure_can(case, action, by)
+    changes = {"closed_at": timezone.now()}
+    if action == "close_record":
+        changes["outcome"] = Outcome.RECORDED
+    return apply(case, action, by=by, event="case_closed", changes=changes, note=note.strip())
+
+
+@transaction.atomic
+def reopen_case(case: Case, *, by, reason: str) -> Case:
+    """R29: a complainant dissatisfied with the response goes to the next stage of the same
+    case; the clocks start again from today."""
+    case = lock(case)
+    ensure_can(case, "reopen", by)
+    reason = _text(reason, "reason", "say what the complainant is still unhappy about")
+    stages = case.organisation.policy.stages
+    if case.stage >= len(stages):
+        raise TransitionNotAllowed(
+            f"{case.reference} is at the last stage of the policy ({stages[-1]}); "
+            "there is no further local stage."
+        )
+    now = timezone.now()
+    return apply(
+        case,
+        "reopen",
+        by=by,
+        event="case_reopened",
+        changes={
+            "stage": case.stage + 1,
+            "stage_started_at": now,
+            "responded_at": None,
+            "closed_at": None,
+            "outcome": "",
+            "agreed_response_date": None,
+            "extensions": 0,
+            "last_update_at": None,
+        },
+        reason=reason,
+        stage_name=stages[case.stage],
+    )

@@ -1,0 +1,309 @@
+"""Recording what arrives (PRODUCT.md section A): every kind of feedback, its channel and
+exact time of receipt, the contact record, the urgent clinical need check, and the people."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from candour.audit.chain import record
+from candour.cases import deadlines
+from candour.cases.changes import apply
+from candour.cases.models import (
+    VERBAL_CHANNELS,
+    Case,
+    CaseParty,
+    CaseSequence,
+    Channel,
+    ConsentState,
+    Kind,
+    Outcome,
+    PartyRole,
+    Relationship,
+)
+from candour.cases.people import InvalidPerson, PersonDetails, create_person
+from candour.cases.workflow import CaseError, PermissionDenied, ensure_can, lock
+from candour.organisations.access import can
+from candour.organisations.models import Capability, Organisation
+
+
+class InvalidCase(CaseError):
+    """Input that cannot make a case. `field` names what to fix."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass
+class NewCase:
+    """What intake knows about a piece of feedback (R1-R4, R8, R11)."""
+
+    kind: str
+    channel: str
+    received_at: datetime
+    description: str
+    complainant: PersonDetails | None = None
+    patient: PersonDetails | None = None
+    relationship: str = Relationship.SELF
+    relationship_detail: str = ""
+    event_date: date | None = None
+    desired_outcome: str = ""
+    service: str = ""
+    staff_involved: str = ""
+    action_taken: str = ""
+    call_handler: str = ""
+    passed_on_to: str = ""
+    passed_on_at: datetime | None = None
+    urgent_clinical_need: bool = False
+    urgent_clinical_note: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    consent_state: str | None = None
+    issues: list[str] = field(default_factory=list)
+
+
+# R12, 002 §9.8: an MP acts on the consent the constituent gave them.
+NO_CONSENT_NEEDED_FROM = frozenset({Relationship.SELF, Relationship.MP})
+
+
+def _validate(org: Organisation, new: NewCase, now: datetime) -> None:
+    if new.kind not in Kind.values:
+        raise InvalidCase("kind", f"must be one of {', '.join(Kind.values)}")
+    if new.channel not in Channel.values:
+        raise InvalidCase("channel", f"must be one of {', '.join(Channel.values)}")
+    if new.relationship not in Relationship.values:
+        raise InvalidCase("relationship", f"must be one of {', '.join(Relationship.values)}")
+    if timezone.is_naive(new.received_at):
+        raise InvalidCase("received_at", "needs a time zone, for example 2026-03-02T09:15:00Z")
+    if new.received_at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase("received_at", "is in the future; give the date and time it arrived")
+    if not new.description.strip():
+        raise InvalidCase("description", "is empty; say what the feedback is about")
+    if new.event_date and new.event_date > timezone.localdate(new.received_at):
+        raise InvalidCase("event_date", "is after the date of receipt")
+    if new.anonymous and new.complainant:
+        raise InvalidCase("complainant", "must be empty for anonymous feedback")
+    if not new.anonymous and new.complainant is None and new.kind != Kind.COMPLIMENT:
+        raise InvalidCase(
+            "complainant",
+            "is missing; give the name and contact details, or mark the feedback anonymous",
+        )
+    if new.urgent_clinical_need and not new.urgent_clinical_note.strip():
+        raise InvalidCase(
+            "urgent_clinical_note",
+            "is empty; say what immediate medical need was found and what was done about it",
+        )
+    if new.consent_state and new.consent_state not in ConsentState.values:
+        raise InvalidCase("consent_state", f"must be one of {', '.join(ConsentState.values)}")
+    today = timezone.localdate(now)
+    try:
+        if new.complainant:
+            new.complainant.validated(today, "complainant")
+        if new.patient:
+            new.patient.validated(today, "patient")
+    except InvalidPerson as error:
+        raise InvalidCase(error.field, str(error).split(": ", 1)[1]) from None
+
+
+def next_reference(organisation: Organisation, year: int) -> str:
+    """`MMG-2026-00042`: unique under concurrency. The UPDATE takes the row's write lock
+    (and SQLite's IMMEDIATE transaction the database's), so no two callers share a number."""
+    for _ in range(3):
+        updated = CaseSequence.objects.filter(organisation=organisation, year=year).update(
+            last_number=F("last_number") + 1
+        )
+        if updated:
+            break
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(organisation=organisation, year=year, last_number=1)
+            break
+        except IntegrityError:
+            continue  # another caller created it first; take the next number from it
+    number = CaseSequence.objects.get(organisation=organisation, year=year).last_number
+    return f"{organisation.code}-{year}-{number:05d}"
+
+
+@transaction.atomic
+def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
+    """Record a concern, complaint, compliment or other feedback as it arrived.
+
+    Writes case_recorded (and urgent_clinical_need_raised when R4 applies). The consent state
+    follows who is complaining: the patient, an MP, or anonymous feedback need none (R12).
+    A verbal complaint needs a typed summary the complainant approves (R5). A complaint made
+    after the policy's time limit is marked out of time and waits for a decision (R7).
+    """
+    if not can(by, Capability.HANDLE_CASES, organisation.pk):
+        raise PermissionDenied(f"You cannot record cases for {organisation.name}.")
+    now = timezone.now()
+    _validate(organisation, new, now)
+    policy = organisation.policy
+    received_local = timezone.localtime(new.received_at)
+    reference = next_reference(organisation, received_local.year)
+
+    consent = new.consent_state
+    if consent is None:
+        needs = (
+            not new.anonymous
+            and new.kind != Kind.COMPLIMENT
+            and new.relationship not in NO_CONSENT_NEEDED_FROM
+        )
+        consent = ConsentState.NEEDED if needs else ConsentState.NOT_NEEDED
+    case = Case(
+        organisation=organisation,
+        reference=reference,
+        kind=new.kind,
+        channel=new.channel,
+        received_at=new.received_at,
+        recorded_at=now,
+        recorded_by=by,
+        event_date=new.event_date,
+        description=new.description.strip(),
+        desired_outcome=new.desired_outcome,
+        service=new.service,
+        staff_involved=new.staff_involved,
+        action_taken=new.action_taken,
+        call_handler=new.call_handler,
+        passed_on_to=new.passed_on_to,
+        passed_on_at=new.passed_on_at,
+        urgent_clinical_need=new.urgent_clinical_need,
+        urgent_clinical_note=new.urgent_clinical_note,
+        anonymous=new.anonymous,
+        confidential=new.confidential,
+        stage_started_at=new.received_at,
+        consent_state=consent,
+        consent_received_at=new.received_at if consent == ConsentState.RECEIVED else None,
+        summary_required=new.kind == Kind.COMPLAINT and new.channel in VERBAL_CHANNELS,
+    )
+    calendar = organisation.working_calendar()
+    case.out_of_time = deadlines.is_out_of_time(case, policy, calendar)
+    deadlines.refresh(case, deadlines.compute(case, policy, calendar, now=now))
+    case.save(force_insert=True)
+
+    parties = []
+    complainant = create_person(organisation, new.complainant) if new.complainant else None
+    if complainant:
+        role = PartyRole.COMPLAINANT
+        parties.append(
+            CaseParty(
+                case=case,
+                person=complainant,
+                role=role,
+                relationship=new.relationship,
+                relationship_detail=new.relationship_detail,
+            )
+        )
+    if new.patient:
+        if new.relationship == Relationship.SELF:
+            raise InvalidCase("patient", "give a patient only when the complainant is someone else")
+        patient = create_person(organisation, new.patient)
+        parties.append(CaseParty(case=case, person=patient, role=PartyRole.PATIENT))
+        if complainant:
+            parties.append(
+                CaseParty(
+                    case=case,
+                    person=complainant,
+                    role=PartyRole.REPRESENTATIVE,
+                    relationship=new.relationship,
+                    relationship_detail=new.relationship_detail,
+                )
+            )
+    CaseParty.objects.bulk_create(parties)
+    for number, text in enumerate((t for t in new.issues if t.strip()), start=1):
+        case.issues.create(number=number, description=text.strip())
+
+    record(
+        "case_recorded",
+        actor=by,
+        case=case,
+        at=now,
+        reference=reference,
+        kind=case.kind,
+        channel=case.channel,
+        received_at=case.received_at,
+        consent_state=case.consent_state,
+        out_of_time=case.out_of_time,
+        issues=len(new.issues),
+    )
+    if case.urgent_clinical_need:
+        # R4, 001 App A: the patient's immediate medical needs come first.
+        record(
+            "urgent_clinical_need_raised",
+            actor=by,
+            case=case,
+            at=now,
+            note=case.urgent_clinical_note,
+        )
+    return case
+
+
+@transaction.atomic
+def record_compliment(organisation: Organisation, new: NewCase, *, by) -> Case:
+    """Record a compliment: it needs no response, so it is recorded and closed at once."""
+    if new.kind != Kind.COMPLIMENT:
+        raise InvalidCase("kind", "must be compliment")
+    case = record_case(organisation, new, by=by)
+    case = lock(case)
+    ensure_can(case, "close_record", by)
+    return apply(
+        case,
+        "close_record",
+        by=by,
+        event="compliment_recorded",
+        changes={"closed_at": timezone.now(), "outcome": Outcome.RECORDED},
+    )
+
+
+@transaction.atomic
+def resolve_informally(case: Case, *, by, resolution: str) -> Case:
+    """R6: a concern resolved to the person's satisfaction; no formal response is needed but
+    it stays on record. Marks whether it was within the policy's informal resolution time."""
+    case = lock(case)
+    ensure_can(case, "resolve_informally", by)
+    if not resolution.strip():
+        raise InvalidCase("resolution", "is empty; say how the concern was resolved")
+    now = timezone.now()
+    return apply(
+        case,
+        "resolve_informally",
+        by=by,
+        event="concern_resolved_informally",
+        changes={
+            "closed_at": now,
+            "outcome": Outcome.RESOLVED_INFORMALLY,
+            "outcome_summary": resolution.strip(),
+        },
+    )
+
+
+@transaction.atomic
+def convert_to_complaint(case: Case, *, by, reason: str) -> Case:
+    """R6: a concern can become a formal complaint at any time. The acknowledgement clock
+    runs from the original receipt."""
+    case = lock(case)
+    ensure_can(case, "convert_to_complaint", by)
+    if not reason.strip():
+        raise InvalidCase("reason", "is empty; say why the concern became a formal complaint")
+    as_complaint = copy.copy(case)
+    as_complaint.kind = Kind.COMPLAINT
+    changes = {
+        "kind": Kind.COMPLAINT,
+        "summary_required": case.channel in VERBAL_CHANNELS,
+        "out_of_time": deadlines.is_out_of_time(
+            as_complaint, case.organisation.policy, case.organisation.working_calendar()
+        ),
+    }
+    return apply(
+        case,
+        "convert_to_complaint",
+        by=by,
+        event="concern_made_formal",
+        changes=changes,
+        reason=reason.strip(),
+    )

@@ -1,0 +1,366 @@
+"""The case file: a case, its people, issues and pauses.
+
+Rules do not live here. State changes are functions in the domain modules beside this one
+(intake, workflow, consent, deadlines); these classes only say what is stored.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from candour.organisations.models import Organisation
+
+
+class Kind(models.TextChoices):
+    """R1: every kind of feedback, each counted on its own in reports."""
+
+    COMPLAINT = "complaint", "Formal complaint"
+    CONCERN = "concern", "Concern"
+    COMPLIMENT = "compliment", "Compliment"
+    COMMENT = "comment", "Comment"
+    SUGGESTION = "suggestion", "Suggestion"
+    ENQUIRY = "enquiry", "General enquiry"
+    MP_ENQUIRY = "mp_enquiry", "MP enquiry"
+    INBOX_ENQUIRY = "inbox_enquiry", "Inbox enquiry"
+
+
+class Channel(models.TextChoices):
+    """R2: how it arrived."""
+
+    PHONE = "phone", "Telephone"
+    IN_PERSON = "in_person", "In person"
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "Email"
+    WEB_FORM = "web_form", "Web form"
+    VIA_MP = "via_mp", "Via an MP"
+    VIA_ADVOCATE = "via_advocate", "Via an advocate"
+    PROVIDER = "provider", "Copied in by or about a provider"
+
+
+VERBAL_CHANNELS = frozenset({Channel.PHONE, Channel.IN_PERSON})
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received, awaiting acknowledgement"
+    OPEN = "open", "Open"
+    PAUSED = "paused", "Paused"
+    RESPONDED = "responded", "Response sent"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ConsentState(models.TextChoices):
+    """R12: consent for the organisation to act on the patient's information."""
+
+    NOT_NEEDED = "not_needed", "Not needed"
+    NEEDED = "needed", "Needed, not yet requested"
+    REQUESTED = "requested", "Requested"
+    RECEIVED = "received", "Received"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    OVERRIDDEN = "overridden", "Not obtained; override recorded"
+
+
+CONSENT_SATISFIED = frozenset(
+    {ConsentState.NOT_NEEDED, ConsentState.RECEIVED, ConsentState.OVERRIDDEN}
+)
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", "Signed form or letter"
+    EMAIL = "email", "Email"
+    VERBAL = "verbal", "Verbally, recorded by staff"
+    VIA_MP = "via_mp", "Given to the MP"
+
+
+class Outcome(models.TextChoices):
+    """R22: the overall outcome of a case."""
+
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    RESOLVED_INFORMALLY = "resolved_informally", "Resolved informally"
+    DECLINED = "declined", "Declined (out of time or excluded)"
+    RECORDED = "recorded", "Recorded (no response needed)"
+
+
+FINDING_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+
+
+class Finding(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+
+
+class LateDecision(models.TextChoices):
+    """R7: a complaint made after the time limit needs a recorded decision."""
+
+    ACCEPTED = "accepted", "Accepted: good reason and still possible to investigate fairly"
+    DECLINED = "declined", "Declined"
+
+
+class PauseReason(models.TextChoices):
+    """R23: processes that can pause a case (002 §13.3, §13.4)."""
+
+    POLICE = "police", "Police investigation"
+    LEGAL = "legal", "Legal proceedings"
+    DISCIPLINARY = "disciplinary", "Disciplinary process"
+    CORONER = "coroner", "Coroner's inquest"
+    COMPLAINANT = "complainant", "At the complainant's request"
+    OTHER = "other", "Other"
+
+
+class AckMethod(models.TextChoices):
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Telephone"
+    IN_PERSON = "in_person", "In person"
+
+
+class Case(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(help_text="Exact date and time of receipt (R2).")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What it is about (R3).
+    event_date = models.DateField(
+        null=True, blank=True, help_text="When the matter happened or first came to light."
+    )
+    description = models.TextField()
+    summary = models.TextField(blank=True, help_text="Typed summary of a verbal complaint (R5).")
+    desired_outcome = models.TextField(blank=True)
+    service = models.CharField(max_length=200, blank=True)
+    staff_involved = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True)
+    call_handler = models.CharField(max_length=200, blank=True)
+    passed_on_to = models.CharField(max_length=200, blank=True)
+    passed_on_at = models.DateTimeField(null=True, blank=True)
+    urgent_clinical_need = models.BooleanField(default=False)
+    urgent_clinical_note = models.TextField(blank=True)
+    anonymous = models.BooleanField(default=False)
+    confidential = models.BooleanField(default=False)
+    grade = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    stage = models.PositiveSmallIntegerField(default=1)
+    stage_started_at = models.DateTimeField()
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Consent (R12, R13) and the typed summary (R5).
+    consent_state = models.CharField(
+        max_length=20, choices=ConsentState.choices, default=ConsentState.NOT_NEEDED
+    )
+    consent_requested_at = models.DateTimeField(null=True, blank=True)
+    consent_received_at = models.DateTimeField(null=True, blank=True)
+    consent_method = models.CharField(max_length=20, choices=ConsentMethod.choices, blank=True)
+    consent_note = models.TextField(blank=True)
+    representative_on_hold = models.BooleanField(
+        default=False, help_text="R13: correspondence to the representative stopped."
+    )
+    summary_required = models.BooleanField(default=False)
+    summary_approved_at = models.DateTimeField(null=True, blank=True)
+
+    # Time limit for making a complaint (R7).
+    out_of_time = models.BooleanField(default=False)
+    late_decision = models.CharField(max_length=20, choices=LateDecision.choices, blank=True)
+    late_decision_reason = models.TextField(blank=True)
+
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_method = models.CharField(max_length=20, choices=AckMethod.choices, blank=True)
+    agreed_response_date = models.DateField(null=True, blank=True)
+    extensions = models.PositiveSmallIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    last_update_at = models.DateTimeField(null=True, blank=True)
+    external_notification_identified_at = models.DateTimeField(null=True, blank=True)
+    external_notification_body = models.CharField(max_length=200, blank=True)
+    external_notified_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    outcome_summary = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    continued_after_withdrawal = models.TextField(blank=True)
+
+    # Deadlines kept on the row for sorting and worklists; deadlines.refresh() owns them.
+    acknowledge_due = models.DateField(null=True, blank=True)
+    response_due = models.DateField(null=True, blank=True)
+    next_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "response_due", "id"], name="case_org_response_due"
+            ),
+            models.Index(fields=["response_due", "id"], name="case_response_due"),
+            models.Index(fields=["organisation", "status"], name="case_org_status"),
+            models.Index(fields=["organisation", "received_at"], name="case_org_received"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (Status.RECEIVED, Status.OPEN, Status.PAUSED)
+
+    @property
+    def consent_satisfied(self) -> bool:
+        return self.consent_state in CONSENT_SATISFIED
+
+
+class CaseSequence(models.Model):
+    """The last reference number given per organisation and year (references never repeat)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="case_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last_number}"
+
+
+class ContactChannel(models.TextChoices):
+    POST = "post", "Post"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Telephone"
+    TEXT = "text", "Text message"
+    IN_PERSON = "in_person", "In person"
+
+
+class AccessibleFormat(models.TextChoices):
+    NONE = "", "None"
+    LARGE_PRINT = "large_print", "Large print"
+    BRAILLE = "braille", "Braille"
+    EASY_READ = "easy_read", "Easy read"
+    AUDIO = "audio", "Audio"
+    BSL = "bsl", "British Sign Language"
+
+
+class Person(models.Model):
+    """A complainant, patient or representative, held by one organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    title = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    telephone = models.CharField(max_length=30, blank=True)
+    mobile = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    deceased = models.BooleanField(default=False)
+    # Communication preferences (R9).
+    preferred_channel = models.CharField(max_length=20, choices=ContactChannel.choices, blank=True)
+    language = models.CharField(max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    accessible_format = models.CharField(
+        max_length=20, choices=AccessibleFormat.choices, blank=True
+    )
+    times_to_avoid = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "last_name"], name="person_org_last_name")]
+
+    def __str__(self) -> str:
+        return self.full_name or "Unnamed person"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
+
+class PartyRole(models.TextChoices):
+    COMPLAINANT = "complainant", "Complainant"
+    PATIENT = "patient", "Patient"
+    REPRESENTATIVE = "representative", "Representative"
+
+
+class Relationship(models.TextChoices):
+    """R11: how a representative or complainant relates to the patient."""
+
+    SELF = "self", "The patient"
+    PARENT_GUARDIAN = "parent_guardian", "Parent or guardian of a child"
+    LOCAL_AUTHORITY = "local_authority", "Local authority (child in care)"
+    RELATIVE = "relative", "Relative"
+    CARER = "carer", "Carer"
+    LACKS_CAPACITY = "lacks_capacity", "Acting for a patient who lacks capacity"
+    BEREAVED = "bereaved", "Representative of a patient who has died"
+    ADVOCATE = "advocate", "Advocate"
+    MP = "mp", "Member of Parliament"
+    FRIEND = "friend", "Friend"
+    SOLICITOR = "solicitor", "Solicitor"
+    OTHER = "other", "Other"
+
+
+class CaseParty(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_parties")
+    role = models.CharField(max_length=20, choices=PartyRole.choices)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices, default="self")
+    relationship_detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "role", "person"], name="case_party_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.person}"
+
+
+class Issue(models.Model):
+    """R18: each issue raised is tracked and answered separately (R22)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issues")
+    number = models.PositiveSmallIntegerField()
+    stage = models.PositiveSmallIntegerField(default=1)
+    description = models.TextField()
+    desired_outcome = models.TextField(blank=True)
+    finding = models.CharField(max_length=20, choices=Finding.choices, blank=True)
+    finding_summary = models.TextField(blank=True)
+    found_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="issue_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Issue {self.number}"
+
+
+class Pause(models.Model):
+    """R23: a period when the case is paused; paused time does not count."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=20, choices=PauseReason.choices)
+    detail = models.TextField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"Paused for {self.get_reason_display().lower()} from {self.started_at:%d %b %Y}"

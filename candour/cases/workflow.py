@@ -1,0 +1,136 @@
+"""The case's state machine: which action is allowed from which status, for which kinds of
+feedback and with which capability. Every domain function asks `ensure_can` first.
+
+The table is data, so it can be tested and drawn: `python -m candour.cases.workflow` prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from candour.cases.models import Case, Kind, Status
+from candour.organisations.access import can
+from candour.organisations.models import Capability
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.OPEN, Status.PAUSED})
+
+# Kinds that follow the formal complaints procedure (acknowledge, investigate, respond).
+FORMAL_KINDS = frozenset({Kind.COMPLAINT, Kind.MP_ENQUIRY})
+# Kinds that are recorded and closed without a formal response.
+RECORD_ONLY_KINDS = frozenset(
+    {Kind.COMPLIMENT, Kind.COMMENT, Kind.SUGGESTION, Kind.ENQUIRY, Kind.INBOX_ENQUIRY}
+)
+ALL_KINDS = frozenset(Kind)
+RESPONDING_KINDS = FORMAL_KINDS | {Kind.CONCERN}
+
+
+class CaseError(Exception):
+    """A rule refused an action. The message says what was wrong and what to do next."""
+
+
+class TransitionNotAllowed(CaseError):
+    pass
+
+
+class PermissionDenied(CaseError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str
+    from_statuses: frozenset[Status]
+    to_status: Status | None = None  # None: the status does not change
+    kinds: frozenset[Kind] = ALL_KINDS
+    capability: Capability = Capability.HANDLE_CASES
+
+
+def _t(label, frm, to=None, kinds=ALL_KINDS, capability=Capability.HANDLE_CASES) -> Transition:
+    return Transition(label, frozenset(frm), to, frozenset(kinds), capability)
+
+
+R, OP, P, D, C = (Status.RECEIVED, Status.OPEN, Status.PAUSED, Status.RESPONDED, Status.CLOSED)
+
+TRANSITIONS: dict[str, Transition] = {
+    "acknowledge": _t("acknowledged", {R}, OP, RESPONDING_KINDS),
+    "request_consent": _t("asked for consent", {R, OP, P}),
+    "receive_consent": _t("recorded consent as received", {R, OP, P}),
+    "refuse_consent": _t("recorded consent as refused", {R, OP, P}),
+    "withdraw_consent": _t("recorded consent as withdrawn", {R, OP, P}),
+    "override_consent": _t("recorded a consent override", {R, OP, P}),
+    "approve_summary": _t("recorded approval of the summary", {R, OP, P}, None, RESPONDING_KINDS),
+    "grade": _t("graded", {R, OP, P}, None, RESPONDING_KINDS),
+    "add_issue": _t("added an issue", {R, OP, P}, None, RESPONDING_KINDS),
+    "assign_handler": _t("assigned a handler", {R, OP, P}),
+    "assign_investigator": _t("assigned an investigator", {R, OP, P}, None, FORMAL_KINDS),
+    "agree_response_date": _t("agreed a response date", {R, OP, P}, None, RESPONDING_KINDS),
+    "agree_extension": _t("agreed an extension", {OP, P}, None, RESPONDING_KINDS),
+    "decide_late_complaint": _t("decided on a late complaint", {R, OP}, None, FORMAL_KINDS),
+    "log_update": _t("recorded an update to the complainant", {OP, P}, None, RESPONDING_KINDS),
+    "identify_external_notification": _t("identified an external notification", {R, OP, P}),
+    "record_external_notification": _t("recorded an external notification", {R, OP, P, D, C}),
+    "pause": _t("paused", {OP}, P, RESPONDING_KINDS),
+    "resume": _t("resumed", {P}, OP, RESPONDING_KINDS),
+    "record_finding": _t(
+        "recorded a finding", {OP}, None, FORMAL_KINDS, capability=Capability.INVESTIGATE
+    ),
+    "record_outcome": _t("recorded the outcome and response", {OP}, D, FORMAL_KINDS),
+    "close": _t("closed", {D}, C, FORMAL_KINDS),
+    "close_record": _t("closed", {R, OP}, C, RECORD_ONLY_KINDS),
+    "continue_after_withdrawal": _t(
+        "continued after withdrawal", {R, OP, P}, None, RESPONDING_KINDS
+    ),
+    "withdraw": _t("recorded a withdrawal", {R, OP, P}, Status.WITHDRAWN, RESPONDING_KINDS),
+    "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
+    "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
+    "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+}
+
+
+def allowed_actions(case: Case, user=None) -> list[str]:
+    """The actions the state machine allows now (and the user may take, if given)."""
+    return [
+        name
+        for name, t in TRANSITIONS.items()
+        if case.status in t.from_statuses
+        and case.kind in t.kinds
+        and (user is None or can(user, t.capability, case.organisation_id))
+    ]
+
+
+def ensure_can(case: Case, action: str, by) -> Transition:
+    """Raise a clear error unless `action` is allowed on `case` now, by `by`."""
+    t = TRANSITIONS[action]
+    if by is not None and not can(by, t.capability, case.organisation_id):
+        raise PermissionDenied(
+            f"You do not have a role at {case.organisation.name} that allows this "
+            f"({Capability(t.capability).label.lower()})."
+        )
+    if case.kind not in t.kinds:
+        kinds = ", ".join(sorted(Kind(k).label.lower() for k in t.kinds))
+        raise TransitionNotAllowed(
+            f"{case.reference} is a {Kind(case.kind).label.lower()}; only a case of kind "
+            f"{kinds} can be {t.label}."
+        )
+    if case.status not in t.from_statuses:
+        allowed = ", ".join(sorted(Status(s).label.lower() for s in t.from_statuses))
+        raise TransitionNotAllowed(
+            f"{case.reference} cannot be {t.label}: it is {Status(case.status).label.lower()}. "
+            f"This is allowed only when it is {allowed}."
+        )
+    return t
+
+
+def lock(case: Case) -> Case:
+    """Re-read the case for update inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock() must be called inside a transaction")
+    return Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+
+
+if __name__ == "__main__":  # pragma: no cover - a drawing aid
+    for name, t in TRANSITIONS.items():
+        frm = ",".join(sorted(t.from_statuses))
+        print(f"{name:32} {frm:40} -> {t.to_status or '(same)'}")
