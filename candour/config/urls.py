@@ -9,4 +9,5 @@ admin.site.index_title = "Organisations, people and policy"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/", ("candour.api.urls", "api", "api")),  # = include(), with no new import
 ]

@@ -1,0 +1,295 @@
+"""Lifecycle actions: POST /api/v1/cases/{reference}/<action>.
+
+Each endpoint finds the case through the access module (a case you cannot see is 404),
+calls one domain function with a typed body, and returns the case as it now is. The
+domain function checks the state (409), your role (403) and the input (422).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from ninja import Router, Status
+
+from candour.api import render
+from candour.api.schemas import (
+    AcknowledgeIn,
+    ApproveSummaryIn,
+    CaseDetail,
+    ExtensionIn,
+    ExternalNotificationIn,
+    ExternalNotifiedIn,
+    FindingIn,
+    GradeIn,
+    HandlerIn,
+    InvestigatorIn,
+    IssueIn,
+    LateDecisionIn,
+    NoteIn,
+    OutcomeIn,
+    OverrideConsentIn,
+    PauseIn,
+    ReasonIn,
+    ReceiveConsentIn,
+    RefuseConsentIn,
+    RequestConsentIn,
+    ResolveInformallyIn,
+    ResponseDateIn,
+    UpdateIn,
+    WithdrawConsentIn,
+    WithdrawIn,
+)
+from candour.cases import consent, handling, intake, investigation
+from candour.cases.access import get_case
+
+router = Router(tags=["case actions"])
+
+
+def _done(request, reference: str) -> dict:
+    """The case after the action, read afresh (the action itself is the audit record)."""
+    return render.detail(request.auth, get_case(request.auth, reference))
+
+
+def _case(request, reference: str):
+    return get_case(request.auth, reference)
+
+
+def _user(username: str):
+    """A named colleague, or None: the domain then refuses with the same message whether
+    the name is unknown or belongs to someone without a role there, so that usernames in
+    other organisations cannot be probed."""
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+@router.post("/{reference}/acknowledge", response=CaseDetail)
+def acknowledge(request, reference: str, payload: AcknowledgeIn):
+    """Record that the complainant has been acknowledged (reg 13; R17)."""
+    handling.acknowledge_case(
+        _case(request, reference), by=request.auth, method=payload.method, at=payload.at
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/consent/request", response=CaseDetail)
+def request_consent(request, reference: str, payload: RequestConsentIn):
+    """Ask the patient for consent; starts the consent chase deadline (R12)."""
+    consent.request_consent(_case(request, reference), by=request.auth, at=payload.at)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/consent/receive", response=CaseDetail)
+def receive_consent(request, reference: str, payload: ReceiveConsentIn):
+    """Record consent as received, how and when (R12)."""
+    consent.receive_consent(
+        _case(request, reference), by=request.auth, method=payload.method, at=payload.at
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/consent/refuse", response=CaseDetail)
+def refuse_consent(request, reference: str, payload: RefuseConsentIn):
+    consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/consent/withdraw", response=CaseDetail)
+def withdraw_consent(request, reference: str, payload: WithdrawConsentIn):
+    """The patient no longer wants the representative to act (R13)."""
+    consent.withdraw_consent(
+        _case(request, reference),
+        by=request.auth,
+        note=payload.note,
+        stop_representative=payload.stop_representative,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/consent/override", response=CaseDetail)
+def override_consent(request, reference: str, payload: OverrideConsentIn):
+    """Go ahead without consent on recorded grounds, with reasons (R12)."""
+    consent.override_consent(
+        _case(request, reference), by=request.auth, grounds=payload.grounds, reason=payload.reason
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/summary/approve", response=CaseDetail)
+def approve_summary(request, reference: str, payload: ApproveSummaryIn):
+    """The complainant approved the typed summary of their verbal complaint (R5)."""
+    consent.approve_summary(
+        _case(request, reference), by=request.auth, at=payload.at, summary=payload.summary
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/grade", response=CaseDetail)
+def grade(request, reference: str, payload: GradeIn):
+    """Grade the case by the policy's grading matrix (R15)."""
+    handling.grade_case(_case(request, reference), by=request.auth, level=payload.level)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/issues", response={201: CaseDetail})
+def add_issue(request, reference: str, payload: IssueIn):
+    """Add an issue the response must answer (R18)."""
+    investigation.add_issue(
+        _case(request, reference),
+        by=request.auth,
+        description=payload.description,
+        desired_outcome=payload.desired_outcome,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/issues/{number}/finding", response=CaseDetail)
+def record_finding(request, reference: str, number: int, payload: FindingIn):
+    """Record the finding on one issue at the current stage (R22)."""
+    investigation.record_finding(
+        _case(request, reference),
+        by=request.auth,
+        issue_number=number,
+        finding=payload.finding,
+        summary=payload.summary,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/handler", response=CaseDetail)
+def assign_handler(request, reference: str, payload: HandlerIn):
+    handling.assign_handler(
+        _case(request, reference), by=request.auth, handler=_user(payload.handler)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/investigator", response=CaseDetail)
+def assign_investigator(request, reference: str, payload: InvestigatorIn):
+    """Assign the investigating officer; needs consent or an override first (R12, R21)."""
+    handling.assign_investigator(
+        _case(request, reference), by=request.auth, investigator=_user(payload.investigator)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/response-date", response=CaseDetail)
+def agree_response_date(request, reference: str, payload: ResponseDateIn):
+    """The response date agreed with the complainant in the handling plan (R18)."""
+    handling.agree_response_date(
+        _case(request, reference),
+        by=request.auth,
+        response_date=payload.response_date,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/extension", response=CaseDetail)
+def agree_extension(request, reference: str, payload: ExtensionIn):
+    """A new response date agreed with the complainant (R19)."""
+    handling.agree_extension(
+        _case(request, reference), by=request.auth, new_date=payload.new_date, reason=payload.reason
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/late-decision", response=CaseDetail)
+def decide_late_complaint(request, reference: str, payload: LateDecisionIn):
+    """Accept or decline a complaint made after the time limit (R7)."""
+    handling.decide_late_complaint(
+        _case(request, reference), by=request.auth, decision=payload.decision, reason=payload.reason
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/updates", response=CaseDetail)
+def log_update(request, reference: str, payload: UpdateIn):
+    """The complainant was updated on progress (R19)."""
+    handling.log_update(
+        _case(request, reference),
+        by=request.auth,
+        method=payload.method,
+        note=payload.note,
+        at=payload.at,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/external-notification", response=CaseDetail)
+def identify_external_notification(request, reference: str, payload: ExternalNotificationIn):
+    """An external body must be told (R16)."""
+    handling.identify_external_notification(
+        _case(request, reference), by=request.auth, body=payload.body
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/external-notification/done", response=CaseDetail)
+def record_external_notification(request, reference: str, payload: ExternalNotifiedIn):
+    """The external body has been told."""
+    handling.record_external_notification(_case(request, reference), by=request.auth, at=payload.at)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/pause", response=CaseDetail)
+def pause(request, reference: str, payload: PauseIn):
+    """Pause the case; paused time does not count against its deadlines (R23)."""
+    handling.pause_case(
+        _case(request, reference), by=request.auth, reason=payload.reason, detail=payload.detail
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/resume", response=CaseDetail)
+def resume(request, reference: str, payload: NoteIn):
+    handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/outcome", response=CaseDetail)
+def record_outcome(request, reference: str, payload: OutcomeIn):
+    """The overall outcome, once every issue has a finding; the response is sent (R22)."""
+    investigation.record_outcome(
+        _case(request, reference), by=request.auth, summary=payload.summary, outcome=payload.outcome
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/close", response=CaseDetail)
+def close(request, reference: str, payload: NoteIn):
+    """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
+    handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/withdraw", response=CaseDetail)
+def withdraw(request, reference: str, payload: WithdrawIn):
+    """The complainant withdraws; with `continue_because` the case carries on (R14)."""
+    handling.withdraw_case(
+        _case(request, reference),
+        by=request.auth,
+        reason=payload.reason,
+        continue_because=payload.continue_because,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/reopen", response=CaseDetail)
+def reopen(request, reference: str, payload: ReasonIn):
+    """Take a dissatisfied complainant's case to the next stage (R29)."""
+    handling.reopen_case(_case(request, reference), by=request.auth, reason=payload.reason)
+    return _done(request, reference)
+
+
+@router.post("/{reference}/resolve-informally", response=CaseDetail)
+def resolve_informally(request, reference: str, payload: ResolveInformallyIn):
+    """A concern resolved to the person's satisfaction (R6)."""
+    intake.resolve_informally(
+        _case(request, reference), by=request.auth, resolution=payload.resolution
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/convert-to-complaint", response=CaseDetail)
+def convert_to_complaint(request, reference: str, payload: ReasonIn):
+    """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
+    intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)
+    return _done(request, reference)

@@ -1,0 +1,106 @@
+"""Cases as the API shows them. Identities follow R8 through the access module: a
+confidential complainant is shown only to staff who may see them."""
+
+from __future__ import annotations
+
+from candour.api.schemas import CaseDetail, CaseItem, PersonOut
+from candour.cases import deadlines
+from candour.cases.access import may_see_identity, parties_as_seen_by
+from candour.cases.models import Case, PartyRole
+from candour.cases.workflow import allowed_actions
+
+ANONYMOUS = "Anonymous"
+CONFIDENTIAL = "Confidential"
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def complainant_name(user, case: Case) -> str:
+    """Reads case.parties.all(), so list pages prefetch the parties with their people."""
+    if case.anonymous:
+        return ANONYMOUS
+    if not may_see_identity(user, case):
+        return CONFIDENTIAL
+    for party in parties_as_seen_by(user, case):
+        if party.role == PartyRole.COMPLAINANT:
+            return party.person.full_name
+    return ""
+
+
+def item(user, case: Case) -> dict:
+    return {
+        "reference": case.reference,
+        "organisation": case.organisation.code,
+        "kind": case.kind,
+        "status": case.status,
+        "stage": case.stage,
+        "received_at": case.received_at,
+        "acknowledge_due": case.acknowledge_due,
+        "response_due": case.response_due,
+        "next_due": case.next_due,
+        "grade": case.grade,
+        "complainant": complainant_name(user, case),
+        "handler": _username(case.handler),
+    }
+
+
+def deadline(d: deadlines.Deadline) -> dict:
+    return {
+        "key": d.key,
+        "label": d.label,
+        "due": d.due,
+        "due_at": d.due_at,
+        "basis": d.basis,
+        "state": str(d.state),
+        "met": d.met,
+        "completed_at": d.completed_at,
+    }
+
+
+def deadlines_of(case: Case) -> list[dict]:
+    return [deadline(d) for d in deadlines.for_case(case)]
+
+
+# The plain fields are copied by name from the schema; the rest are built in detail().
+BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
+BUILT |= {"deadlines", "allowed_actions"}
+DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
+PERSON_FIELDS = list(PersonOut.model_fields)
+
+
+def detail(user, case: Case) -> dict:
+    out = item(user, case)
+    out.update({name: getattr(case, name) for name in DETAIL_FIELDS})
+    out["organisation_name"] = case.organisation.name
+    out["recorded_by"] = _username(case.recorded_by)
+    out["investigator"] = _username(case.investigator)
+    out["people"] = [
+        {
+            "role": p.role,
+            "relationship": p.relationship,
+            "relationship_detail": p.relationship_detail,
+            "person": {name: getattr(p.person, name) for name in PERSON_FIELDS},
+        }
+        for p in parties_as_seen_by(user, case)
+    ]
+    out["issues"] = [
+        {
+            "number": i.number,
+            "stage": i.stage,
+            "description": i.description,
+            "desired_outcome": i.desired_outcome,
+            "finding": i.finding,
+            "finding_summary": i.finding_summary,
+            "found_at": i.found_at,
+        }
+        for i in case.issues.all()
+    ]
+    out["pauses"] = [
+        {"reason": p.reason, "detail": p.detail, "started_at": p.started_at, "ended_at": p.ended_at}
+        for p in case.pauses.all()
+    ]
+    out["deadlines"] = deadlines_of(case)
+    out["allowed_actions"] = allowed_actions(case, user)
+    return out

@@ -1,0 +1,374 @@
+"""What the API accepts and returns. Input schemas forbid unknown fields, so a misspelt
+field is a 422 naming it rather than silently ignored. Lengths follow the database columns,
+so that PostgreSQL never refuses what SQLite would have taken."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from candour.cases.consent import OVERRIDE_GROUNDS
+from candour.cases.models import (
+    AccessibleFormat,
+    AckMethod,
+    Channel,
+    ConsentMethod,
+    ContactChannel,
+    Finding,
+    Kind,
+    LateDecision,
+    PauseReason,
+    Relationship,
+    Status,
+)
+
+
+def text(max_length: int | None = None, default: str = ""):
+    return Field(default, max_length=max_length)
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+class PersonIn(Input):
+    title: str = text(20)
+    first_name: str = text(100)
+    last_name: str = text(100)
+    address: str = ""
+    postcode: str = text(10)
+    telephone: str = text(30)
+    mobile: str = text(30)
+    email: str = text(254)
+    date_of_birth: date | None = None
+    nhs_number: str = Field("", max_length=20, description="10 digits; spaces are ignored.")
+    deceased: bool = False
+    preferred_channel: ContactChannel | Literal[""] = ""
+    language: str = text(60)
+    interpreter_needed: bool = False
+    accessible_format: AccessibleFormat = AccessibleFormat.NONE
+    times_to_avoid: str = text(200)
+
+
+class PersonOut(Schema):
+    title: str
+    first_name: str
+    last_name: str
+    full_name: str
+    address: str
+    postcode: str
+    telephone: str
+    mobile: str
+    email: str
+    date_of_birth: date | None
+    nhs_number: str
+    deceased: bool
+    preferred_channel: str
+    language: str
+    interpreter_needed: bool
+    accessible_format: str
+    times_to_avoid: str
+
+
+class PartyOut(Schema):
+    role: str
+    relationship: str
+    relationship_detail: str
+    person: PersonOut
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+class NewCaseIn(Input):
+    organisation: str = Field(
+        max_length=12, description="The organisation's code, for example MMG."
+    )
+    kind: Kind
+    channel: Channel
+    received_at: datetime = Field(
+        description="Exact date and time of receipt, with a time zone (R2)."
+    )
+    description: str
+    complainant: PersonIn | None = None
+    patient: PersonIn | None = Field(
+        None, description="Only when the complainant is not the patient."
+    )
+    relationship: Relationship = Relationship.SELF
+    relationship_detail: str = text(200)
+    event_date: date | None = None
+    desired_outcome: str = ""
+    issues: list[str] = Field(default_factory=list, max_length=100)
+    service: str = text(200)
+    staff_involved: str = ""
+    action_taken: str = ""
+    call_handler: str = text(200)
+    passed_on_to: str = text(200)
+    passed_on_at: datetime | None = None
+    urgent_clinical_need: bool = False
+    urgent_clinical_note: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+
+
+class CaseItem(Schema):
+    reference: str
+    organisation: str
+    kind: str
+    status: str
+    stage: int
+    received_at: datetime
+    acknowledge_due: date | None
+    response_due: date | None
+    next_due: date | None
+    grade: int | None
+    complainant: str = Field(
+        description="Display name; 'Anonymous', or 'Confidential' when you may not see it."
+    )
+    handler: str | None
+
+
+class CasePage(Schema):
+    items: list[CaseItem]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+    count: int | None = Field(description="Total matching cases, only when ?count=true.")
+
+
+class IssueOut(Schema):
+    number: int
+    stage: int
+    description: str
+    desired_outcome: str
+    finding: str
+    finding_summary: str
+    found_at: datetime | None
+
+
+class PauseOut(Schema):
+    reason: str
+    detail: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class DeadlineOut(Schema):
+    key: str
+    label: str
+    due: date | None
+    due_at: datetime | None
+    basis: str
+    state: str
+    met: bool | None
+    completed_at: datetime | None
+
+
+class CaseDetail(CaseItem):
+    organisation_name: str
+    channel: str
+    recorded_at: datetime
+    recorded_by: str | None
+    event_date: date | None
+    description: str
+    summary: str
+    desired_outcome: str
+    service: str
+    staff_involved: str
+    action_taken: str
+    call_handler: str
+    passed_on_to: str
+    passed_on_at: datetime | None
+    urgent_clinical_need: bool
+    urgent_clinical_note: str
+    anonymous: bool
+    confidential: bool
+    stage_started_at: datetime
+    investigator: str | None
+    consent_state: str
+    consent_requested_at: datetime | None
+    consent_received_at: datetime | None
+    consent_method: str
+    consent_note: str
+    representative_on_hold: bool
+    summary_required: bool
+    summary_approved_at: datetime | None
+    out_of_time: bool
+    late_decision: str
+    late_decision_reason: str
+    acknowledged_at: datetime | None
+    acknowledgement_method: str
+    agreed_response_date: date | None
+    extensions: int
+    paused_at: datetime | None
+    last_update_at: datetime | None
+    external_notification_identified_at: datetime | None
+    external_notification_body: str
+    external_notified_at: datetime | None
+    responded_at: datetime | None
+    outcome: str
+    outcome_summary: str
+    closed_at: datetime | None
+    withdrawn_at: datetime | None
+    continued_after_withdrawal: str
+    people: list[PartyOut] = Field(
+        description="Empty for a confidential case unless you may see identities (R8)."
+    )
+    issues: list[IssueOut]
+    pauses: list[PauseOut]
+    deadlines: list[DeadlineOut]
+    allowed_actions: list[str] = Field(
+        description="Actions the case allows now and your role permits (workflow names)."
+    )
+
+
+class CaseFilters(Schema):
+    status: Status | None = None
+    kind: Kind | None = None
+    organisation: str | None = Field(None, description="An organisation code.")
+    q: str | None = Field(
+        None,
+        max_length=100,
+        description="Reference, complainant or patient name, NHS number or postcode.",
+    )
+    sort: Literal["response_due", "-received_at", "received_at", "reference"] = "response_due"
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=400)
+    count: bool = Field(False, description="Also count every matching case (slower).")
+
+
+class TimelineEntry(Schema):
+    sequence: int
+    at: datetime
+    event: str
+    actor: str
+    data: dict
+
+
+# --- actions ------------------------------------------------------------------------------
+
+When = Annotated[
+    datetime | None, Field(None, description="When it happened, with a time zone; now if left out.")
+]
+
+
+class AcknowledgeIn(Input):
+    method: AckMethod
+    at: When = None
+
+
+class RequestConsentIn(Input):
+    at: When = None
+
+
+class ReceiveConsentIn(Input):
+    method: ConsentMethod
+    at: When = None
+
+
+class RefuseConsentIn(Input):
+    note: str
+
+
+class WithdrawConsentIn(Input):
+    note: str
+    stop_representative: bool = True
+
+
+OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
+
+
+class OverrideConsentIn(Input):
+    grounds: OverrideGrounds
+    reason: str
+
+
+class ApproveSummaryIn(Input):
+    summary: str = ""
+    at: When = None
+
+
+class GradeIn(Input):
+    level: int
+
+
+class IssueIn(Input):
+    description: str
+    desired_outcome: str = ""
+
+
+class FindingIn(Input):
+    finding: Finding
+    summary: str
+
+
+class HandlerIn(Input):
+    handler: str = Field(max_length=150, description="The username of the new handler.")
+
+
+class InvestigatorIn(Input):
+    investigator: str = Field(max_length=150, description="The investigating officer's username.")
+
+
+class ResponseDateIn(Input):
+    response_date: date
+    note: str = ""
+
+
+class ExtensionIn(Input):
+    new_date: date
+    reason: str
+
+
+class LateDecisionIn(Input):
+    decision: LateDecision
+    reason: str
+
+
+class UpdateIn(Input):
+    method: ContactChannel
+    note: str
+    at: When = None
+
+
+class ExternalNotificationIn(Input):
+    body: str = Field(max_length=200, description="Who must be told, for example the CQC.")
+
+
+class ExternalNotifiedIn(Input):
+    at: When = None
+
+
+class PauseIn(Input):
+    reason: PauseReason
+    detail: str
+
+
+class NoteIn(Input):
+    note: str = ""
+
+
+class OutcomeIn(Input):
+    summary: str
+    outcome: Finding | None = Field(
+        None, description="Optional check: must match the outcome the findings make."
+    )
+
+
+class WithdrawIn(Input):
+    reason: str
+    continue_because: str = Field(
+        "", description="Carry on regardless (learning, safeguarding, public interest)."
+    )
+
+
+class ReasonIn(Input):
+    reason: str
+
+
+class ResolveInformallyIn(Input):
+    resolution: str
