@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja as an app so the API docs use its bundled Swagger UI, not a CDN.
+    "ninja",
     "candour.organisations",
     "candour.cases",
     "candour.audit",
