@@ -7,6 +7,8 @@ organisations.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -48,8 +50,17 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
+class IndentedJSONField(forms.JSONField):
+    """Shows the policy laid out one setting per line, so an administrator can edit it."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class PolicyForm(forms.ModelForm):
-    data = forms.JSONField(
+    data = IndentedJSONField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace"}),
         help_text="The policy as JSON. Leave empty and choose a preset to start from it.",
