@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +20,17 @@ from candour.audit.models import AuditChainHead, AuditEvent
 GENESIS = "0" * 64
 
 
+def _plain(value) -> str:
+    # ISO 8601 for dates and times, as changes.apply writes before/after values, so that one
+    # event does not say "2026-11-10T09:00:00+00:00" and the next "2026-11-10 09:00:00+00:00".
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _canonical(value) -> object:
     """Plain JSON values only, so the hash is the same before and after the database."""
-    return json.loads(json.dumps(value, default=str, sort_keys=True))
+    return json.loads(json.dumps(value, default=_plain, sort_keys=True))
 
 
 def digest(prev_hash: str, *, sequence, at, actor_id, organisation_id, case_id, event, data) -> str:

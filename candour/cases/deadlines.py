@@ -9,7 +9,7 @@ and, once the thing is done, whether it was met.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from django.utils import timezone
@@ -80,9 +80,15 @@ def period_end(
         case ClockUnit.CALENDAR_MONTHS:
             return add_calendar_months(day, period.amount), None
         case ClockUnit.HOURS:
-            at = local(start + timedelta(hours=period.amount))
+            at = local(_plus_hours(start, period.amount))
             return at.date(), at
     raise ValueError(period.unit)
+
+
+def _plus_hours(start: datetime, hours: int) -> datetime:
+    """Elapsed hours, not wall-clock hours: adding to a Europe/London datetime across the
+    clocks changing would otherwise give 47 or 49 real hours (004: "within 48 hours")."""
+    return start.astimezone(UTC) + timedelta(hours=hours)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def shift_for_pauses(
         return due, due_at, 0
     if period.unit == ClockUnit.HOURS:
         assert due_at is not None
-        at = due_at + timedelta(hours=paused_units)
+        at = _plus_hours(due_at, paused_units)
         return local(at).date(), at, paused_units
     if period.unit == ClockUnit.WORKING_DAYS:
         return calendar.add_working_days(due, paused_units), None, paused_units
@@ -319,8 +325,13 @@ def compute(
     # Keeping the complainant informed (R19): an update by a set time, repeating if the
     # policy says so, unless the response has gone.
     if policy.update_after and case.kind in FORMAL_KINDS:
-        anchor = case.received_at
-        anchor_basis = f"receipt on {fmt(received_day)}"
+        # A reopened case starts its clocks again (R29), this one included.
+        anchor = case.stage_started_at if case.stage > 1 else case.received_at
+        anchor_basis = (
+            f"the start of stage {case.stage} on {fmt(local(anchor).date())}"
+            if case.stage > 1
+            else f"receipt on {fmt(received_day)}"
+        )
         if policy.update_repeats and case.last_update_at:
             anchor = case.last_update_at
             anchor_basis = f"the last update on {fmt(local(anchor).date())}"
@@ -414,10 +425,19 @@ def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:
 
 
 def is_out_of_time(case: Case, policy: Policy, calendar: WorkingCalendar) -> bool:
-    """R7: made after the policy's time limit, counted from the event date."""
+    """R7: made after the policy's time limit, counted from the event date.
+
+    The limit runs "after the date on which the matter occurred" (reg 12(1); 001 §9 "within
+    3 years from the date the incident occurred"), so the day of the event is not day 1 as it
+    is for the response period (reg 14, "beginning on the day"): an event on 2 Nov 2023 may
+    be complained about until 2 Nov 2026 under a three-year limit.
+    """
     if not case.event_date or case.kind not in FORMAL_KINDS:
         return False
     limit = policy.time_limit
-    start = timezone.make_aware(datetime.combine(case.event_date, datetime.min.time()))
-    last_day, _ = period_end(calendar, start, limit)
+    if limit.unit == ClockUnit.CALENDAR_MONTHS:
+        last_day = add_calendar_months(case.event_date + timedelta(days=1), limit.amount)
+    else:
+        start = timezone.make_aware(datetime.combine(case.event_date, datetime.min.time()))
+        last_day, _ = period_end(calendar, start, limit)
     return local(case.received_at).date() > last_day

@@ -21,7 +21,7 @@ from candour.cases.models import (
     PauseReason,
     Status,
 )
-from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.cases.workflow import FORMAL_KINDS, TransitionNotAllowed, ensure_can, lock
 from candour.organisations.access import can
 from candour.organisations.models import Capability
 
@@ -53,8 +53,15 @@ def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None)
     if method not in AckMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(AckMethod.values)}")
     at = _past(at, "at", case.received_at)
-    due = case.acknowledge_due
-    late = bool(due and timezone.localdate(at) > due)
+    # An hours rule (004: 48 hours) is met or missed to the minute, not by the date, so ask
+    # the deadline engine rather than comparing dates.
+    due = next((d for d in deadlines.for_case(case) if d.key == "acknowledge"), None)
+    if due is None or due.due is None:
+        late = False
+    elif due.due_at is not None:
+        late = at > due.due_at
+    else:
+        late = timezone.localdate(at) > due.due
     return apply(
         case,
         "acknowledge",
@@ -330,10 +337,11 @@ def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") ->
     safeguarding or public interest (002 §9.9), with that reason recorded; the case then
     stays open."""
     case = lock(case)
-    ensure_can(case, "withdraw", by)
+    continuing = bool(continue_because.strip())
+    ensure_can(case, "continue_after_withdrawal" if continuing else "withdraw", by)
     reason = _text(reason, "reason", "record what the complainant said")
     now = timezone.now()
-    if continue_because.strip():
+    if continuing:
         return apply(
             case,
             "continue_after_withdrawal",
@@ -358,7 +366,9 @@ def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") ->
 def close_case(case: Case, *, by, note: str = "") -> Case:
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
     case = lock(case)
-    action = "close" if case.status == Status.RESPONDED else "close_record"
+    # Choose by kind, not status: a complaint that is still open must be refused because it
+    # has not been answered, not because "only a comment can be closed".
+    action = "close" if case.kind in FORMAL_KINDS else "close_record"
     ensure_can(case, action, by)
     changes = {"closed_at": timezone.now()}
     if action == "close_record":

@@ -135,8 +135,16 @@ def validate_policy(data: dict) -> Policy:
     except ValidationError as error:
         lines = []
         for e in error.errors():
-            where = ".".join(str(p) for p in e["loc"]) or "policy"
+            where = ".".join(str(p) for p in e["loc"])
             message = e["msg"].removeprefix("Value error, ")
+            if not where:
+                # check_consistency has no location of its own; its messages start with the
+                # field they are about, so report them as that field, not as "policy: grading:".
+                field, sep, rest = message.partition(": ")
+                if sep and field in Policy.model_fields:
+                    where, message = field, rest
+                else:
+                    where = "policy"
             lines.append(f"{where}: {message}")
         raise PolicyError("; ".join(lines)) from None
 
