@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from candour.audit.chain import record
-from candour.cases.models import Case, CaseParty, Person
+from candour.cases.models import Case, CaseParty, PartyRole, Person
 from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability
 
@@ -28,7 +28,16 @@ def cases_for(user, capability: Capability = Capability.VIEW_CASES):
 
 
 def people_for(user):
-    return Person.objects.filter(organisation_id__in=organisation_ids_for(user))
+    """The people `user` may look up. R8: whoever complained in confidence (and anyone acting
+    for them) is left out where the user may not see confidential identities."""
+    people = Person.objects.filter(organisation_id__in=organisation_ids_for(user))
+    hidden = (
+        CaseParty.objects.filter(case__confidential=True)
+        .exclude(role=PartyRole.PATIENT)
+        .exclude(case__organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL))
+        .values("person_id")
+    )
+    return people.exclude(pk__in=hidden)
 
 
 def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASES) -> Case:
@@ -55,4 +64,8 @@ def parties_as_seen_by(user, case: Case) -> list[CaseParty]:
     parties = list(case.parties.all())
     if may_see_identity(user, case):
         return parties
-    return [p for p in parties if p.role == "patient" and not case.confidential]
+    # R8, 002 §9.6: the complainant and their representative are hidden; the patient, a
+    # different person whom the investigation must identify, is not. (This used to test
+    # `not case.confidential` here too, which is never true on this path, so it hid everyone.)
+    speaking = {p.person_id for p in parties if p.role != PartyRole.PATIENT}
+    return [p for p in parties if p.role == PartyRole.PATIENT and p.person_id not in speaking]

@@ -1,0 +1,159 @@
+"""The hash-chained audit trail: it verifies after real work, and every kind of tampering is
+caught by verify() with a message that says which event."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from candour.audit.chain import GENESIS, digest, record, verify
+from candour.audit.models import AuditChainHead, AuditEvent
+from candour.cases.access import open_case
+from candour.cases.handling import acknowledge_case, close_case, grade_case
+from candour.cases.investigation import record_finding, record_outcome
+
+from ..conftest import make_case
+
+
+@pytest.fixture
+def worked_case(org_a, alice, ivan, frozen):
+    """A complaint taken from receipt to closure by the real actions, read along the way."""
+    case = make_case(org_a, alice)
+    case = acknowledge_case(case, by=alice, method="email")
+    case = grade_case(case, by=alice, level=2)
+    open_case(ivan, case.reference)
+    record_finding(case, by=ivan, issue_number=1, finding="upheld", summary="No call was made.")
+    case = record_outcome(case, by=alice, summary="We apologise.")
+    return close_case(case, by=alice)
+
+
+def sequences() -> list[int]:
+    return list(AuditEvent.objects.values_list("sequence", flat=True))
+
+
+def test_the_chain_verifies_after_a_series_of_real_actions(worked_case):
+    result = verify()
+    assert result.ok, result.problems
+    assert result.checked == AuditEvent.objects.count() > 7
+    assert list(worked_case.audit_events.values_list("event", flat=True)) == [
+        "case_recorded",
+        "case_acknowledged",
+        "case_graded",
+        "case_viewed",
+        "finding_recorded",
+        "outcome_recorded",
+        "case_closed",
+    ]
+
+
+def test_each_event_links_to_the_one_before_and_the_head_holds_the_last(worked_case):
+    rows = list(AuditEvent.objects.order_by("sequence"))
+    assert rows[0].prev_hash == GENESIS
+    assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))
+    for before, after in pairwise(rows):
+        assert after.prev_hash == before.hash
+    head = AuditChainHead.objects.get()
+    assert (head.sequence, head.hash) == (rows[-1].sequence, rows[-1].hash)
+
+
+def test_editing_an_events_data_is_caught_and_named(worked_case):
+    graded = worked_case.audit_events.get(event="case_graded")
+    data = dict(graded.data, after={"grade": 4})
+    AuditEvent.objects.filter(pk=graded.pk).update(data=data)
+
+    assert verify().problems == [f"event {graded.sequence}: content changed after it was written"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event": "case_closed"},
+        {"actor_id": None},
+        {"case_id": None},
+        {"organisation_id": 999},
+    ],
+    ids=["event name", "actor", "case", "organisation"],
+)
+def test_editing_any_hashed_column_is_caught(worked_case, change):
+    target = worked_case.audit_events.get(event="case_acknowledged")
+    AuditEvent.objects.filter(pk=target.pk).update(**change)
+    assert verify().problems == [f"event {target.sequence}: content changed after it was written"]
+
+
+def test_rewriting_an_event_and_its_hash_is_caught_at_the_next_event(worked_case):
+    target = worked_case.audit_events.get(event="case_graded")
+    data = dict(target.data, after={"grade": 4})
+    forged = digest(
+        target.prev_hash,
+        sequence=target.sequence,
+        at=target.at,
+        actor_id=target.actor_id,
+        organisation_id=target.organisation_id,
+        case_id=target.case_id,
+        event=target.event,
+        data=data,
+    )
+    AuditEvent.objects.filter(pk=target.pk).update(data=data, hash=forged)
+
+    assert verify().problems == [
+        f"event {target.sequence + 1}: does not follow the event before it"
+    ]
+
+
+def test_deleting_an_event_in_the_middle_is_caught_and_named(worked_case):
+    target = worked_case.audit_events.get(event="case_viewed")
+    AuditEvent.objects.filter(pk=target.pk).delete()
+
+    assert verify().problems == [
+        f"event {target.sequence} missing (deleted?)",
+        f"event {target.sequence + 1}: does not follow the event before it",
+    ]
+
+
+def test_deleting_the_last_event_is_caught_by_the_head(worked_case):
+    last = AuditEvent.objects.latest("sequence")
+    last.delete()
+
+    assert verify().problems == [
+        f"the chain ends at event {last.sequence - 1} but its head records event "
+        f"{last.sequence}: events at the end were deleted or the head was changed"
+    ]
+
+
+def test_editing_the_chain_head_is_caught(worked_case):
+    last = AuditEvent.objects.latest("sequence")
+    AuditChainHead.objects.filter(pk=1).update(hash="f" * 64)
+
+    assert verify().problems == [
+        f"the chain ends at event {last.sequence} but its head records event "
+        f"{last.sequence}: events at the end were deleted or the head was changed"
+    ]
+
+
+def test_moving_the_chain_head_back_is_caught(worked_case):
+    last = AuditEvent.objects.latest("sequence")
+    previous = AuditEvent.objects.get(sequence=last.sequence - 1)
+    AuditChainHead.objects.filter(pk=1).update(sequence=previous.sequence, hash=previous.hash)
+
+    assert verify().problems == [
+        f"the chain ends at event {last.sequence} but its head records event "
+        f"{previous.sequence}: events at the end were deleted or the head was changed"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_cannot_be_written_outside_a_transaction():
+    # The change and its audit event must commit or fail together.
+    with pytest.raises(RuntimeError, match="inside the transaction it audits"):
+        record("something_happened")
+    assert not AuditEvent.objects.exists()
+
+
+def test_access_events_are_part_of_the_chain(org_a, alice, ivan, frozen):
+    case = make_case(org_a, alice)
+    open_case(ivan, case.reference, purpose="viewed")
+    viewed = AuditEvent.objects.get(event="case_viewed")
+    assert (viewed.case_id, viewed.actor_id, viewed.actor_label) == (case.pk, ivan.pk, "ivan")
+    assert viewed.sequence == max(sequences())
+    assert verify().ok
