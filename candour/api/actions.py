@@ -12,6 +12,7 @@ from ninja import Router, Status
 
 from candour.api import render
 from candour.api.schemas import (
+    WRITE_ERRORS,
     AcknowledgeIn,
     ApproveSummaryIn,
     CaseDetail,
@@ -60,7 +61,7 @@ def _user(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-@router.post("/{reference}/acknowledge", response=CaseDetail)
+@router.post("/{reference}/acknowledge", response={200: CaseDetail, **WRITE_ERRORS})
 def acknowledge(request, reference: str, payload: AcknowledgeIn):
     """Record that the complainant has been acknowledged (reg 13; R17)."""
     handling.acknowledge_case(
@@ -69,14 +70,14 @@ def acknowledge(request, reference: str, payload: AcknowledgeIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/request", response=CaseDetail)
+@router.post("/{reference}/consent/request", response={200: CaseDetail, **WRITE_ERRORS})
 def request_consent(request, reference: str, payload: RequestConsentIn):
     """Ask the patient for consent; starts the consent chase deadline (R12)."""
     consent.request_consent(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/receive", response=CaseDetail)
+@router.post("/{reference}/consent/receive", response={200: CaseDetail, **WRITE_ERRORS})
 def receive_consent(request, reference: str, payload: ReceiveConsentIn):
     """Record consent as received, how and when (R12)."""
     consent.receive_consent(
@@ -85,13 +86,13 @@ def receive_consent(request, reference: str, payload: ReceiveConsentIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/refuse", response=CaseDetail)
+@router.post("/{reference}/consent/refuse", response={200: CaseDetail, **WRITE_ERRORS})
 def refuse_consent(request, reference: str, payload: RefuseConsentIn):
     consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/withdraw", response=CaseDetail)
+@router.post("/{reference}/consent/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
 def withdraw_consent(request, reference: str, payload: WithdrawConsentIn):
     """The patient no longer wants the representative to act (R13)."""
     consent.withdraw_consent(
@@ -103,7 +104,7 @@ def withdraw_consent(request, reference: str, payload: WithdrawConsentIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/override", response=CaseDetail)
+@router.post("/{reference}/consent/override", response={200: CaseDetail, **WRITE_ERRORS})
 def override_consent(request, reference: str, payload: OverrideConsentIn):
     """Go ahead without consent on recorded grounds, with reasons (R12)."""
     consent.override_consent(
@@ -112,7 +113,7 @@ def override_consent(request, reference: str, payload: OverrideConsentIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/summary/approve", response=CaseDetail)
+@router.post("/{reference}/summary/approve", response={200: CaseDetail, **WRITE_ERRORS})
 def approve_summary(request, reference: str, payload: ApproveSummaryIn):
     """The complainant approved the typed summary of their verbal complaint (R5)."""
     consent.approve_summary(
@@ -121,14 +122,14 @@ def approve_summary(request, reference: str, payload: ApproveSummaryIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/grade", response=CaseDetail)
+@router.post("/{reference}/grade", response={200: CaseDetail, **WRITE_ERRORS})
 def grade(request, reference: str, payload: GradeIn):
     """Grade the case by the policy's grading matrix (R15)."""
     handling.grade_case(_case(request, reference), by=request.auth, level=payload.level)
     return _done(request, reference)
 
 
-@router.post("/{reference}/issues", response={201: CaseDetail})
+@router.post("/{reference}/issues", response={201: CaseDetail, **WRITE_ERRORS})
 def add_issue(request, reference: str, payload: IssueIn):
     """Add an issue the response must answer (R18)."""
     investigation.add_issue(
@@ -140,7 +141,7 @@ def add_issue(request, reference: str, payload: IssueIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/issues/{number}/finding", response=CaseDetail)
+@router.post("/{reference}/issues/{number}/finding", response={200: CaseDetail, **WRITE_ERRORS})
 def record_finding(request, reference: str, number: int, payload: FindingIn):
     """Record the finding on one issue at the current stage (R22)."""
     investigation.record_finding(
@@ -153,7 +154,7 @@ def record_finding(request, reference: str, number: int, payload: FindingIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/handler", response=CaseDetail)
+@router.post("/{reference}/handler", response={200: CaseDetail, **WRITE_ERRORS})
 def assign_handler(request, reference: str, payload: HandlerIn):
     handling.assign_handler(
         _case(request, reference), by=request.auth, handler=_user(payload.handler)
@@ -161,7 +162,7 @@ def assign_handler(request, reference: str, payload: HandlerIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/investigator", response=CaseDetail)
+@router.post("/{reference}/investigator", response={200: CaseDetail, **WRITE_ERRORS})
 def assign_investigator(request, reference: str, payload: InvestigatorIn):
     """Assign the investigating officer; needs consent or an override first (R12, R21)."""
     handling.assign_investigator(
@@ -170,7 +171,7 @@ def assign_investigator(request, reference: str, payload: InvestigatorIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/response-date", response=CaseDetail)
+@router.post("/{reference}/response-date", response={200: CaseDetail, **WRITE_ERRORS})
 def agree_response_date(request, reference: str, payload: ResponseDateIn):
     """The response date agreed with the complainant in the handling plan (R18)."""
     handling.agree_response_date(
@@ -182,7 +183,7 @@ def agree_response_date(request, reference: str, payload: ResponseDateIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/extension", response=CaseDetail)
+@router.post("/{reference}/extension", response={200: CaseDetail, **WRITE_ERRORS})
 def agree_extension(request, reference: str, payload: ExtensionIn):
     """A new response date agreed with the complainant (R19)."""
     handling.agree_extension(
@@ -191,7 +192,7 @@ def agree_extension(request, reference: str, payload: ExtensionIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/late-decision", response=CaseDetail)
+@router.post("/{reference}/late-decision", response={200: CaseDetail, **WRITE_ERRORS})
 def decide_late_complaint(request, reference: str, payload: LateDecisionIn):
     """Accept or decline a complaint made after the time limit (R7)."""
     handling.decide_late_complaint(
@@ -200,7 +201,7 @@ def decide_late_complaint(request, reference: str, payload: LateDecisionIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/updates", response=CaseDetail)
+@router.post("/{reference}/updates", response={200: CaseDetail, **WRITE_ERRORS})
 def log_update(request, reference: str, payload: UpdateIn):
     """The complainant was updated on progress (R19)."""
     handling.log_update(
@@ -213,7 +214,7 @@ def log_update(request, reference: str, payload: UpdateIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/external-notification", response=CaseDetail)
+@router.post("/{reference}/external-notification", response={200: CaseDetail, **WRITE_ERRORS})
 def identify_external_notification(request, reference: str, payload: ExternalNotificationIn):
     """An external body must be told (R16)."""
     handling.identify_external_notification(
@@ -222,14 +223,14 @@ def identify_external_notification(request, reference: str, payload: ExternalNot
     return _done(request, reference)
 
 
-@router.post("/{reference}/external-notification/done", response=CaseDetail)
+@router.post("/{reference}/external-notification/done", response={200: CaseDetail, **WRITE_ERRORS})
 def record_external_notification(request, reference: str, payload: ExternalNotifiedIn):
     """The external body has been told."""
     handling.record_external_notification(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
-@router.post("/{reference}/pause", response=CaseDetail)
+@router.post("/{reference}/pause", response={200: CaseDetail, **WRITE_ERRORS})
 def pause(request, reference: str, payload: PauseIn):
     """Pause the case; paused time does not count against its deadlines (R23)."""
     handling.pause_case(
@@ -238,13 +239,13 @@ def pause(request, reference: str, payload: PauseIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/resume", response=CaseDetail)
+@router.post("/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS})
 def resume(request, reference: str, payload: NoteIn):
     handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
-@router.post("/{reference}/outcome", response=CaseDetail)
+@router.post("/{reference}/outcome", response={200: CaseDetail, **WRITE_ERRORS})
 def record_outcome(request, reference: str, payload: OutcomeIn):
     """The overall outcome, once every issue has a finding; the response is sent (R22)."""
     investigation.record_outcome(
@@ -253,14 +254,14 @@ def record_outcome(request, reference: str, payload: OutcomeIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/close", response=CaseDetail)
+@router.post("/{reference}/close", response={200: CaseDetail, **WRITE_ERRORS})
 def close(request, reference: str, payload: NoteIn):
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
     handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
-@router.post("/{reference}/withdraw", response=CaseDetail)
+@router.post("/{reference}/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
 def withdraw(request, reference: str, payload: WithdrawIn):
     """The complainant withdraws; with `continue_because` the case carries on (R14)."""
     handling.withdraw_case(
@@ -272,14 +273,14 @@ def withdraw(request, reference: str, payload: WithdrawIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/reopen", response=CaseDetail)
+@router.post("/{reference}/reopen", response={200: CaseDetail, **WRITE_ERRORS})
 def reopen(request, reference: str, payload: ReasonIn):
     """Take a dissatisfied complainant's case to the next stage (R29)."""
     handling.reopen_case(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
 
 
-@router.post("/{reference}/resolve-informally", response=CaseDetail)
+@router.post("/{reference}/resolve-informally", response={200: CaseDetail, **WRITE_ERRORS})
 def resolve_informally(request, reference: str, payload: ResolveInformallyIn):
     """A concern resolved to the person's satisfaction (R6)."""
     intake.resolve_informally(
@@ -288,7 +289,7 @@ def resolve_informally(request, reference: str, payload: ResolveInformallyIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/convert-to-complaint", response=CaseDetail)
+@router.post("/{reference}/convert-to-complaint", response={200: CaseDetail, **WRITE_ERRORS})
 def convert_to_complaint(request, reference: str, payload: ReasonIn):
     """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
     intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)

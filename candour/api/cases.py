@@ -7,6 +7,8 @@ from ninja import Query, Router, Status
 from candour.api import listing, render
 from candour.api.errors import NotFound
 from candour.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
     CaseDetail,
     CaseFilters,
     CasePage,
@@ -27,7 +29,7 @@ router = Router(tags=["cases"])
 ACCESS_EVENTS = ("case_viewed",)
 
 
-@router.get("", response=CasePage, summary="List and search cases")
+@router.get("", response={200: CasePage, **READ_ERRORS}, summary="List and search cases")
 def list_cases(request, filters: Query[CaseFilters]):
     """Cases of your organisations and those below them, soonest response first.
 
@@ -57,7 +59,7 @@ def _person(data) -> PersonDetails | None:
     return PersonDetails(**data.model_dump()) if data is not None else None
 
 
-@router.post("", response={201: CaseDetail}, summary="Record a case")
+@router.post("", response={201: CaseDetail, **WRITE_ERRORS}, summary="Record a case")
 def create_case(request, payload: NewCaseIn):
     """Record a complaint, concern or other feedback as it arrived (a compliment is recorded
     and closed at once). An unknown organisation, or one you cannot see, is 404; one where
@@ -73,20 +75,28 @@ def create_case(request, payload: NewCaseIn):
     return Status(201, render.detail(user, case))
 
 
-@router.get("/{reference}", response=CaseDetail, summary="A case in full")
+@router.get("/{reference}", response={200: CaseDetail, **READ_ERRORS}, summary="A case in full")
 def case_detail(request, reference: str):
     """Everything about a case. Reading it is logged as an access event (R38)."""
     case = open_case(request.auth, reference)
     return render.detail(request.auth, case)
 
 
-@router.get("/{reference}/deadlines", response=list[DeadlineOut], summary="A case's deadlines")
+@router.get(
+    "/{reference}/deadlines",
+    response={200: list[DeadlineOut], **READ_ERRORS},
+    summary="A case's deadlines",
+)
 def case_deadlines(request, reference: str):
     case = get_case(request.auth, reference)
     return render.deadlines_of(case)
 
 
-@router.get("/{reference}/timeline", response=list[TimelineEntry], summary="A case's history")
+@router.get(
+    "/{reference}/timeline",
+    response={200: list[TimelineEntry], **READ_ERRORS},
+    summary="A case's history",
+)
 def case_timeline(request, reference: str, include_access: bool = False):
     """The case's audit events, oldest first. Reads of the case are left out unless
     `include_access=true`. Reading the timeline is itself logged."""

@@ -372,3 +372,23 @@ class ReasonIn(Input):
 
 class ResolveInformallyIn(Input):
     resolution: str
+
+
+# --- errors (for the OpenAPI schema; errors.py builds them) ---------------------------------
+
+
+class Message(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    field: str = Field(description="The input to correct, dotted for nested fields.")
+    message: str
+
+
+class FieldErrors(Schema):
+    detail: list[FieldError]
+
+
+READ_ERRORS = {401: Message, 404: Message, 422: FieldErrors}
+WRITE_ERRORS = {**READ_ERRORS, 403: Message, 409: Message}
