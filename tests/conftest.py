@@ -60,6 +60,13 @@ def make_case(org, by, **overrides):
     return record_case(org, new_case(**overrides), by=by)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 takes over half a second per password on CI machines; tests check access
+    rules, not password strength, so they hash with MD5."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org_a(db):
     return organisation("Walsall Commissioning", "WAL", "icb", "commissioner")

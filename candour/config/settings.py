@@ -94,8 +94,9 @@ def database_from_env() -> dict:
                 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000; PRAGMA cache_size=-64000;"
             ),
         }
-        # Tests use a file, not memory, so that threads in concurrency tests share it.
-        config["TEST"] = {"NAME": str(DATA_DIR / "test-candour.sqlite3")}
+        # Tests use a file, not memory, so that threads in concurrency tests share it; one
+        # file per test process, so that two test runs in one checkout never share one.
+        config["TEST"] = {"NAME": str(DATA_DIR / f"test-candour-{os.getpid()}.sqlite3")}
     return config
 
 
