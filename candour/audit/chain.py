@@ -199,6 +199,12 @@ def verify(batch_size: int = 5000, max_problems: int = 50) -> VerifyResult:
             prev = stored
             last_seen = sequence
     head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and last_seen and len(problems) < max_problems:
+        # Without the head, deleting the newest events would leave no trace.
+        problems.append(
+            f"the chain ends at event {last_seen} but its head is missing: it was deleted, "
+            "so events at the end may have been deleted too"
+        )
     if head is not None and len(problems) < max_problems:
         if head.sequence != last_seen or (last_seen and head.hash != prev):
             problems.append(

@@ -137,10 +137,16 @@ def assign_investigator(case: Case, *, by, investigator) -> Case:
     ensure_can(case, "assign_investigator", by)
     ensure_investigation_may_start(case)
     _member(investigator, case, Capability.INVESTIGATE, "investigator")
-    changes = {"investigator": investigator}
-    if case.status == Status.RECEIVED:
-        changes["status"] = Status.OPEN
-    return apply(case, "assign_investigator", by=by, event="investigator_assigned", changes=changes)
+    # The status stays as it is. It used to move a received case to open, which left the case
+    # unacknowledged with no way to acknowledge it ("acknowledge" is allowed only from
+    # received) and its acknowledgement deadline overdue for ever (reg 13, 002 §10.5.1 I).
+    return apply(
+        case,
+        "assign_investigator",
+        by=by,
+        event="investigator_assigned",
+        changes={"investigator": investigator},
+    )
 
 
 @transaction.atomic

@@ -121,13 +121,15 @@ def create_organisation(
 @transaction.atomic
 def set_policy(organisation: Organisation, data: dict, *, by, preset_name: str = "") -> None:
     """Replace an organisation's policy; rejected with a message naming the field if invalid."""
-    validate_policy(data)
+    policy = validate_policy(data)
     existing = OrganisationPolicy.objects.filter(organisation=organisation).first()
     before = existing.data if existing else None
     OrganisationPolicy.objects.update_or_create(
         organisation=organisation, defaults={"data": data, "preset": preset_name}
     )
     organisation.__dict__.pop("_policy_cache", None)
+    # As create_organisation does: the roles the new policy names must exist to be granted.
+    ensure_roles(policy.roles)
     record("policy_changed", actor=by, organisation_id=organisation.pk, before=before, after=data)
 
 

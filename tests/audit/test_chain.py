@@ -131,6 +131,24 @@ def test_editing_the_chain_head_is_caught(worked_case):
     ]
 
 
+def test_deleting_the_chain_head_and_the_last_event_is_caught(worked_case):
+    last = AuditEvent.objects.latest("sequence")
+    last.delete()
+    AuditChainHead.objects.all().delete()
+
+    assert verify().problems == [
+        f"the chain ends at event {last.sequence - 1} but its head is missing: it was "
+        "deleted, so events at the end may have been deleted too"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_trail_without_a_head_verifies():
+    # A flushed database has neither; the first event creates the head.
+    AuditChainHead.objects.all().delete()
+    assert verify().ok
+
+
 def test_moving_the_chain_head_back_is_caught(worked_case):
     last = AuditEvent.objects.latest("sequence")
     previous = AuditEvent.objects.get(sequence=last.sequence - 1)

@@ -18,6 +18,7 @@ from candour.cases.consent import (
     request_consent,
     withdraw_consent,
 )
+from candour.cases.deadlines import for_case
 from candour.cases.handling import (
     acknowledge_case,
     agree_extension,
@@ -407,17 +408,27 @@ def test_it_refuses_a_handler_who_cannot_handle_cases(org_a, alice, ivan, frozen
     assert snapshot(case) == before
 
 
-def test_it_assigns_an_investigator_and_opens_the_case(org_a, alice, ivan, frozen):
-    case = make_case(org_a, alice)
+def test_it_assigns_an_investigator(org_a, alice, ivan, frozen):
+    case = acknowledge_case(make_case(org_a, alice), by=alice, method="email")
     assign_investigator(case, by=alice, investigator=ivan)
 
-    assert reload(case).status == Status.OPEN
+    assert reload(case).investigator == ivan
     event = last_event(case)
     assert event.event == "investigator_assigned"
-    assert event.data == {
-        "before": {"investigator": None, "status": "received"},
-        "after": {"investigator": ivan.pk, "status": "open"},
-    }
+    assert event.data == {"before": {"investigator": None}, "after": {"investigator": ivan.pk}}
+
+
+def test_a_case_given_an_investigator_before_acknowledgement_can_still_be_acknowledged(
+    org_a, alice, ivan, frozen
+):
+    case = make_case(org_a, alice)
+    assign_investigator(case, by=alice, investigator=ivan)
+    assert reload(case).status == Status.RECEIVED  # still awaiting acknowledgement
+
+    acknowledge_case(case, by=alice, method="letter")
+    case = reload(case)
+    assert case.status == Status.OPEN
+    assert {d.key: d for d in for_case(case)}["acknowledge"].met is True
 
 
 def test_it_agrees_a_response_date(org_a, alice, frozen):
@@ -436,8 +447,6 @@ def test_it_agrees_a_response_date(org_a, alice, frozen):
 
 
 def test_an_extension_changes_the_response_date_and_says_why_in_its_basis(org_a, alice, frozen):
-    from candour.cases.deadlines import for_case
-
     case = acknowledge_case(make_case(org_a, alice), by=alice, method="email")
     # 25 working days after receipt on Mon 2 Nov 2026.
     assert case.response_due == date(2026, 12, 7)
@@ -530,8 +539,6 @@ def test_an_external_notification_cannot_be_recorded_before_it_is_identified(org
 def test_pausing_and_resuming_moves_the_response_deadline_by_the_working_days_paused(
     org_a, alice, frozen
 ):
-    from candour.cases.deadlines import for_case
-
     case = acknowledge_case(make_case(org_a, alice), by=alice, method="email")
     assert case.response_due == date(2026, 12, 7)
     frozen.move_to(at(date(2026, 11, 10), 9))  # Tue
@@ -751,8 +758,6 @@ def test_the_organisation_may_continue_after_a_withdrawal_with_a_reason(org_a, a
 def test_reopening_goes_to_stage_two_of_the_same_case_with_the_clocks_restarted(
     org_a, alice, frozen
 ):
-    from candour.cases.deadlines import for_case
-
     case = reach(org_a, alice, Status.RESPONDED)
     reference = case.reference
     frozen.move_to(at(date(2027, 1, 4), 9))  # Mon, two months later
@@ -780,8 +785,6 @@ def test_reopening_goes_to_stage_two_of_the_same_case_with_the_clocks_restarted(
 
 
 def test_a_concern_resolved_informally_is_closed_and_stays_on_record(org_a, alice, frozen):
-    from candour.cases.deadlines import for_case
-
     case = make_case(org_a, alice, kind="concern", channel="phone")
     resolve_informally(case, by=alice, resolution="Rebooked the appointment.")
 
@@ -877,7 +880,7 @@ def test_an_mp_writing_for_a_constituent_needs_no_separate_consent(org_a, alice,
     )
     assert case.consent_state == "not_needed"
     assign_investigator(case, by=alice, investigator=ivan)
-    assert reload(case).status == Status.OPEN
+    assert reload(case).investigator == ivan
 
 
 # --- NHS number -------------------------------------------------------------------------------

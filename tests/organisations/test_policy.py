@@ -183,3 +183,19 @@ def org_a_events(org):
     from candour.audit.models import AuditEvent
 
     return AuditEvent.objects.filter(organisation_id=org.pk)
+
+
+def test_a_new_policy_brings_the_roles_it_names(org_a):
+    from candour.organisations.models import Role
+    from candour.organisations.setup import add_member
+
+    assert not Role.objects.filter(name="Registered Manager").exists()
+    set_policy(org_a, preset("private-clinic"), by=None, preset_name="private-clinic")
+    # The clinic's roles can now be granted.
+    add_member(user("reg"), org_a, "Registered Manager")
+    assert Role.objects.get(name="Registered Manager").capabilities == [
+        "view_cases",
+        "handle_cases",
+        "sign_off",
+        "view_confidential",
+    ]
