@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
-from candour.api import listing, render
+from candour.api import render
 from candour.api.errors import NotFound
 from candour.api.schemas import (
     READ_ERRORS,
@@ -17,6 +17,7 @@ from candour.api.schemas import (
     TimelineEntry,
 )
 from candour.audit.models import AuditEvent
+from candour.cases import listing
 from candour.cases.access import get_case, open_case
 from candour.cases.intake import NewCase, record_case, record_compliment
 from candour.cases.models import Kind
