@@ -391,8 +391,10 @@ def _end_of(day: date) -> datetime:
 def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
     """Deadlines of a saved case, reading its pauses and issues."""
     organisation = case.organisation
+    # .all(), not .filter(): a case read with its issues and pauses prefetched
+    # (access.get_case_in_full) is not read again.
     spans = [PauseSpan(p.started_at, p.ended_at) for p in case.pauses.all()]
-    issues = list(case.issues.filter(stage=case.stage))
+    issues = [i for i in case.issues.all() if i.stage == case.stage]
     completed = None
     if issues and all(i.found_at for i in issues):
         completed = max(i.found_at for i in issues)

@@ -19,14 +19,16 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 
-from candour.cases.access import cases_for
+from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
 from candour.cases.models import CaseParty
 from candour.cases.people import normalise_nhs_number
 from candour.organisations.access import organisation_ids_for
-from candour.organisations.models import Capability
+from candour.organisations.models import Capability, Organisation
 
 SORTS = {
     # sort name: (field, descending)
@@ -94,9 +96,74 @@ def _decode(cursor: str, sort: str):
 
 
 def _after(field: str, descending: bool, value, pk: int) -> Q:
+    """Rows after (value, pk) in the sort order. The redundant `field >= value` gives the
+    index walk a place to start; without it both databases read from the first row."""
     if descending:
-        return Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
-    return Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
+        return Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
+    return Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One walk along an index: the rows matching `where`, in `order`."""
+
+    where: Q
+    order: tuple
+
+
+def _walks(sort: str, after) -> list[Walk]:
+    """The index walks that make a page, in order; a page is the first rows of each in turn.
+    The response-due order puts undated cases last, so it is two walks once a cursor is
+    among the dated cases: the rest of the dated cases, then the undated ones by id."""
+    field, descending = SORTS[sort]
+    if sort == "response_due":
+        dated = (F(field).asc(nulls_last=True), "pk")
+        undated = Walk(Q(response_due__isnull=True), ("pk",))
+        if after is None:
+            return [Walk(Q(), dated)]
+        if after[0] is None:
+            return [Walk(Q(response_due__isnull=True, pk__gt=after[1]), ("pk",))]
+        return [Walk(_after(field, False, *after), dated), undated]
+    order = ("-" + field, "-pk") if descending else (field, "pk")
+    return [Walk(_after(field, descending, *after) if after else Q(), order)]
+
+
+# An organisation-at-a-time walk pays off when a user sees several organisations; past this
+# many it becomes one long statement (SQLite allows 500 terms in a compound SELECT).
+MAX_BRANCHES = 100
+# Sorts with an (organisation, field) index that each branch can walk.
+BRANCHING_SORTS = {"response_due", "received_at", "-received_at"}
+
+
+def _walk(
+    scoped: QuerySet, branches: list[QuerySet], walk: Walk, sort: str, how_many: int
+) -> QuerySet:
+    """The first `how_many` rows of `walk` across the branches, as a queryset of cases.
+
+    With one branch this is the plain ordered query. With several, SQLite cannot merge the
+    ranges of an (organisation, field, id) index for `organisation_id IN (...)`: it reads
+    and sorts every case of those organisations (a second for a national user at 1,000,000
+    cases). So each organisation is walked on its own index range, `LIMIT how_many`, in one
+    UNION ALL, and only those rows are ordered (docs/performance.md, "Case list")."""
+    if len(branches) == 1:
+        return branches[0].filter(walk.where).order_by(*walk.order)[:how_many]
+    field, descending = SORTS[sort]
+    parts, params = [], []
+    for number, branch in enumerate(branches):
+        inner = branch.filter(walk.where).order_by(*walk.order).values("id", field)[:how_many]
+        sql, inner_params = inner.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS branch{number}")
+        params.extend(inner_params)
+    column = connection.ops.quote_name(field)
+    direction = "DESC" if descending else "ASC"
+    nulls_last = f"{column} IS NULL, " if sort == "response_due" else ""
+    union = " UNION ALL ".join(parts)
+    ids = RawSQL(
+        f"SELECT id FROM ({union}) AS branches "
+        f"ORDER BY {nulls_last}{column} {direction}, id {direction} LIMIT {int(how_many)}",
+        params,
+    )
+    return scoped.filter(pk__in=ids).order_by(*walk.order)
 
 
 def page(
@@ -111,40 +178,37 @@ def page(
     cursor=None,
     count=False,
 ) -> Page:
-    cases = cases_for(user)
-    if status:
-        cases = cases.filter(status=status)
-    if kind:
-        cases = cases.filter(kind=kind)
-    if organisation:
-        cases = cases.filter(organisation__code=organisation.upper())
-    if q:
-        cases = search(user, cases, q)
-    total = cases.count() if count else None
+    def narrowed(cases: QuerySet) -> QuerySet:
+        if status:
+            cases = cases.filter(status=status)
+        if kind:
+            cases = cases.filter(kind=kind)
+        if q:
+            cases = search(user, cases, q)
+        return cases
 
-    field, descending = SORTS[sort]
-    after = _decode(cursor, sort) if cursor else None
-    rows = cases.select_related("organisation", "handler")
-    order = ["-" + field, "-pk"] if descending else [field, "pk"]
-    if sort == "response_due" and after is None:
-        # NULLS LAST matches the indexes' own order on PostgreSQL, and SQLite reads it from
-        # the index too, so the first page is an index walk that stops after `limit` rows.
-        found = list(rows.order_by(F(field).asc(nulls_last=True), "pk")[: limit + 1])
-    elif sort == "response_due" and after[0] is None:
-        found = list(
-            rows.filter(response_due__isnull=True, pk__gt=after[1]).order_by("pk")[: limit + 1]
+    scope = organisation_ids_for(user)
+    if organisation:
+        scope = frozenset(
+            Organisation.objects.filter(code=organisation.upper(), pk__in=scope).values_list(
+                "pk", flat=True
+            )
         )
-    elif sort == "response_due":
-        # Two walks rather than one OR across the dated and undated cases, which no index
-        # serves in order: the rest of the dated cases, then the undated ones by id.
-        found = list(rows.filter(_after(field, False, *after)).order_by(*order)[: limit + 1])
-        if len(found) <= limit:
-            undated = rows.filter(response_due__isnull=True).order_by("pk")
-            found += list(undated[: limit + 1 - len(found)])
+    everything = narrowed(cases_for(user).filter(organisation_id__in=scope))
+    total = everything.count() if count else None
+
+    field, _ = SORTS[sort]
+    after = _decode(cursor, sort) if cursor else None
+    if 1 < len(scope) <= MAX_BRANCHES and sort in BRANCHING_SORTS and not q:
+        branches = [narrowed(cases_in(user, pk)) for pk in sorted(scope)]
     else:
-        if after is not None:
-            rows = rows.filter(_after(field, descending, *after))
-        found = list(rows.order_by(*order)[: limit + 1])
+        branches = [everything]
+    found: list = []
+    for walk in _walks(sort, after):
+        rows = _walk(everything, branches, walk, sort, limit + 1 - len(found))
+        found += list(rows.select_related("organisation", "handler"))
+        if len(found) > limit:
+            break
 
     more = len(found) > limit
     found = found[:limit]

@@ -16,23 +16,30 @@ def organisation_ids_for(user, capability: Capability = Capability.VIEW_CASES) -
     """Ids of the organisations where `user` holds a role with `capability`."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    cache = user.__dict__.setdefault("_candour_org_ids", {})
-    if capability in cache:
-        return cache[capability]
-    paths = [
-        m.organisation.path
-        for m in Membership.objects.filter(user=user).select_related("organisation", "role")
-        if capability in m.role.capabilities
-    ]
+    cache = user.__dict__.get("_candour_org_ids")
+    if cache is None:
+        cache = user.__dict__["_candour_org_ids"] = _reach(user)
+    return cache.get(capability, frozenset())
+
+
+def _reach(user) -> dict[str, frozenset[int]]:
+    """Every capability's organisations at once, in two queries (the memberships, then the
+    organisations below them), so that a page asking about several capabilities pays once."""
+    paths_by_capability: dict[str, set[str]] = {}
+    for m in Membership.objects.filter(user=user).select_related("organisation", "role"):
+        for capability in m.role.capabilities:
+            paths_by_capability.setdefault(capability, set()).add(m.organisation.path)
+    paths = set().union(*paths_by_capability.values()) if paths_by_capability else set()
     if not paths:
-        ids: frozenset[int] = frozenset()
-    else:
-        query = Q()
-        for path in paths:
-            query |= Q(path__startswith=path)
-        ids = frozenset(Organisation.objects.filter(query).values_list("pk", flat=True))
-    cache[capability] = ids
-    return ids
+        return {}
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+    below = list(Organisation.objects.filter(query).values_list("pk", "path"))
+    return {
+        capability: frozenset(pk for pk, path in below if any(path.startswith(p) for p in granted))
+        for capability, granted in paths_by_capability.items()
+    }
 
 
 def organisations_for(user, capability: Capability = Capability.VIEW_CASES):

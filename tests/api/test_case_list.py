@@ -153,3 +153,55 @@ def test_an_unknown_status_is_422_naming_the_status(as_alice):
     response = as_alice.get("/cases", status="lost")
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "status"
+
+
+@pytest.fixture
+def across_a_region(region, site, rita, hugo):
+    """Cases in a region and a site below it, received on different days; the compliments
+    have no response date. Rita, at the region, sees both organisations."""
+    cases = []
+    for n in range(24):
+        org, by = (region, rita) if n % 3 == 0 else (site, hugo)
+        kind = "compliment" if n % 5 == 0 else "complaint"
+        received = at(date(2026, 11, 2) - timedelta(days=(n * 7) % 19), 3 + n % 5)
+        cases.append(make_case(org, by, kind=kind, received_at=received))
+    return cases
+
+
+@pytest.mark.parametrize("sort", ["response_due", "received_at", "-received_at"])
+def test_a_user_over_several_organisations_pages_in_one_order_across_them(
+    rita, across_a_region, sort
+):
+    """Each organisation is walked on its own index (listing._walk); the merged pages must be
+    exactly the order of one sort over all the user's cases."""
+    from candour.cases import listing
+    from candour.cases.models import Case
+
+    field = sort.lstrip("-")
+    expected = sorted(
+        Case.objects.filter(pk__in=[c.pk for c in across_a_region]),
+        key=lambda c: (getattr(c, field) is None, getattr(c, field) or date.min, c.pk),
+        reverse=sort.startswith("-"),
+    )
+    seen, cursor = [], None
+    while True:
+        found = listing.page(rita, sort=sort, limit=5, cursor=cursor)
+        seen += [c.reference for c in found.cases]
+        if not (cursor := found.next_cursor):
+            break
+    assert seen == [c.reference for c in expected]
+    assert {c.organisation.code for c in found.cases} <= {"SEHN", "SEHX"}
+
+
+def test_a_user_over_several_organisations_pays_the_same_queries_for_any_page_size(
+    as_rita, across_a_region
+):
+    as_rita.get("/cases", limit=1)
+    counts = {}
+    for limit in (3, 30):
+        with CaptureQueriesContext(connection) as queries:
+            response = as_rita.get("/cases", limit=limit)
+        assert response.status_code == 200
+        counts[limit] = len(queries)
+    assert len(as_rita.get("/cases", limit=30).json()["items"]) == 24
+    assert counts[3] == counts[30]
