@@ -18,17 +18,20 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
-from candour.cases.models import CaseParty
+from candour.cases.models import CaseParty, ConsentState, Status
 from candour.cases.people import normalise_nhs_number
+from candour.cases.workflow import RESPONDING_KINDS
 from candour.organisations.access import organisation_ids_for
-from candour.organisations.models import Capability, Organisation
+from candour.organisations.models import Capability, Membership, Organisation, calendars_for
 
 SORTS = {
     # sort name: (field, descending)
@@ -37,6 +40,107 @@ SORTS = {
     "-received_at": ("received_at", True),
     "reference": ("reference", False),
 }
+
+
+class Queue(StrEnum):
+    """The worklist's queues (issue 3): which cases a handler is looking at."""
+
+    OPEN = "open"
+    MINE = "mine"
+    TEAM = "team"
+    UNASSIGNED = "unassigned"
+    AWAITING_ACKNOWLEDGEMENT = "awaiting_acknowledgement"
+    AWAITING_CONSENT = "awaiting_consent"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+QUEUE_LABELS = {
+    Queue.OPEN: "Open",
+    Queue.MINE: "Mine",
+    Queue.TEAM: "My team's",
+    Queue.UNASSIGNED: "Not assigned",
+    Queue.AWAITING_ACKNOWLEDGEMENT: "Awaiting acknowledgement",
+    Queue.AWAITING_CONSENT: "Awaiting consent",
+    Queue.DUE_SOON: "Due soon",
+    Queue.OVERDUE: "Overdue",
+    Queue.CLOSED: "Closed",
+    Queue.ALL: "All",
+}
+
+OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
+FINISHED_STATUSES = (Status.RESPONDED, Status.CLOSED, Status.WITHDRAWN)
+# How far ahead "due soon" looks unless the caller says.
+DUE_SOON_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a worklist is looking at: the user's organisations (narrowed to one organisation,
+    or one and those below it), and the queue with its filters. `where()` turns it into a
+    condition on cases; it never widens what cases_for(user) allows."""
+
+    user: object
+    queue: Queue | None = None
+    status: str | None = None
+    kind: str | None = None
+    stage: int | None = None
+    grade: int | None = None
+    service: str | None = None
+    due_within: int = DUE_SOON_WORKING_DAYS
+    today: date | None = None
+
+    def queue_condition(self, queue: Queue, organisation_ids) -> Q:
+        today = self.today or timezone.localdate()
+        open_ = Q(status__in=OPEN_STATUSES)
+        match queue:
+            case Queue.OPEN:
+                return open_
+            case Queue.MINE:
+                return open_ & (Q(handler=self.user) | Q(investigator=self.user))
+            case Queue.TEAM:
+                team = Membership.objects.filter(
+                    organisation__in=Membership.objects.filter(user=self.user).values(
+                        "organisation"
+                    )
+                ).values("user")
+                return open_ & (Q(handler__in=team) | Q(investigator__in=team))
+            case Queue.UNASSIGNED:
+                return open_ & Q(handler__isnull=True, investigator__isnull=True)
+            case Queue.AWAITING_ACKNOWLEDGEMENT:
+                return Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
+            case Queue.AWAITING_CONSENT:
+                return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
+            case Queue.DUE_SOON:
+                return open_ & Q(next_due__gte=today) & self._due_by(organisation_ids, today)
+            case Queue.OVERDUE:
+                return open_ & Q(next_due__lt=today)
+            case Queue.CLOSED:
+                return Q(status__in=FINISHED_STATUSES)
+        return Q()
+
+    def _due_by(self, organisation_ids, today: date) -> Q:
+        """Due within `due_within` working days of each organisation's own calendar (its
+        nation's bank holidays and its closures): one condition per distinct last day."""
+        by_day: dict[date, list[int]] = {}
+        for pk, calendar in calendars_for(organisation_ids).items():
+            by_day.setdefault(calendar.add_working_days(today, self.due_within), []).append(pk)
+        condition = Q(pk__in=[])
+        for day, pks in by_day.items():
+            condition |= Q(organisation_id__in=pks, next_due__lte=day)
+        return condition
+
+    def where(self, organisation_ids) -> Q:
+        condition = self.queue_condition(self.queue, organisation_ids) if self.queue else Q()
+        for field in ("status", "kind", "stage", "grade"):
+            value = getattr(self, field)
+            if value not in (None, ""):
+                condition &= Q(**{field: value})
+        if self.service:
+            condition &= Q(service__iexact=self.service.strip())
+        return condition
 
 
 @dataclass
@@ -166,41 +270,72 @@ def _walk(
     return scoped.filter(pk__in=ids).order_by(*walk.order)
 
 
+def scope_ids(user, *, organisation: str | None = None, within: int | None = None):
+    """The user's organisations, narrowed to one organisation by code (`organisation`), or to
+    one and those below it (`within`, the staff application's organisation switcher). It can
+    only narrow: an organisation the user cannot see gives nothing."""
+    ids = organisation_ids_for(user)
+    if organisation:
+        ids = frozenset(
+            Organisation.objects.filter(code=organisation.upper(), pk__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
+    if within is not None:
+        top = Organisation.objects.filter(pk=within, pk__in=ids).values_list("path", flat=True)
+        path = top.first()
+        ids = frozenset(
+            Organisation.objects.filter(pk__in=ids, path__startswith=path).values_list(
+                "pk", flat=True
+            )
+            if path
+            else ()
+        )
+    return ids
+
+
 def page(
     user,
     *,
+    queue: str | None = None,
     status=None,
     kind=None,
+    stage: int | None = None,
+    grade: int | None = None,
+    service: str | None = None,
+    due_within: int = DUE_SOON_WORKING_DAYS,
     organisation=None,
+    within: int | None = None,
     q=None,
     sort="response_due",
     limit=25,
     cursor=None,
     count=False,
 ) -> Page:
-    def narrowed(cases: QuerySet) -> QuerySet:
-        if status:
-            cases = cases.filter(status=status)
-        if kind:
-            cases = cases.filter(kind=kind)
-        if q:
-            cases = search(user, cases, q)
-        return cases
+    ids = scope_ids(user, organisation=organisation, within=within)
+    filters = Scope(
+        user,
+        queue=Queue(queue) if queue else None,
+        status=status,
+        kind=kind,
+        stage=stage,
+        grade=grade,
+        service=service,
+        due_within=due_within,
+    )
+    where = filters.where(ids)
 
-    scope = organisation_ids_for(user)
-    if organisation:
-        scope = frozenset(
-            Organisation.objects.filter(code=organisation.upper(), pk__in=scope).values_list(
-                "pk", flat=True
-            )
-        )
-    everything = narrowed(cases_for(user).filter(organisation_id__in=scope))
+    def narrowed(cases: QuerySet) -> QuerySet:
+        cases = cases.filter(where)
+        return search(user, cases, q) if q else cases
+
+    everything = narrowed(cases_for(user).filter(organisation_id__in=ids))
     total = everything.count() if count else None
 
     field, _ = SORTS[sort]
     after = _decode(cursor, sort) if cursor else None
-    if 1 < len(scope) <= MAX_BRANCHES and sort in BRANCHING_SORTS and not q:
-        branches = [narrowed(cases_in(user, pk)) for pk in sorted(scope)]
+    if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and not q:
+        branches = [narrowed(cases_in(user, pk)) for pk in sorted(ids)]
     else:
         branches = [everything]
     found: list = []
@@ -220,3 +355,51 @@ def page(
         last = found[-1]
         next_cursor = _encode(sort, getattr(last, field), last.pk)
     return Page(found, next_cursor, total)
+
+
+# Queues counted for the worklist's tabs. Closed and all cases are not counted: that would
+# read every case the user can see, and nobody works from that number.
+COUNTED_QUEUES = [q for q in Queue if q not in (Queue.CLOSED, Queue.ALL)]
+
+
+def queue_counts(
+    user,
+    *,
+    organisation: str | None = None,
+    within: int | None = None,
+    due_within: int = DUE_SOON_WORKING_DAYS,
+) -> dict[Queue, int]:
+    """How many open cases each queue holds, in one query over the user's open cases."""
+    ids = scope_ids(user, organisation=organisation, within=within)
+    filters = Scope(user, due_within=due_within)
+    totals = (
+        cases_for(user)
+        .filter(organisation_id__in=ids, status__in=OPEN_STATUSES)
+        .aggregate(
+            **{q.value: Count("pk", filter=filters.queue_condition(q, ids)) for q in COUNTED_QUEUES}
+        )
+    )
+    return {Queue(k): v for k, v in totals.items()}
+
+
+FACETS = ("kind", "status", "stage", "grade")
+
+
+def facet_counts(user, *, queue: str, within: int | None = None, **filters) -> dict[str, dict]:
+    """For the worklist's filters: how many cases of the queue have each kind, status, stage
+    and grade, in one grouped query. Only for the counted (open) queues, for the same reason
+    as queue_counts."""
+    ids = scope_ids(user, within=within)
+    where = Scope(user, queue=Queue(queue), **filters).where(ids)
+    rows = (
+        cases_for(user)
+        .filter(where, organisation_id__in=ids)
+        .values(*FACETS)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out: dict[str, dict] = {facet: {} for facet in FACETS}
+    for row in rows:
+        for facet in FACETS:
+            out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
+    return out

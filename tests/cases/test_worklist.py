@@ -1,0 +1,120 @@
+"""The worklist's queues and counts (candour.cases.listing): what each queue holds, that it
+counts what it lists, and that it never reaches past the user's organisations."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from candour.cases import listing
+from candour.cases.handling import acknowledge_case, assign_investigator
+from candour.cases.listing import Queue
+from candour.cases.models import Case
+from candour.cases.people import PersonDetails
+from candour.organisations.setup import add_closure_day
+from tests.conftest import at, make_case, organisation
+
+pytestmark = pytest.mark.usefixtures("frozen")  # Monday 2 November 2026, 09:00
+
+
+def refs(user, **filters) -> set[str]:
+    found, cursor, seen = None, None, set()
+    while found is None or cursor:
+        found = listing.page(user, limit=3, cursor=cursor, **filters)
+        seen |= {c.reference for c in found.cases}
+        cursor = found.next_cursor
+    return seen
+
+
+@pytest.fixture
+def desk(org_a, org_b, alice, ivan, bob):
+    """A commissioner's desk: a new complaint, one acknowledged and given to Ivan, one from a
+    relative waiting for consent, a comment on record, and a practice's case elsewhere."""
+    new = make_case(org_a, alice)
+    ivans = acknowledge_case(make_case(org_a, alice), by=alice, method="email")
+    ivans = assign_investigator(ivans, by=alice, investigator=ivan)
+    waiting = make_case(
+        org_a, alice, relationship="relative", patient=PersonDetails(first_name="Tom")
+    )
+    comment = make_case(org_a, alice, kind="comment")
+    elsewhere = make_case(org_b, bob)
+    return {"new": new, "ivans": ivans, "waiting": waiting, "comment": comment, "b": elsewhere}
+
+
+def test_each_queue_holds_what_its_name_says(alice, ivan, desk):
+    r = {k: c.reference for k, c in desk.items()}
+    assert refs(alice, queue="open") == {r["new"], r["ivans"], r["waiting"], r["comment"]}
+    assert refs(ivan, queue="mine") == {r["ivans"]}
+    assert refs(alice, queue="mine") == set()
+    assert refs(alice, queue="team") == {r["ivans"]}
+    assert refs(alice, queue="unassigned") == {r["new"], r["waiting"], r["comment"]}
+    # A comment needs no acknowledgement.
+    assert refs(alice, queue="awaiting_acknowledgement") == {r["new"], r["waiting"]}
+    assert refs(alice, queue="awaiting_consent") == {r["waiting"]}
+    assert refs(alice, queue="overdue") == set()
+
+
+def test_an_outsider_sees_none_of_it_in_any_queue(bob, desk):
+    for queue in Queue:
+        assert refs(bob, queue=queue) <= {desk["b"].reference}
+    assert listing.queue_counts(bob)[Queue.OPEN] == 1
+
+
+def test_a_case_past_its_acknowledgement_date_is_overdue(alice, desk, frozen):
+    # Received Mon 2 Nov: acknowledgement due Thu 5 Nov (3 working days).
+    frozen.move_to(at(date(2026, 11, 6), 9))
+    overdue = refs(alice, queue="overdue")
+    assert desk["new"].reference in overdue
+    assert desk["ivans"].reference not in overdue
+
+
+def test_due_soon_counts_working_days_on_each_organisations_own_calendar(db, alice):
+    """Thu 26 Nov 2026, two working days ahead: Mon 30 Nov in England, but Tue 1 Dec in
+    Scotland, where 30 Nov is St Andrew's Day; and Fri 27 Nov is a closure day at one
+    English practice, which pushes it to Tue 1 Dec there too."""
+    from candour.organisations.setup import add_member
+
+    england = organisation("Example Practice", "EXE", "practice", "gp-practice")
+    closed = organisation("Closed Friday Practice", "EXC", "practice", "gp-practice")
+    scotland = organisation("Example Practice North", "EXS", "practice", "gp-practice")
+    scotland.nation = "SCT"
+    scotland.save()
+    for org in (england, closed, scotland):
+        add_member(alice, org, "Executive Manager")
+    add_closure_day(closed, date(2026, 11, 27), "Staff training", by=alice)
+    cases = {}
+    with time_machine.travel(at(date(2026, 11, 25), 9), tick=False):
+        for org in (england, closed, scotland):
+            cases[org.code] = make_case(org, alice)
+    Case.objects.filter(pk__in=[c.pk for c in cases.values()]).update(
+        next_due=date(2026, 12, 1)
+    )
+    with time_machine.travel(at(date(2026, 11, 26), 9), tick=False):
+        due = refs(alice, queue="due_soon", due_within=2)
+        counted = listing.queue_counts(alice, due_within=2)[Queue.DUE_SOON]
+    assert due == {cases["EXC"].reference, cases["EXS"].reference}
+    assert counted == 2
+
+
+def test_the_counts_are_the_lengths_of_the_queues(alice, ivan, desk):
+    for user in (alice, ivan):
+        counts = listing.queue_counts(user)
+        for queue, n in counts.items():
+            assert n == len(refs(user, queue=queue)), queue
+
+
+def test_the_organisation_switcher_narrows_but_never_widens(rita, hugo, region, site, org_a):
+    in_region = make_case(region, rita)
+    at_site = make_case(site, hugo)
+    assert refs(rita, queue="open") == {in_region.reference, at_site.reference}
+    assert refs(rita, queue="open", within=site.pk) == {at_site.reference}
+    assert refs(hugo, queue="open", within=region.pk) == set()
+    assert refs(rita, queue="open", within=org_a.pk) == set()
+
+
+def test_the_filters_counts_add_up_to_the_queue(alice, desk):
+    facets = listing.facet_counts(alice, queue="open")
+    assert facets["kind"] == {"complaint": 3, "comment": 1}
+    assert sum(facets["status"].values()) == 4
+    assert refs(alice, queue="open", kind="comment") == {desk["comment"].reference}
+    assert refs(alice, queue="open", status="open") == {desk["ivans"].reference}
