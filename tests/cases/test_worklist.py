@@ -86,9 +86,7 @@ def test_due_soon_counts_working_days_on_each_organisations_own_calendar(db, ali
     with time_machine.travel(at(date(2026, 11, 25), 9), tick=False):
         for org in (england, closed, scotland):
             cases[org.code] = make_case(org, alice)
-    Case.objects.filter(pk__in=[c.pk for c in cases.values()]).update(
-        next_due=date(2026, 12, 1)
-    )
+    Case.objects.filter(pk__in=[c.pk for c in cases.values()]).update(next_due=date(2026, 12, 1))
     with time_machine.travel(at(date(2026, 11, 26), 9), tick=False):
         due = refs(alice, queue="due_soon", due_within=2)
         counted = listing.queue_counts(alice, due_within=2)[Queue.DUE_SOON]
