@@ -105,6 +105,7 @@ def page(
     status=None,
     kind=None,
     organisation=None,
+    within=None,
     q=None,
     sort="response_due",
     limit=25,
@@ -118,6 +119,10 @@ def page(
         cases = cases.filter(kind=kind)
     if organisation:
         cases = cases.filter(organisation__code=organisation.upper())
+    if within is not None:
+        # An Organisation: it and those below it (the web's organisation switcher). Inside
+        # cases_for(user), so it only ever narrows.
+        cases = cases.filter(organisation__path__startswith=within.path)
     if q:
         cases = search(user, cases, q)
     total = cases.count() if count else None
