@@ -65,6 +65,7 @@ from candour.cases.models import (
 )
 from candour.cases.people import nhs_number_is_valid
 from candour.cases.workflow import FORMAL_KINDS
+from candour.organisations import two_factor
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation
 from candour.organisations.setup import add_member, create_organisation
@@ -173,10 +174,14 @@ def ensure_logins(organisations: dict[str, Organisation]) -> dict[str, object]:
             )
         add_member(user, organisations[spec.organisation], spec.role)
         users[spec.username] = user
-    if not User.objects.filter(username=ADMIN_USERNAME).exists():
-        User.objects.create_superuser(
+    admin = User.objects.filter(username=ADMIN_USERNAME).first()
+    if admin is None:
+        admin = User.objects.create_superuser(
             ADMIN_USERNAME, email="admin@example.invalid", password=DEMO_PASSWORD
         )
+    # Every staff sign-in asks for a code: the demo logins share one known authenticator key.
+    for user in [*users.values(), admin]:
+        two_factor.ensure_device(user, two_factor.DEMO_KEY)
     return users
 
 
@@ -190,6 +195,10 @@ def logins_text() -> str:
         f"  {ADMIN_USERNAME:<{width}}  Django admin superuser (sees no case data)",
     ]
     lines += [f"  {s.username:<{width}}  {s.role}, {names[s.organisation]}" for s in LOGINS]
+    lines += [
+        "Then a 6-digit code: run `candour totp USERNAME` to print the current one, or add the",
+        f"key {two_factor.DEMO_SECRET} to an authenticator app (the same for every demo login).",
+    ]
     return "\n".join(lines)
 
 

@@ -16,9 +16,11 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from candour.cases.intake import NewCase, record_case
 from candour.cases.people import PersonDetails
+from candour.organisations import two_factor
 from candour.organisations.setup import add_member, create_organisation
 
 
@@ -58,6 +60,18 @@ def new_case(**overrides) -> NewCase:
 
 def make_case(org, by, **overrides):
     return record_case(org, new_case(**overrides), by=by)
+
+
+def sign_in(client, user):
+    """Sign `user` in to the test client with a verified second factor, as the sign-in pages
+    leave a session after the password and the code (tests/web/test_sign_in.py drives those
+    pages themselves). Returns the client."""
+    device = two_factor.ensure_device(user, two_factor.DEMO_KEY)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -5,28 +5,13 @@ from __future__ import annotations
 
 from candour.api.schemas import CaseDetail, CaseItem, PersonOut
 from candour.cases import deadlines
-from candour.cases.access import may_see_identity, parties_as_seen_by
-from candour.cases.models import Case, PartyRole
+from candour.cases.access import complainant_name, parties_as_seen_by
+from candour.cases.models import Case
 from candour.cases.workflow import allowed_actions
-
-ANONYMOUS = "Anonymous"
-CONFIDENTIAL = "Confidential"
 
 
 def _username(user) -> str | None:
     return user.get_username() if user is not None else None
-
-
-def complainant_name(user, case: Case) -> str:
-    """Reads case.parties.all(), so list pages prefetch the parties with their people."""
-    if case.anonymous:
-        return ANONYMOUS
-    if not may_see_identity(user, case):
-        return CONFIDENTIAL
-    for party in parties_as_seen_by(user, case):
-        if party.role == PartyRole.COMPLAINANT:
-            return party.person.full_name
-    return ""
 
 
 def item(user, case: Case) -> dict:

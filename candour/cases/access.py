@@ -99,3 +99,20 @@ def parties_as_seen_by(user, case: Case) -> list[CaseParty]:
     # `not case.confidential` here too, which is never true on this path, so it hid everyone.)
     speaking = {p.person_id for p in parties if p.role != PartyRole.PATIENT}
     return [p for p in parties if p.role == PartyRole.PATIENT and p.person_id not in speaking]
+
+
+ANONYMOUS = "Anonymous"
+CONFIDENTIAL = "Confidential"
+
+
+def complainant_name(user, case: Case) -> str:
+    """The complainant's name as `user` may see it (R8): "Anonymous", "Confidential" or the
+    name. Reads case.parties.all(), so list pages prefetch the parties with their people."""
+    if case.anonymous:
+        return ANONYMOUS
+    if not may_see_identity(user, case):
+        return CONFIDENTIAL
+    for party in parties_as_seen_by(user, case):
+        if party.role == PartyRole.COMPLAINANT:
+            return party.person.full_name
+    return ""

@@ -443,3 +443,52 @@ def is_out_of_time(case: Case, policy: Policy, calendar: WorkingCalendar) -> boo
         start = timezone.make_aware(datetime.combine(case.event_date, datetime.min.time()))
         last_day, _ = period_end(calendar, start, limit)
     return local(case.received_at).date() > last_day
+
+
+# --- how soon: the red/amber/green tag of worklists and case pages ----------------------------
+
+
+class Urgency(StrEnum):
+    OVERDUE = "overdue"  # red
+    DUE_SOON = "due_soon"  # amber
+    LATER = "later"  # green
+
+
+URGENCY_LABELS = {
+    Urgency.OVERDUE: "Overdue",
+    Urgency.DUE_SOON: "Due soon",
+    Urgency.LATER: "On track",
+}
+DUE_SOON_WORKING_DAYS = 3
+
+
+def urgency(due: date | None, today: date, calendar: WorkingCalendar) -> Urgency | None:
+    """Overdue once the due date has passed; due soon when it is today or within the next
+    DUE_SOON_WORKING_DAYS working days of the organisation's calendar; later otherwise."""
+    if due is None:
+        return None
+    if due < today:
+        return Urgency.OVERDUE
+    if calendar.working_days_between(today, due) <= DUE_SOON_WORKING_DAYS:
+        return Urgency.DUE_SOON
+    return Urgency.LATER
+
+
+def urgency_rule(value: Urgency) -> str:
+    return {
+        Urgency.OVERDUE: "the date has passed",
+        Urgency.DUE_SOON: f"due within {DUE_SOON_WORKING_DAYS} working days",
+        Urgency.LATER: f"due in more than {DUE_SOON_WORKING_DAYS} working days",
+    }[value]
+
+
+def next_due_urgencies(cases, today: date | None = None) -> dict[int, Urgency | None]:
+    """The urgency of each case's next due date, by case id; one calendar per organisation."""
+    today = today or timezone.localdate()
+    calendars: dict[int, WorkingCalendar] = {}
+    out = {}
+    for case in cases:
+        if case.organisation_id not in calendars:
+            calendars[case.organisation_id] = case.organisation.working_calendar()
+        out[case.pk] = urgency(case.next_due, today, calendars[case.organisation_id])
+    return out

@@ -270,7 +270,7 @@ def _walk(
     return scoped.filter(pk__in=ids).order_by(*walk.order)
 
 
-def scope_ids(user, *, organisation: str | None = None, within: int | None = None):
+def scope_ids(user, *, organisation: str | None = None, within=None):
     """The user's organisations, narrowed to one organisation by code (`organisation`), or to
     one and those below it (`within`, the staff application's organisation switcher). It can
     only narrow: an organisation the user cannot see gives nothing."""
@@ -282,6 +282,7 @@ def scope_ids(user, *, organisation: str | None = None, within: int | None = Non
             )
         )
     if within is not None:
+        within = getattr(within, "pk", within)  # an Organisation or its id
         top = Organisation.objects.filter(pk=within, pk__in=ids).values_list("path", flat=True)
         path = top.first()
         ids = frozenset(
@@ -305,7 +306,7 @@ def page(
     service: str | None = None,
     due_within: int = DUE_SOON_WORKING_DAYS,
     organisation=None,
-    within: int | None = None,
+    within=None,
     q=None,
     sort="response_due",
     limit=25,
@@ -366,7 +367,7 @@ def queue_counts(
     user,
     *,
     organisation: str | None = None,
-    within: int | None = None,
+    within=None,
     due_within: int = DUE_SOON_WORKING_DAYS,
 ) -> dict[Queue, int]:
     """How many open cases each queue holds, in one query over the user's open cases."""
@@ -385,7 +386,7 @@ def queue_counts(
 FACETS = ("kind", "status", "stage", "grade")
 
 
-def facet_counts(user, *, queue: str, within: int | None = None, **filters) -> dict[str, dict]:
+def facet_counts(user, *, queue: str, within=None, **filters) -> dict[str, dict]:
     """For the worklist's filters: how many cases of the queue have each kind, status, stage
     and grade, in one grouped query. Only for the counted (open) queues, for the same reason
     as queue_counts."""

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # django-ninja as an app so the API docs use its bundled Swagger UI, not a CDN.
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "candour.organisations",
     "candour.cases",
     "candour.audit",
@@ -53,8 +57,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Every staff page needs a session verified with the second factor (candour/web/signin.py).
+    "candour.web.signin.VerifiedStaffMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "candour.config.urls"
@@ -62,6 +72,17 @@ WSGI_APPLICATION = "candour.config.wsgi.application"
 
 TEMPLATES = [
     {
+        # The staff web application: Jinja2 with the NHS.UK design system's macros.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "candour.web.jinja.environment",
+            "context_processors": ["candour.web.scope.context"],
+        },
+    },
+    {
+        # The Django admin and django-ninja's API docs.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
@@ -72,7 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ]
         },
-    }
+    },
 ]
 
 
@@ -121,6 +142,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The NHS.UK design system's compiled CSS, JavaScript and images, copied from node_modules by
+# `python -m candour.web.assets` (run by ./dev); git-ignored.
+ASSETS_DIR = BASE_DIR / "build" / "static"
+ASSETS_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [ASSETS_DIR]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -131,12 +157,51 @@ STORAGES = {
     },
 }
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username or address before the password is read.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures, passwords and codes alike (candour/web/signin.py).
+AXES_FAILURE_LIMIT = int(os.environ.get("CANDOUR_LOCKOUT_FAILURES", 5))
+AXES_COOLOFF_TIME = int(os.environ.get("CANDOUR_LOCKOUT_MINUTES", 30)) / 60  # hours
+# Per account, not per address: a hospital's staff often share one outgoing address, and
+# locking it would lock them all out. (axes.W006 asks for the address; see SILENCED below.)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "candour.web.signin.locked_out"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Candour"
+
+# Idle timeout: a session ends after this many minutes without a request.
+SESSION_IDLE_MINUTES = int(os.environ.get("CANDOUR_SESSION_IDLE_MINUTES", 30))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-csp 4: our own origin only; no inline scripts or styles, no other origins, no frames.
+# Swagger UI (the API docs) draws its icons as data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("CANDOUR_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -144,7 +209,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "web:worklist"
 
 LOGGING = {
     "version": 1,

@@ -7,12 +7,13 @@ from candour.audit.models import AuditEvent
 from candour.organisations.models import OrganisationPolicy
 from candour.organisations.policy import preset
 
+from ..conftest import sign_in
+
 
 @pytest.fixture
 def admin_client_logged_in(client, db):
     admin = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw-12345678")
-    client.force_login(admin)
-    return client
+    return sign_in(client, admin)
 
 
 def test_the_admin_rejects_an_invalid_policy_naming_the_field(admin_client_logged_in, org_a):
