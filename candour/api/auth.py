@@ -53,7 +53,9 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        # A session counts only once the second factor is verified (django-otp's middleware
+        # sets is_verified); a password-only session, however it came about, is not signed in.
+        if user is None or not user.is_authenticated or not user.is_verified():
             return None
         if check_csrf(request):
             raise HttpError(

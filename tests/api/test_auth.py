@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from candour.organisations.models import ApiToken
 from tests.api.conftest import Api
+from tests.conftest import sign_in
 
 
 def test_it_accepts_a_valid_token(as_alice):
@@ -41,7 +42,7 @@ def test_it_refuses_a_revoked_token(alice):
 
 def test_a_wrong_token_does_not_fall_back_to_the_session(alice):
     api = Api(token="cdr_wrong")
-    api.client.force_login(alice)
+    sign_in(api.client, alice)
     assert api.get("/cases").status_code == 401
 
 
@@ -71,15 +72,19 @@ def test_it_records_when_a_token_was_last_used_at_most_once_a_minute(alice, froz
     assert record.last_used_at == timezone.now()
 
 
-def test_a_signed_in_session_may_read(alice):
-    client = Client()
-    client.force_login(alice)
+def test_a_session_verified_with_the_second_factor_may_read(alice):
+    client = sign_in(Client(), alice)
     assert client.get("/api/v1/cases").status_code == 200
 
 
-def test_a_session_post_without_the_csrf_token_is_refused(alice):
-    client = Client(enforce_csrf_checks=True)
+def test_a_password_only_session_is_not_signed_in(alice):
+    client = Client()
     client.force_login(alice)
+    assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_a_session_post_without_the_csrf_token_is_refused(alice):
+    client = sign_in(Client(enforce_csrf_checks=True), alice)
     response = client.post("/api/v1/cases", "{}", content_type="application/json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
@@ -88,8 +93,7 @@ def test_a_session_post_without_the_csrf_token_is_refused(alice):
 def test_a_session_post_with_the_csrf_token_is_accepted(alice, frozen):
     from tests.api.conftest import complaint_body
 
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alice)
+    client = sign_in(Client(enforce_csrf_checks=True), alice)
     secret = "a" * 32
     client.cookies["csrftoken"] = secret
     response = client.post(
