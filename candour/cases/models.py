@@ -364,3 +364,27 @@ class Pause(models.Model):
 
     def __str__(self) -> str:
         return f"Paused for {self.get_reason_display().lower()} from {self.started_at:%d %b %Y}"
+
+
+class Attachment(models.Model):
+    """A file on a case (a letter received, a statement). The bytes are on disk under
+    settings.ATTACHMENTS_DIR; `stored_as` is the path below it, never derived from the
+    uploaded name."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    filename = models.CharField(max_length=120, help_text="The uploaded name, made safe.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=200, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} on {self.case_id}"

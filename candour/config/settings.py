@@ -148,6 +148,10 @@ ASSETS_DIR = BASE_DIR / "build" / "static"
 ASSETS_DIR.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [ASSETS_DIR]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+# Attachments on cases (letters, statements): kept on disk outside the database and outside
+# anything served as static files; downloaded only through the case's access check.
+ATTACHMENTS_DIR = Path(os.environ.get("CANDOUR_ATTACHMENTS_DIR", DATA_DIR / "attachments"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("CANDOUR_ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

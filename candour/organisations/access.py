@@ -53,3 +53,14 @@ def can(user, capability: Capability, organisation_id: int) -> bool:
 def forget(user) -> None:
     """Drop the per-request cache after memberships change."""
     user.__dict__.pop("_candour_org_ids", None)
+
+
+def people_with(capability: Capability, organisation: Organisation) -> list:
+    """The active users who hold `capability` at `organisation` (by a role there or above
+    it), by name: whom a case there can be assigned to."""
+    ids = [o.pk for o in organisation.ancestors()] + [organisation.pk]
+    memberships = Membership.objects.filter(
+        organisation_id__in=ids, user__is_active=True
+    ).select_related("user", "role")
+    people = {m.user.pk: m.user for m in memberships if capability in m.role.capabilities}
+    return sorted(people.values(), key=lambda u: (u.get_full_name() or u.get_username()).lower())

@@ -1,0 +1,318 @@
+"""The case page's action forms: each calls its domain function and writes its audit event;
+a refusal re-shows the form with the domain's message and writes nothing; a case outside the
+user's organisations is 404 on every action."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from candour.audit.models import AuditEvent
+from candour.cases import consent, handling, investigation
+from candour.cases.models import Case
+from candour.cases.people import PersonDetails
+from candour.cases.workflow import TRANSITIONS
+from candour.web.actions import ACTIONS
+
+from ..conftest import at, make_case, sign_in
+
+ON_BEHALF = {
+    "patient": PersonDetails(first_name="Pat", last_name="Patient", postcode="WS2 2BB"),
+    "relationship": "relative",
+}
+
+
+def url(case, slug):
+    return reverse("web:case-action", args=[case.reference, slug])
+
+
+def acknowledged(case, by):
+    return handling.acknowledge_case(case, by=by, method="letter")
+
+
+def found(case, by):
+    case = acknowledged(case, by)
+    investigation.record_finding(
+        case, by=by, issue_number=1, finding="upheld", summary="The call back was missed."
+    )
+    return case
+
+
+def responded(case, by):
+    case = found(case, by)
+    return investigation.record_outcome(case, by=by, summary="We are sorry; calls now logged.")
+
+
+def closed(case, by):
+    return handling.close_case(responded(case, by), by=by)
+
+
+def paused(case, by):
+    return handling.pause_case(acknowledged(case, by), by=by, reason="police", detail="Inquiry")
+
+
+def consent_received(case, by):
+    return consent.receive_consent(case, by=by, method="written")
+
+
+def identified(case, by):
+    return handling.identify_external_notification(case, by=by, body="CQC")
+
+
+def unchanged(case, by):
+    return case
+
+
+# slug, case overrides, how to get it ready, the form, the audit event it writes
+CASES = [
+    ("acknowledge", {}, unchanged, {"method": "letter"}, "case_acknowledged"),
+    ("request-consent", ON_BEHALF, unchanged, {}, "consent_requested"),
+    ("receive-consent", ON_BEHALF, unchanged, {"method": "written"}, "consent_received"),
+    ("refuse-consent", ON_BEHALF, unchanged, {"note": "Does not agree."}, "consent_refused"),
+    (
+        "withdraw-consent",
+        ON_BEHALF,
+        consent_received,
+        {"note": "Rang on Monday to withdraw.", "stop_representative": "yes"},
+        "consent_withdrawn",
+    ),
+    (
+        "override-consent",
+        ON_BEHALF,
+        unchanged,
+        {"grounds": "safeguarding", "reason": "A child may be at risk of harm."},
+        "consent_overridden",
+    ),
+    (
+        "approve-summary",
+        {"channel": "phone"},
+        unchanged,
+        {"summary": "No call back about test results."},
+        "summary_approved",
+    ),
+    ("grade", {}, unchanged, {"level": "2"}, "case_graded"),
+    ("add-issue", {}, unchanged, {"description": "Rude receptionist"}, "issue_added"),
+    ("assign-handler", {}, unchanged, {"handler": "alice"}, "handler_assigned"),
+    ("assign-investigator", {}, unchanged, {"investigator": "ivan"}, "investigator_assigned"),
+    (
+        "agree-response-date",
+        {},
+        unchanged,
+        {"response_date": "2026-12-01", "note": "By phone"},
+        "response_date_agreed",
+    ),
+    (
+        "agree-extension",
+        {},
+        acknowledged,
+        {"new_date": "2027-02-01", "reason": "Waiting for a statement."},
+        "extension_agreed",
+    ),
+    (
+        "late-decision",
+        {"received_at": at(date(2026, 11, 2), 8), "event_date": date(2024, 1, 5)},
+        unchanged,
+        {"decision": "accepted", "reason": "Was in hospital for a year."},
+        "late_complaint_decided",
+    ),
+    (
+        "log-update",
+        {},
+        acknowledged,
+        {"method": "email", "note": "Still waiting for a statement."},
+        "complainant_updated",
+    ),
+    ("external-notification", {}, unchanged, {"body": "CQC"}, "external_notification_identified"),
+    ("external-notification-done", {}, identified, {}, "external_body_notified"),
+    (
+        "pause",
+        {},
+        acknowledged,
+        {"reason": "police", "detail": "Police inquiry"},
+        "case_paused",
+    ),
+    ("resume", {}, paused, {"note": "Inquiry over"}, "case_resumed"),
+    (
+        "record-finding",
+        {},
+        acknowledged,
+        {"issue_number": "1", "finding": "upheld", "summary": "No call was logged."},
+        "finding_recorded",
+    ),
+    ("record-outcome", {}, found, {"summary": "We are sorry."}, "outcome_recorded"),
+    ("close", {}, responded, {"note": "Response sent"}, "case_closed"),
+    ("withdraw", {}, unchanged, {"reason": "Sorted out with the GP."}, "case_withdrawn"),
+    ("reopen", {}, closed, {"reason": "Still unhappy with the answer."}, "case_reopened"),
+    (
+        "resolve-informally",
+        {"kind": "concern"},
+        unchanged,
+        {"resolution": "Called back the same day."},
+        "concern_resolved_informally",
+    ),
+    (
+        "convert-to-complaint",
+        {"kind": "concern"},
+        unchanged,
+        {"reason": "Wants a written response."},
+        "concern_made_formal",
+    ),
+]
+
+
+def test_every_transition_has_a_form():
+    covered = {t for action in ACTIONS for t in action.transitions}
+    assert covered == set(TRANSITIONS)
+    assert {slug for slug, *_ in CASES} == {a.slug for a in ACTIONS}
+
+
+@pytest.mark.parametrize(("slug", "overrides", "ready", "form", "event"), CASES)
+def test_each_action_form_calls_the_domain(
+    client, org_a, alice, ivan, frozen, slug, overrides, ready, form, event
+):
+    case = ready(make_case(org_a, alice, **overrides), alice)
+    signed_in = sign_in(client, alice)
+    page = signed_in.get(reverse("web:case", args=[case.reference])).content.decode()
+    assert url(case, slug) in page  # offered on the case page
+    assert signed_in.get(url(case, slug)).status_code == 200
+
+    response = signed_in.post(url(case, slug), form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.url == reverse("web:case", args=[case.reference])
+    last = AuditEvent.objects.filter(case=case).exclude(event="case_viewed").latest("sequence")
+    assert (last.event, last.actor.username) == (event, "alice")
+    banner = signed_in.get(response.url).content.decode()
+    assert "nhsuk-notification-banner--success" in banner
+
+
+def test_withdrawing_but_carrying_on_for_learning(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    response = sign_in(client, alice).post(
+        url(case, "withdraw"),
+        {"reason": "Does not want to go on.", "continue_because": "Learning for the practice."},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "received"
+    assert AuditEvent.objects.filter(case=case, event="case_withdrawn_but_continued").exists()
+
+
+def test_the_grade_form_shows_the_policys_guidance(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    text = sign_in(client, alice).get(url(case, "grade")).content.decode()
+    for level in org_a.policy.grading:
+        assert level.name in text
+        assert level.handling in text
+
+
+def test_assignment_offers_only_people_with_the_capability(client, org_a, alice, ivan, bob, frozen):
+    case = make_case(org_a, alice)
+    signed_in = sign_in(client, alice)
+    handlers = signed_in.get(url(case, "assign-handler")).content.decode()
+    assert 'value="alice"' in handlers
+    assert 'value="ivan"' not in handlers  # an investigating officer does not handle cases
+    assert 'value="bob"' not in handlers  # another organisation
+    investigators = signed_in.get(url(case, "assign-investigator")).content.decode()
+    assert 'value="ivan"' in investigators
+
+
+def _writes(case) -> int:
+    return AuditEvent.objects.filter(case=case).exclude(event="case_viewed").count()
+
+
+def test_a_refused_action_shows_the_domains_message_and_writes_nothing(
+    client, org_a, alice, frozen
+):
+    case = make_case(org_a, alice)
+    before = _writes(case)
+    response = sign_in(client, alice).post(url(case, "close"), {"note": "Done"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "There is a problem" in text
+    assert f"{case.reference} cannot be closed: it is received, awaiting acknowledgement" in text
+    assert 'href="#note"' in text
+    assert _writes(case) == before
+    assert Case.objects.get(pk=case.pk).status == "received"
+
+
+def test_invalid_input_is_shown_beside_its_field_and_kept(client, org_a, alice, frozen):
+    case = make_case(org_a, alice, **ON_BEHALF)
+    before = _writes(case)
+    response = sign_in(client, alice).post(
+        url(case, "override-consent"), {"grounds": "safeguarding", "reason": "Risk"}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'href="#reason"' in text
+    assert "Reason is too short; explain why consent is not needed here" in text
+    assert 'value="safeguarding" checked' in text  # what was entered is kept
+    assert _writes(case) == before
+
+
+def test_a_date_that_is_not_a_date_is_refused_before_the_domain(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    response = sign_in(client, alice).post(
+        url(case, "agree-response-date"), {"response_date": "next week"}
+    )
+    assert response.status_code == 400
+    assert "Response date must be a real date" in response.content.decode()
+
+
+def test_someone_without_the_role_is_told_why(client, org_a, alice, ivan, frozen):
+    case = make_case(org_a, alice)
+    signed_in = sign_in(client, ivan)
+    page = signed_in.get(reverse("web:case", args=[case.reference])).content.decode()
+    assert url(case, "acknowledge") not in page  # not offered
+    response = signed_in.post(url(case, "acknowledge"), {"method": "letter"})
+    assert response.status_code == 400
+    assert "You do not have a role at Walsall Commissioning" in response.content.decode()
+    assert not AuditEvent.objects.filter(case=case, event="case_acknowledged").exists()
+
+
+def test_an_action_not_allowed_now_explains_itself_instead_of_a_form(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    text = sign_in(client, alice).get(url(case, "reopen")).content.decode()
+    assert "This cannot be done now." in text
+    assert "cannot be reopened into the next stage: it is received" in text
+    assert '<form method="post" action="' + url(case, "reopen") not in text
+
+
+def test_the_case_page_says_what_blocks_the_investigation(client, org_a, alice, frozen):
+    case = make_case(org_a, alice, **ON_BEHALF)
+    consent.request_consent(case, by=alice)
+    text = sign_in(client, alice).get(reverse("web:case", args=[case.reference])).content
+    assert "cannot be investigated yet: consent is requested" in text.decode()
+
+
+def test_the_finding_link_preselects_the_issue(client, org_a, alice, frozen):
+    case = acknowledged(make_case(org_a, alice), alice)
+    text = sign_in(client, alice).get(url(case, "record-finding") + "?issue_number=1")
+    assert '<option value="1" selected' in text.content.decode()
+
+
+@pytest.mark.parametrize("slug", [a.slug for a in ACTIONS])
+def test_an_outsider_gets_not_found_on_every_action(client, org_a, alice, bob, frozen, slug):
+    case = make_case(org_a, alice)
+    signed_in = sign_in(client, bob)
+    before = _writes(case)
+    assert signed_in.get(url(case, slug)).status_code == 404
+    assert signed_in.post(url(case, slug), {"note": "x", "reason": "x"}).status_code == 404
+    assert _writes(case) == before
+
+
+def test_an_unknown_action_is_not_found(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    assert sign_in(client, alice).get(url(case, "delete")).status_code == 404
+
+
+def test_received_date_is_checked_by_the_domain(client, org_a, alice, frozen):
+    case = make_case(org_a, alice)
+    future = date(2026, 11, 2) + timedelta(days=3)
+    response = sign_in(client, alice).post(
+        url(case, "acknowledge"), {"method": "letter", "at": f"{future}T10:00"}
+    )
+    assert response.status_code == 400
+    assert "When is in the future" in response.content.decode()
