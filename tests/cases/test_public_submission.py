@@ -58,10 +58,7 @@ def test_it_refuses_what_the_public_form_cannot_send_and_writes_nothing(
     org_a, frozen, field, value
 ):
     overrides = {field: value}
-    if field == "channel":
-        new = new_case(**overrides)
-    else:
-        new = web(**overrides)
+    new = new_case(**overrides) if field == "channel" else web(**overrides)
     audit_before = AuditEvent.objects.count()
     with pytest.raises(InvalidCase) as error:
         record_public_submission(org_a, new)
@@ -70,9 +67,7 @@ def test_it_refuses_what_the_public_form_cannot_send_and_writes_nothing(
     assert not Case.objects.exists()
 
 
-def test_a_complaint_made_after_the_time_limit_is_recorded_and_marked_out_of_time(
-    org_a, frozen
-):
+def test_a_complaint_made_after_the_time_limit_is_recorded_and_marked_out_of_time(org_a, frozen):
     case = record_public_submission(org_a, web(event_date=date(2024, 1, 5))).case
     assert case.out_of_time and case.status == Status.RECEIVED
 
