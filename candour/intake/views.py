@@ -4,7 +4,7 @@ namespace. Views parse, keep the answers in the session, and call the domain
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.http import Http404
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from candour.cases import status as case_status
 from candour.cases.intake import InvalidCase, record_public_submission
+from candour.cases.models import ConsentState
 from candour.cases.workflow import RESPONDING_KINDS
 from candour.intake import limits, questions
 from candour.organisations.models import Organisation
@@ -163,10 +164,23 @@ def check(request, code):
             return redirect(_url(organisation, questions.first_unfinished(answers, set())))
         limits.count(limits.submissions(), address)
         case = submission.case
+        # What the confirmation page says, kept from the submission itself: the public
+        # side never reads a case back except through the status page's reference and code.
         progress = {
             "answers": {},
             "done": [],
-            "sent": {"reference": case.reference, "secret": submission.status_secret},
+            "sent": {
+                "reference": case.reference,
+                "secret": submission.status_secret,
+                "kind": case.get_kind_display().lower(),
+                "responds": case.kind in RESPONDING_KINDS,
+                "anonymous": case.anonymous,
+                "consent_needed": case.consent_state == ConsentState.NEEDED,
+                "out_of_time": case.out_of_time,
+                "acknowledge_due": case.acknowledge_due.isoformat()
+                if case.acknowledge_due
+                else None,
+            },
         }
         _save(request, organisation, progress)
         return redirect("intake:sent", code=organisation.code)
@@ -199,16 +213,14 @@ def sent(request, code):
     sent = progress.get("sent")
     if not sent:
         return redirect("intake:start", code=organisation.code)
-    case = organisation.cases.get(reference=sent["reference"])
+    due = sent["acknowledge_due"]
     return render(
         request,
         "intake/sent.jinja",
         _context(
             organisation,
-            reference=case.reference,
-            secret=sent["secret"],
-            case=case,
-            responds=case.kind in RESPONDING_KINDS,
+            sent=sent,
+            acknowledge_due=date.fromisoformat(due) if due else None,
             acknowledgement=organisation.policy.acknowledgement,
             time_limit=organisation.policy.time_limit,
         ),

@@ -196,6 +196,8 @@ def test_a_wrong_date_says_how_to_fix_it_and_keeps_what_was_typed(
     html = page.content.decode()
     assert message in html
     assert f'value="{day["event_date-month"]}"' in html
+    # The error summary's link lands on the day box, the one element with that id.
+    assert 'href="#event_date"' in html and html.count('id="event_date"') == 1
 
 
 def test_the_change_links_return_to_check_your_answers(org_a, browser, frozen):
@@ -234,3 +236,22 @@ def test_a_back_link_keeps_the_answers(org_a, browser, frozen):
     assert "Nobody called me back" in page
     assert 'href="/feedback/WAL/about/"' in page
     assert csrf(browser)
+
+
+def test_a_suggestion_asks_only_what_it_is_and_how_to_reply(org_a, browser, frozen):
+    fill(
+        browser,
+        "WAL",
+        [
+            ("kind", {"kind": "suggestion"}),
+            ("what", {"description": "Please add more seats in the waiting room."}),
+            ("contact", {"contact_by": "none"}),
+        ],
+    )
+    send(browser, "WAL")
+    case = Case.objects.get()
+    assert case.kind == "suggestion" and case.status == Status.RECEIVED
+    assert (
+        "We do not usually reply to suggestions"
+        in browser.get("/feedback/WAL/sent/").content.decode()
+    )
