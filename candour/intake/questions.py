@@ -103,7 +103,10 @@ class Field:
         for option in self.options:
             if option.value == raw:
                 return option.text
-        return str(raw or "")
+        try:
+            return str(self.clean(raw) or "")  # as it will be kept: LS1 4AP, not ls1 4ap
+        except Invalid:
+            return str(raw or "")
 
 
 DATE_PARTS = ("day", "month", "year")

@@ -33,6 +33,7 @@ def test_a_complaint_about_yourself_end_to_end_with_an_error_corrected(org_a, br
     check = browser.get("/feedback/WAL/check/")
     assert "Nobody called me back" in check.content.decode()
     assert "12 October 2026" in check.content.decode()
+    assert "Large print" in check.content.decode()
 
     sent = send(browser, "WAL")
     assert sent.status_code == 302 and sent["Location"] == "/feedback/WAL/sent/"
