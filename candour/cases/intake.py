@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from candour.audit.chain import record
-from candour.cases import deadlines
+from candour.cases import deadlines, status
 from candour.cases.changes import apply
 from candour.cases.models import (
     VERBAL_CHANNELS,
@@ -65,6 +65,7 @@ class NewCase:
     anonymous: bool = False
     confidential: bool = False
     consent_state: str | None = None
+    consent_note: str = ""
     issues: list[str] = field(default_factory=list)
 
 
@@ -141,6 +142,12 @@ def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
     """
     if not can(by, Capability.HANDLE_CASES, organisation.pk):
         raise PermissionDenied(f"You cannot record cases for {organisation.name}.")
+    return _record(organisation, new, by=by)
+
+
+def _record(organisation: Organisation, new: NewCase, *, by, **audit_details) -> Case:
+    """record_case's work, once the caller has decided who may record (a staff member with
+    HANDLE_CASES, or the public form with no user at all)."""
     now = timezone.now()
     _validate(organisation, new, now)
     policy = organisation.policy
@@ -179,6 +186,7 @@ def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
         stage_started_at=new.received_at,
         consent_state=consent,
         consent_received_at=new.received_at if consent == ConsentState.RECEIVED else None,
+        consent_note=new.consent_note.strip(),
         summary_required=new.kind == Kind.COMPLAINT and new.channel in VERBAL_CHANNELS,
     )
     calendar = organisation.working_calendar()
@@ -230,6 +238,7 @@ def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
         consent_state=case.consent_state,
         out_of_time=case.out_of_time,
         issues=len(new.issues),
+        **audit_details,
     )
     if case.urgent_clinical_need:
         # R4, 001 App A: the patient's immediate medical needs come first.
@@ -241,6 +250,56 @@ def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
             note=case.urgent_clinical_note,
         )
     return case
+
+
+# The kinds of feedback a member of the public can send through the web form.
+PUBLIC_KINDS = (Kind.COMPLAINT, Kind.CONCERN, Kind.COMPLIMENT, Kind.SUGGESTION)
+# Names the public form in audit events, where a staff action names its user.
+PUBLIC_FORM = "public_feedback_form"
+# What only staff record at intake (R3, R4): the public form never sets them.
+STAFF_ONLY = ("action_taken", "call_handler", "passed_on_to", "passed_on_at", "confidential")
+
+
+@dataclass(frozen=True)
+class PublicSubmission:
+    case: Case
+    status_secret: str  # shown once to the sender; only its hash is kept (cases.status)
+
+
+@transaction.atomic
+def record_public_submission(organisation: Organisation, new: NewCase) -> PublicSubmission:
+    """Record feedback a member of the public sent through the web form, with no signed-in
+    user: the audit events have no actor and name the public form instead.
+
+    Only the kinds the form offers are accepted, the channel is always the web form, and the
+    fields only staff fill in must be empty. Everything else is record_case's: consent from
+    who is complaining, out-of-time complaints marked and kept for a decision (R7), never
+    refused. A compliment is recorded and closed at once, as record_compliment does. Issues
+    a status key so the sender can follow the case on the status page (cases.status).
+    """
+    if new.kind not in PUBLIC_KINDS:
+        raise InvalidCase("kind", f"must be one of {', '.join(PUBLIC_KINDS)}")
+    if new.channel != Channel.WEB_FORM:
+        raise InvalidCase("channel", "must be web_form for the public form")
+    if new.urgent_clinical_need:
+        raise InvalidCase("urgent_clinical_need", "is for staff to record")
+    for name in STAFF_ONLY:
+        if getattr(new, name):
+            raise InvalidCase(name, "is for staff to record")
+    case = _record(organisation, new, by=None, via=PUBLIC_FORM)
+    if case.kind == Kind.COMPLIMENT:
+        case = lock(case)
+        ensure_can(case, "close_record", None)
+        case = apply(
+            case,
+            "close_record",
+            by=None,
+            event="compliment_recorded",
+            changes={"closed_at": timezone.now(), "outcome": Outcome.RECORDED},
+            via=PUBLIC_FORM,
+        )
+    secret = status.issue_status_key(case, by=None, via=PUBLIC_FORM)
+    return PublicSubmission(case=case, status_secret=secret)
 
 
 @transaction.atomic

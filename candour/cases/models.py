@@ -388,3 +388,15 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} on {self.case_id}"
+
+
+class StatusKey(models.Model):
+    """The secret that lets the person who sent feedback see its stage and next date on the
+    public status page (cases.status). Only a SHA-256 hash of the secret is kept."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="status_key")
+    key_hash = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Status key for case {self.case_id}"

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "candour.cases",
     "candour.audit",
     "candour.web",
+    "candour.intake",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Django's cache in the database, so that the public form's rate limits hold across every
+# gunicorn worker with no extra server (the table is created by migrate: candour/intake).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "candour_cache",
+    }
+}
+# The public feedback form and status page (candour/intake).
+CANDOUR_PUBLIC_SUBMISSIONS_PER_HOUR = int(os.environ.get("CANDOUR_PUBLIC_SUBMISSIONS_PER_HOUR", 10))
+CANDOUR_PUBLIC_STATUS_CHECKS_PER_HOUR = int(
+    os.environ.get("CANDOUR_PUBLIC_STATUS_CHECKS_PER_HOUR", 20)
+)
+CANDOUR_PUBLIC_MAX_REQUEST_BYTES = 128 * 1024
+# Behind a reverse proxy, the request header holding the client's address (for example
+# HTTP_X_REAL_IP); empty means REMOTE_ADDR.
+CANDOUR_CLIENT_ADDRESS_HEADER = os.environ.get("CANDOUR_CLIENT_ADDRESS_HEADER", "")
 
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:worklist"

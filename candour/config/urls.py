@@ -13,5 +13,7 @@ admin.site.index_title = "Organisations, people and policy"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", ("candour.api.urls", "api", "api")),  # = include(), with no new import
+    # The public feedback form and status page: no sign-in, outside the staff `web` namespace.
+    path("feedback/", include("candour.intake.urls")),
     path("", include("candour.web.urls")),
 ]
