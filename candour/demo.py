@@ -14,29 +14,34 @@ How the cases are loaded, and why it can be trusted:
   per table (SQLite `executemany`, PostgreSQL `COPY`), never a query per row;
 - reference numbers are taken from `CaseSequence` in blocks, so `record_case` continues the
   numbering afterwards;
-- the audit events are hashed with `audit.chain.chain_rows`, continuing from the locked
-  `AuditChainHead`, which is moved on in the same transaction, so `verify()` passes.
+- each audit event's canonical content is built in the planning processes
+  (`audit.chain.content_parts`); the writer adds the case id and sequence and hashes it,
+  continuing from the locked `AuditChainHead`, which is moved on in the same transaction, so
+  `verify()` passes.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import marshal
 import multiprocessing
 import os
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import accumulate, count
+from itertools import accumulate
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.base import ModelState
 from django.utils import timezone
 
-from candour.audit.chain import chain_rows
+from candour.audit.chain import canonical_json, content_parts
 from candour.audit.models import AuditChainHead, AuditEvent
 from candour.calendars import Nation, WorkingCalendar
 from candour.cases import deadlines
@@ -475,15 +480,19 @@ def _changed(before: dict, after: dict, **details) -> dict:
 CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields]
 _CASE_DEFAULTS = [f.get_default() for f in Case._meta.concrete_fields]
 _CASE_INDEX = {name: i for i, name in enumerate(CASE_FIELDS)}
+_CASE_DEFAULT_ATTRIBUTES = dict(zip(CASE_FIELDS, _CASE_DEFAULTS, strict=True))
 
 
 def new_case(**values) -> Case:
-    """An unsaved Case. Positional arguments are Django's fast way to make an instance (as
-    `Model.from_db` does); every field not given takes its default."""
-    args = list(_CASE_DEFAULTS)
-    for name, value in values.items():
-        args[_CASE_INDEX[name]] = value
-    return Case(*args)
+    """An unsaved Case with every field not given at its default: what `Case(**values)`
+    makes (tested), with its attributes set at once rather than one descriptor at a time
+    (Case has no pre_init or post_init receivers)."""
+    case = Case.__new__(Case)
+    attributes = dict(_CASE_DEFAULT_ATTRIBUTES)
+    attributes.update(values)
+    case.__dict__ = attributes
+    case._state = ModelState()
+    return case
 
 
 class Planner:
@@ -1129,8 +1138,11 @@ class Planner:
 
 
 def _sqlite_datetime(value: datetime) -> str:
-    # As Django's SQLite backend stores it: naive UTC, in str() form.
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+    # As Django's SQLite backend stores it: naive UTC, in str() form (which is isoformat
+    # with a space, so the aware form without its "+00:00").
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ")[:-6]
 
 
 class TableWriter:
@@ -1157,14 +1169,27 @@ class TableWriter:
         self.columns = [f.column for f in chosen]
         self.vendor = connection.vendor
         self.convert = []
-        if self.vendor == "sqlite":
-            for i, f in enumerate(chosen):
-                kind = f.get_internal_type()
-                if kind == "DateTimeField":
-                    self.convert.append((i, _sqlite_datetime))
-                elif kind == "DateField":
-                    self.convert.append((i, str))
+        for i, f in enumerate(chosen):
+            kind = f.get_internal_type()
+            # Dates and times as the text the database reads (plain values travel between
+            # processes more cheaply: see plan_batch_marshalled).
+            if kind == "DateTimeField":
+                self.convert.append((i, _sqlite_datetime if self.vendor == "sqlite" else _iso))
+            elif kind == "DateField":
+                self.convert.append((i, str))
+            elif f.choices and isinstance(f.get_default(), str):
+                # Enum members as plain strings: cheaper to send between processes (an
+                # unpickled member is looked up by value) and to bind.
+                self.convert.append((i, str.__str__))
         self.count = 0
+
+    def prepare_row(self, values: list) -> list:
+        """One row (a list, changed in place) with the defaults added and values converted."""
+        values += self.extra
+        for i, to_db in self.convert:
+            if values[i] is not None:
+                values[i] = to_db(values[i])
+        return values
 
     def prepare(self, rows: list[tuple]) -> list[tuple]:
         extra, convert = self.extra, self.convert
@@ -1312,20 +1337,19 @@ class Tables:
         }
 
 
-@dataclass
-class PlannedCase:
-    """One planned case, in plain values (cheap to send between processes): the case row
-    without id and reference, and its people, parties, issues, pauses and audit events."""
-
-    row: list
-    organisation_id: int
-    code: str
-    year: int
-    people: list[list]  # prepared Person rows, the id still to give
-    parties: list[tuple]  # (index into people, role, relationship)
-    issues: list[list]  # prepared Issue columns after case
-    pauses: list[list]  # prepared Pause columns after case
-    events: list[tuple]  # (at, at as stored, actor id, actor label, event, data, data as JSON)
+# A planned case travels from a planning process to the writer as one plain tuple (cheap to
+# pickle): (case row without id and reference, organisation id, organisation code, local
+# year of receipt, people, parties, issues, pauses, events), where
+# - people are prepared Person rows whose first value (the id) is still to give,
+# - parties are (index into people, role, relationship),
+# - issues and pauses are prepared rows whose first value (the case id) is still to give,
+# - events are (at as stored, actor id, actor label, event, content before the case id,
+#   content between the case id and the sequence, data as stored JSON): see
+#   `audit.chain.content_parts`. The first event, case_recorded, holds REFERENCE_MARK where
+#   its reference goes.
+PlannedCase = tuple
+REFERENCE_MARK = "\x00reference\x00"
+_REFERENCE_MARK_JSON = canonical_json(REFERENCE_MARK)
 
 
 def write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
@@ -1335,50 +1359,52 @@ def write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
 
 
 def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
-    blocks: dict[tuple[int, int], list[PlannedCase]] = {}
-    for planned in batch:
-        blocks.setdefault((planned.organisation_id, planned.year), []).append(planned)
-    for (org_id, year), members in blocks.items():
-        first = take_numbers(org_id, year, len(members))
-        for number, planned in enumerate(members, start=first):
-            reference = f"{planned.code}-{year}-{number:05d}"
-            planned.row[_REFERENCE] = reference
-            planned.events[0][5]["reference"] = reference  # case_recorded
+    # Reference numbers: one block per organisation and year, in the batch's order.
+    wanted = Counter((planned[1], planned[3]) for planned in batch)
+    numbers = {key: take_numbers(*key, how_many) for key, how_many in wanted.items()}
 
     case_ids = iter(reserve_ids(Case, len(batch)))
-    person_ids = iter(reserve_ids(Person, sum(len(p.people) for p in batch)))
-    cases, people, parties, issues, pauses, chain_input, stored = [], [], [], [], [], [], []
+    person_ids = iter(reserve_ids(Person, sum(len(planned[4]) for planned in batch)))
+    cases, people, parties, issues, pauses, events = [], [], [], [], [], []
     party_extra = tables.parties.extra
     head = _locked_head()
-    sequences = count(head.sequence + 1)
-    for planned in batch:
-        case_id = planned.row[_ID] = next(case_ids)
-        org_id = planned.organisation_id
-        cases.append(planned.row)
+    sequence, prev = head.sequence, head.hash
+    sha256 = hashlib.sha256
+    mark = _REFERENCE_MARK_JSON
+    for row, org_id, code, year, persons, roles, case_issues, case_pauses, planned in batch:
+        number = numbers[org_id, year]
+        numbers[org_id, year] = number + 1
+        reference = f"{code}-{year}-{number:05d}"
+        case_id = next(case_ids)
+        row[_ID], row[_REFERENCE] = case_id, reference
+        cases.append(row)
         ids = []
-        for person in planned.people:
-            person[0] = next(person_ids)
-            ids.append(person[0])
+        for person in persons:
+            person[0] = person_id = next(person_ids)
+            ids.append(person_id)
             people.append(person)
-        parties += [(case_id, ids[i], role, rel, *party_extra) for i, role, rel in planned.parties]
-        issues += [[case_id, *issue] for issue in planned.issues]
-        pauses += [[case_id, *pause] for pause in planned.pauses]
-        for at, stored_at, actor_id, label, event, data, data_json in planned.events:
-            chain_input.append((next(sequences), at, actor_id, org_id, case_id, event, data))
-            stored.append((stored_at, label, data_json))
-
-    events = []
-    last_sequence, last_hash = head.sequence, head.hash
-    hashed = chain_rows(iter(chain_input), head.hash, head.sequence)
-    for (sequence, prev, digest), row, (at, label, data_json) in zip(
-        hashed, chain_input, stored, strict=True
-    ):
-        _, _, actor_id, org_id, case_id, event, data = row
-        data_json = data_json or json.dumps(data)
-        events.append(
-            (sequence, at, actor_id, label, org_id, case_id, event, data_json, prev, digest)
-        )
-        last_sequence, last_hash = sequence, digest
+        for i, role, relationship in roles:
+            parties.append((case_id, ids[i], role, relationship, *party_extra))
+        for issue in case_issues:
+            issue[0] = case_id
+            issues.append(issue)
+        for pause in case_pauses:
+            pause[0] = case_id
+            pauses.append(pause)
+        case_text = str(case_id)
+        reference_json = f'"{reference}"'
+        for n, (at, actor_id, label, event, before, after, data_json) in enumerate(planned):
+            if not n:  # case_recorded: its reference is known now
+                after = after.replace(mark, reference_json)
+                data_json = data_json.replace(mark, reference_json)
+            sequence += 1
+            digest = sha256(
+                (prev + before + case_text + after + str(sequence) + "}").encode()
+            ).hexdigest()
+            events.append(
+                (sequence, at, actor_id, label, org_id, case_id, event, data_json, prev, digest)
+            )
+            prev = digest
 
     tables.people.write(people)
     tables.cases.write(cases)
@@ -1386,7 +1412,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
     tables.issues.write(issues)
     tables.pauses.write(pauses)
     tables.events.write(events)
-    AuditChainHead.objects.filter(pk=1).update(sequence=last_sequence, hash=last_hash)
+    AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=prev)
 
 
 # --- planning batches (in this process or in worker processes) --------------------------------
@@ -1417,43 +1443,49 @@ def plan_batch(index: int) -> list[PlannedCase]:
     first = index * load.batch_size
     last = min(load.total, first + load.batch_size)
     rng = random.Random(f"{load.seed}/{index}")
-    sqlite = tables.cases.vendor == "sqlite"
+    stored_at = _sqlite_datetime if tables.cases.vendor == "sqlite" else _iso
     planner = Planner(rng, load.contexts, load.now, load.nhs_numbers)
+    prepare_case, prepare_person = tables.cases.prepare_row, tables.people.prepare_row
+    prepare_issue, prepare_pause = tables.issues.prepare_row, tables.pauses.prepare_row
     batch = []
     for i, received_at in enumerate(receipt_times(rng, load, first, last), start=first):
         plan = planner.plan(i, received_at)
         case = plan.case
-        local_year = received_at.astimezone(LOCAL).year
-        row = tables.cases.prepare([tuple(case.__dict__[f] for f in CASE_FIELDS)])[0]
+        org_id = case.organisation_id
+        values = case.__dict__
+        events = []
+        for n, (at, user, event, data) in enumerate(plan.events):
+            if not n:
+                data["reference"] = REFERENCE_MARK  # case_recorded; given when written
+            data_json = canonical_json(data)
+            before, after = content_parts(
+                at=at, actor_id=user.pk, organisation_id=org_id, event=event, data_json=data_json
+            )
+            events.append((stored_at(at), user.pk, user.username, event, before, after, data_json))
         batch.append(
-            PlannedCase(
-                row=row,
-                organisation_id=case.organisation_id,
-                code=plan.code,
-                year=local_year,
-                people=tables.people.prepare([(0, case.organisation_id, *p) for p in plan.people]),
-                parties=plan.parties,
-                issues=tables.issues.prepare([(0, *issue) for issue in plan.issues]),
-                pauses=tables.pauses.prepare([(0, *pause) for pause in plan.pauses]),
-                events=[
-                    (
-                        at,
-                        _sqlite_datetime(at) if sqlite else at,
-                        user.pk,
-                        user.username,
-                        event,
-                        data,
-                        json.dumps(data) if n else None,  # case_recorded waits for its reference
-                    )
-                    for n, (at, user, event, data) in enumerate(plan.events)
-                ],
+            (
+                prepare_case([values[f] for f in CASE_FIELDS]),
+                org_id,
+                plan.code,
+                received_at.astimezone(LOCAL).year,
+                [prepare_person([0, org_id, *p]) for p in plan.people],
+                [(i, str.__str__(role), str.__str__(rel)) for i, role, rel in plan.parties],
+                [prepare_issue([0, *issue]) for issue in plan.issues],
+                [prepare_pause([0, *pause]) for pause in plan.pauses],
+                events,
             )
         )
-        for planned_issue in batch[-1].issues:
-            del planned_issue[0]
-        for planned_pause in batch[-1].pauses:
-            del planned_pause[0]
     return batch
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def plan_batch_marshalled(index: int) -> bytes:
+    """`plan_batch` for a planning process: the batch is only plain values (strings,
+    numbers, None, lists, tuples), which `marshal` encodes and decodes faster than pickle."""
+    return marshal.dumps(plan_batch(index))
 
 
 def receipt_times(rng: random.Random, load: LoadPlan, first: int, last: int) -> list[datetime]:
@@ -1582,19 +1614,20 @@ def load_cases(
         if progress:
             progress(done, how_many, done / (time.perf_counter() - began))
 
-    if workers and len(batches) > 1:
-        # Fork after everything is read: the children never touch the database.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending: deque = deque()
+    with bulk_settings():
+        if workers and len(batches) > 1:
+            # Fork after everything is read: the children never touch the database.
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pending: deque = deque()
+                for index in batches:
+                    pending.append(pool.apply_async(plan_batch_marshalled, (index,)))
+                    if len(pending) > workers + 1:  # bounded: never a million cases in memory
+                        wrote(marshal.loads(pending.popleft().get()))
+                while pending:
+                    wrote(marshal.loads(pending.popleft().get()))
+        else:
             for index in batches:
-                pending.append(pool.apply_async(plan_batch, (index,)))
-                if len(pending) > workers + 1:  # bounded: a million cases never sit in memory
-                    wrote(pending.popleft().get())
-            while pending:
-                wrote(pending.popleft().get())
-    else:
-        for index in batches:
-            wrote(plan_batch(index))
+                wrote(plan_batch(index))
     analyse()
     return LoadResult(
         cases=how_many,
@@ -1602,6 +1635,31 @@ def load_cases(
         rows=tables.counts(),
         workers=workers,
     )
+
+
+@contextmanager
+def bulk_settings():
+    """SQLite settings of this connection for the length of a load, put back afterwards:
+    a larger page cache (the tables' ten-odd B-trees are updated at random places), and
+    checkpoints of the write-ahead log every 20,000 pages rather than 1,000, so that a page
+    written by several batches is copied into the database once. Both are settings of this
+    connection only; what is written, and when it is durable, is the same."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -400000")  # KiB
+        cursor.execute("PRAGMA wal_autocheckpoint = 20000")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
 
 
 def analyse() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,7 +34,28 @@ def _canonical(value) -> object:
 
 
 def digest(prev_hash: str, *, sequence, at, actor_id, organisation_id, case_id, event, data) -> str:
-    content = json.dumps(
+    return link(
+        prev_hash,
+        content(
+            sequence=sequence,
+            at=at,
+            actor_id=actor_id,
+            organisation_id=organisation_id,
+            case_id=case_id,
+            event=event,
+            data=data,
+        ),
+    )
+
+
+def link(prev_hash: str, content: str) -> str:
+    """An event's hash: SHA-256 of the hash before it and the event's canonical content."""
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def content(*, sequence, at, actor_id, organisation_id, case_id, event, data) -> str:
+    """An event's canonical content, the JSON its hash covers: keys sorted, no spaces."""
+    return json.dumps(
         {
             "sequence": sequence,
             "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -48,7 +69,37 @@ def digest(prev_hash: str, *, sequence, at, actor_id, organisation_id, case_id, 
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def canonical_json(data) -> str:
+    """`data` as `content` writes it inside an event: keys sorted, no spaces."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_parts(*, at, actor_id, organisation_id, event, data_json: str) -> tuple[str, str]:
+    """`content` split around the two values a bulk loader learns last, the case id and the
+    sequence, so that the writing process only joins strings and hashes:
+    content = parts[0] + str(case_id) + parts[1] + str(sequence) + "}".
+    `data_json` is `canonical_json(data)`. (Keys in sorted order: actor, at, case, data,
+    event, organisation, sequence.)"""
+    return (
+        '{"actor":'
+        + _json_scalar(actor_id)
+        + ',"at":'
+        + encode_basestring(at.astimezone(UTC).isoformat(timespec="microseconds"))
+        + ',"case":',
+        ',"data":'
+        + data_json
+        + ',"event":'
+        + encode_basestring(event)
+        + ',"organisation":'
+        + _json_scalar(organisation_id)
+        + ',"sequence":',
+    )
+
+
+def _json_scalar(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 def record(
@@ -109,31 +160,6 @@ def _locked_head() -> AuditChainHead:
         AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
-
-
-def chain_rows(
-    rows: Iterator[tuple], start_hash: str = GENESIS, start_sequence: int = 0
-) -> Iterator[tuple[int, str, str]]:
-    """Hash a run of (sequence, at, actor_id, organisation_id, case_id, event, data) rows,
-    yielding (sequence, prev_hash, hash). Used by bulk loaders such as the demo data."""
-    prev = start_hash
-    expected = start_sequence
-    for sequence, at, actor_id, organisation_id, case_id, event, data in rows:
-        expected += 1
-        if sequence != expected:
-            raise ValueError(f"sequence {sequence} out of order, expected {expected}")
-        h = digest(
-            prev,
-            sequence=sequence,
-            at=at,
-            actor_id=actor_id,
-            organisation_id=organisation_id,
-            case_id=case_id,
-            event=event,
-            data=data,
-        )
-        yield sequence, prev, h
-        prev = h
 
 
 @dataclass

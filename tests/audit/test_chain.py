@@ -175,3 +175,48 @@ def test_access_events_are_part_of_the_chain(org_a, alice, ivan, frozen):
     assert (viewed.case_id, viewed.actor_id, viewed.actor_label) == (case.pk, ivan.pk, "ivan")
     assert viewed.sequence == max(sequences())
     assert verify().ok
+
+
+def test_content_parts_joined_are_the_content_the_hash_covers():
+    """Bulk loaders build an event's content from parts made in another process; joined,
+    they must be byte for byte what `content` (and so `digest`) uses."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from candour.audit import chain
+
+    london_summer = timezone(timedelta(hours=1))
+    events = [
+        (None, None, "system_event", {}),
+        (7, 3, "case_recorded", {"reference": "EXHT-2026-00001", "kind": "complaint"}),
+        (12, 5, "finding_recorded", {"after": {"finding": "upheld"}, "issue": 2, "n": None}),
+        (
+            1,
+            2,
+            "note_added",
+            {"text": "\u0174ales \u2013 \u201cquoted\u201d \\ back\nslash\t", "ok": True},
+        ),
+    ]
+    for sequence, (actor_id, org_id, event, data) in enumerate(events, start=41):
+        for at in (
+            datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC),
+            datetime(2026, 7, 1, 9, 30, tzinfo=london_summer),
+        ):
+            before, after = chain.content_parts(
+                at=at,
+                actor_id=actor_id,
+                organisation_id=org_id,
+                event=event,
+                data_json=chain.canonical_json(data),
+            )
+            joined = before + str(900 + sequence) + after + str(sequence) + "}"
+            fields = {
+                "sequence": sequence,
+                "at": at,
+                "actor_id": actor_id,
+                "organisation_id": org_id,
+                "case_id": 900 + sequence,
+                "event": event,
+                "data": data,
+            }
+            assert joined == chain.content(**fields)
+            assert chain.link("ab" * 32, joined) == chain.digest("ab" * 32, **fields)

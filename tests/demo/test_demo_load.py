@@ -212,3 +212,37 @@ def test_the_precomputed_calendar_gives_the_calendar_s_answers():
             end = start + timedelta(days=rng.randrange(-5, 90))
             assert fast.working_days_between(start, end) == base.working_days_between(start, end)
             assert fast.is_working_day(start) == base.is_working_day(start)
+
+
+def test_a_planned_case_is_what_the_model_makes_from_the_same_values():
+    values = {
+        "organisation_id": 3,
+        "kind": Kind.COMPLAINT,
+        "received_at": NOW,
+        "event_date": date(2026, 10, 1),
+        "handler_id": 7,
+        "description": "Synthetic.",
+    }
+    fast, model = demo.new_case(**values), Case(**values)
+    assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+        k: v for k, v in model.__dict__.items() if k != "_state"
+    }
+    assert fast._state.adding and fast._state.db is None
+    assert fast.pk is None and fast.organisation_id == 3 and fast.status == Status.RECEIVED
+
+
+def test_a_load_puts_the_connection_s_settings_back(demo_orgs):
+    from django.db import connection
+
+    def settings():
+        if connection.vendor != "sqlite":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cache, cursor.fetchone()[0]
+
+    before = settings()
+    demo.load_cases(20, seed=3, now=NOW, batch_size=8)
+    assert settings() == before
