@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "candour.organisations",
     "candour.cases",
     "candour.audit",
+    "candour.coding",
     "candour.web",
 ]
 
