@@ -212,6 +212,8 @@ class Case(models.Model):
             models.Index(fields=["response_due", "id"], name="case_response_due"),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
+            # Reports count responses by when they were sent (candour.reporting).
+            models.Index(fields=["organisation", "responded_at"], name="case_org_responded"),
         ]
 
     def __str__(self) -> str:

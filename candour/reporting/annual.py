@@ -50,7 +50,7 @@ def _by_quarter(scope: Scope, year: FinancialYear, rows: list[tuple[str, str, Q]
     """Rows of counts by quarter and for the year, in one aggregate query."""
     periods = [*year.quarters, year.whole]
     figures = {f"{key}_{i}": q & p.q(on) for key, _, q in rows for i, p in enumerate(periods)}
-    counts = scope.counts(figures)
+    counts = scope.counts(figures, where=year.whole.q(on))
     return [
         Row(label, [counts[f"{key}_{i}"] for i in range(len(periods))], key)
         for key, label, _ in rows
@@ -157,7 +157,7 @@ def themes(scope: Scope, year: FinancialYear) -> Table:
                 Row(name, [Count(n, base & Q(themes__theme_id=theme_id))], f"theme_{theme_id}")
             )
     rows.append(Row("No theme recorded", [none or Count(0, base & Q(themes__isnull=True))], "none"))
-    total = scope.counts({"total": base})["total"]
+    total = scope.counts({"total": base}, where=base)["total"]
     rows.append(Row("Complaints (each counted once)", [total], "total"))
     return Table(
         "themes",
@@ -201,7 +201,7 @@ def subjects(scope: Scope, year: FinancialYear) -> Table:
     ]
     rows.sort(key=lambda r: r.label)
     not_coded = base & ~Q(pk__in=scope.cases().filter(sub).values("pk"))
-    counts = scope.counts({"none": not_coded, "total": base})
+    counts = scope.counts({"none": not_coded, "total": base}, where=base)
     rows.append(Row("No subject recorded", [counts["none"]], "none"))
     rows.append(Row("Complaints (each counted once)", [counts["total"]], "total"))
     return Table(
@@ -245,7 +245,9 @@ def enquiries(scope: Scope, year: FinancialYear) -> Table:
 def feedback(scope: Scope, year: FinancialYear) -> Table:
     """Everything received in the year by kind: each kind counted on its own (R1)."""
     whole = year.whole.q("received_at")
-    counts = scope.counts({k.value: whole & Q(kind=k) for k in Kind} | {"total": whole})
+    counts = scope.counts(
+        {k.value: whole & Q(kind=k) for k in Kind} | {"total": whole}, where=whole
+    )
     rows = [Row(k.label, [counts[k.value]], k.value) for k in Kind]
     rows.append(Row("Total", [counts["total"]], "total"))
     return Table("feedback", "Feedback received by kind", ["Received"], rows)
@@ -260,7 +262,7 @@ def ombudsman(scope: Scope, year: FinancialYear) -> Table:
     for o in OmbudsmanOutcome:
         figures[o.value] = decided & Q(ombudsman_referrals__outcome=o)
     figures["awaiting"] = referred & Q(ombudsman_referrals__outcome="")
-    counts = scope.counts(figures, distinct=True)
+    counts = scope.counts(figures, where=referred | decided, distinct=True)
     rows = [Row("Referred in the year", [counts["referred"]], "referred")]
     rows += [
         Row(f"Decided: {o.label.lower()}", [counts[o.value]], o.value) for o in OmbudsmanOutcome
@@ -274,17 +276,17 @@ def handling(scope: Scope, year: FinancialYear) -> Table:
     agreed on complaints responded to in the year."""
     got = OWN & year.whole.q("received_at")
     resolved = RESOLVED & year.whole.q("responded_at")
-    counts = scope.counts(
+    c = scope.counts(
         {
             "received": got,
             "ack_within": got & ACK_WITHIN,
             "ack_late": got & Q(acknowledged_at__isnull=False) & ~ACK_WITHIN,
             "not_ack": got & Q(acknowledged_at__isnull=True),
-            "resolved": resolved,
-            "extended": resolved & Q(extensions__gt=0),
-        }
+        },
+        where=got,
+    ) | scope.counts(
+        {"resolved": resolved, "extended": resolved & Q(extensions__gt=0)}, where=resolved
     )
-    c = counts
     rows = [
         Row("Own complaints received", [c["received"]], "received"),
         Row("Acknowledged within the target", [c["ack_within"]], "ack_within"),
@@ -352,15 +354,13 @@ def median_of(histogram: dict[int, int]) -> int | None:
 def summary(scope: Scope, year: FinancialYear) -> Table:
     """Seed 001 §12: received, well founded, referred to the Ombudsman."""
     whole = year.whole
-    counts = scope.counts(
-        {
-            "received": COMPLAINT & whole.q("received_at"),
-            "well_founded": RESOLVED & WELL_FOUNDED & whole.q("responded_at"),
-        }
+    got = COMPLAINT & whole.q("received_at")
+    well_founded = RESOLVED & WELL_FOUNDED & whole.q("responded_at")
+    counts = scope.counts({"received": got}, where=got) | scope.counts(
+        {"well_founded": well_founded}, where=well_founded
     )
-    referred = scope.counts(
-        {"referred": whole.q_date("ombudsman_referrals__referred_on")}, distinct=True
-    )
+    on = whole.q_date("ombudsman_referrals__referred_on")
+    referred = scope.counts({"referred": on}, where=on, distinct=True)
     rows = [
         Row("Complaints received", [counts["received"]], "received"),
         Row("Well founded (upheld or partly upheld)", [counts["well_founded"]], "well_founded"),

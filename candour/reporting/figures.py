@@ -183,10 +183,15 @@ class Scope:
             )
         )
 
-    def counts(self, figures: dict[str, Q], *, distinct: bool = False) -> dict[str, Count]:
-        """Many counts in one aggregate query (conditional COUNT). `distinct` when a filter
+    def counts(
+        self, figures: dict[str, Q], *, where: Q | None = None, distinct: bool = False
+    ) -> dict[str, Count]:
+        """Many counts in one aggregate query (conditional COUNT) over the rows `where`
+        picks, which every figure must lie within (it lets the database use an index such as
+        organisation + received_at rather than read every case). `distinct` when a filter
         reaches through a many-valued relation (themes, codes, referrals)."""
-        values = self.cases().aggregate(
+        rows = self.cases() if where is None else self.cases().filter(where)
+        values = rows.aggregate(
             **{k: CountOf("id", filter=q, distinct=distinct) for k, q in figures.items()}
         )
         return {k: Count(values[k] or 0, q) for k, q in figures.items()}

@@ -62,6 +62,7 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     open_at_start = Q(received_at__lt=start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     ended_in_year = Q(ended_at__gte=start, ended_at__lt=end)
     resolved = base & year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
+    alive = Q(received_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     c = scope.counts(
         {
             "brought_forward": base & open_at_start,
@@ -74,7 +75,8 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
             "carried_forward": base
             & Q(received_at__lt=end)
             & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
-        }
+        },
+        where=base & alive,
     )
     labels = {
         "brought_forward": "Brought forward",
@@ -136,7 +138,7 @@ def _chosen(scope: Scope, new: Q, code_list: CodeList) -> list[Row]:
         if not code.retired or counts.get(code.pk)
     ]
     coded = scope.cases().filter(in_list).values("pk")
-    none = scope.counts({"none": new & ~Q(pk__in=coded)})["none"]
+    none = scope.counts({"none": new & ~Q(pk__in=coded)}, where=new)["none"]
     rows.append(Row("Not coded", [none], "not_coded"))
     return rows
 

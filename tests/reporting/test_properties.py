@@ -145,17 +145,13 @@ def test_every_report_reconciles_for_any_data_set(org_a, alice, lists, specs):
     with transaction.atomic():
         write(org_a, alice, specs)
         complaints = [s for s in specs if s["kind"] == Kind.COMPLAINT]
-        for year in ("2024-25", "2025-26"):
+        received = 0
+        for year in ("2024-25", "2025-26", "2026-27"):
             report = annual_report(alice, org_a, year)
             assert [str(p) for p in report.problems] == []
+            received += report.table("received").values()["total"][4]
             ret = ko41(alice, org_a, "KO41a", year)
             assert [str(p) for p in ret.problems] == []
-            summary = ret.table("summary").values()
-            assert summary["carried_forward"][0] >= 0
         # Every complaint received is in exactly one financial year's received total.
-        totals = [
-            annual_report(alice, org_a, y).table("received").values()["total"][4]
-            for y in ("2024-25", "2025-26", "2026-27")
-        ]
-        assert sum(totals) == len(complaints)
+        assert received == len(complaints)
         transaction.set_rollback(True)
