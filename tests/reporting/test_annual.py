@@ -3,11 +3,14 @@ behind a figure, the consistency check, and the scope of what a user may see."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from candour.reporting.annual import annual_report
 from candour.reporting.figures import ReportError
 
+from ..conftest import at, make_case
 from .known_year import build_year
 
 
@@ -181,3 +184,18 @@ def test_another_organisation_sees_none_of_it_and_cannot_ask(year, org_a, org_b,
 def test_a_bad_year_is_refused(org_a, alice):
     with pytest.raises(ReportError, match="'2025-27' is not a financial year"):
         annual_report(alice, org_a, "2025-27")
+
+
+def test_a_region_counts_the_sites_below_it_and_a_site_only_its_own(
+    region, site, rita, hugo, frozen
+):
+    frozen.move_to(at(date(2025, 6, 2), 9))
+    make_case(site, hugo, received_at=at(date(2025, 6, 2), 9))
+    make_case(region, rita, received_at=at(date(2025, 6, 2), 9))
+    frozen.move_to(at(date(2026, 11, 2), 9))
+    by_region = annual_report(rita, region, "2025-26")
+    assert by_region.table("received").values()["total"] == [2, 0, 0, 0, 2]
+    by_site = annual_report(hugo, site, "2025-26")
+    assert by_site.table("received").values()["total"] == [1, 0, 0, 0, 1]
+    with pytest.raises(ReportError, match="You cannot see the cases of Secure Estate Health North"):
+        annual_report(hugo, region, "2025-26")
