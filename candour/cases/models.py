@@ -84,6 +84,7 @@ class Outcome(models.TextChoices):
     RESOLVED_INFORMALLY = "resolved_informally", "Resolved informally"
     DECLINED = "declined", "Declined (out of time or excluded)"
     RECORDED = "recorded", "Recorded (no response needed)"
+    FORWARDED = "forwarded", "Forwarded to the provider for a direct response"
 
 
 FINDING_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
@@ -193,6 +194,10 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     continued_after_withdrawal = models.TextField(blank=True)
+    # R32: the provider the feedback is about and, for a complaint a commissioner forwarded
+    # with consent for the provider to answer directly, when it went ("provider-led").
+    provider_name = models.CharField(max_length=200, blank=True)
+    forwarded_to_provider_at = models.DateTimeField(null=True, blank=True)
 
     # Deadlines kept on the row for sorting and worklists; deadlines.refresh() owns them.
     acknowledge_due = models.DateField(null=True, blank=True)
@@ -207,6 +212,8 @@ class Case(models.Model):
             models.Index(fields=["response_due", "id"], name="case_response_due"),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
+            # Reports count responses by when they were sent (candour.reporting).
+            models.Index(fields=["organisation", "responded_at"], name="case_org_responded"),
         ]
 
     def __str__(self) -> str:
@@ -400,3 +407,46 @@ class StatusKey(models.Model):
 
     def __str__(self) -> str:
         return f"Status key for case {self.case_id}"
+
+
+class OmbudsmanBody(models.TextChoices):
+    PHSO = "phso", "Parliamentary and Health Service Ombudsman"
+    LGSCO = "lgsco", "Local Government and Social Care Ombudsman"
+    PSOW = "psow", "Public Services Ombudsman for Wales"
+    SPSO = "spso", "Scottish Public Services Ombudsman"
+    NIPSO = "nipso", "Northern Ireland Public Services Ombudsman"
+    ADR = "adr", "Independent adjudication (ADR provider)"
+
+
+class OmbudsmanOutcome(models.TextChoices):
+    """R30: what the Ombudsman or ADR provider decided (003 §9)."""
+
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+    DECLINED = "declined", "Declined to investigate"
+    NOT_INVESTIGATED = "not_investigated", "Closed without investigation"
+
+
+class OmbudsmanReferral(models.Model):
+    """R30: a complaint taken to the Ombudsman (NHS-funded care) or an ADR provider (private
+    care), its information request and its outcome. Dates are those of the letters."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ombudsman_referrals")
+    body = models.CharField(max_length=10, choices=OmbudsmanBody.choices)
+    body_name = models.CharField(max_length=200, blank=True, help_text="The ADR provider's name.")
+    referred_on = models.DateField(help_text="When the organisation learned of the referral.")
+    information_requested_on = models.DateField(null=True, blank=True)
+    information_due = models.DateField(null=True, blank=True)
+    information_sent_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=OmbudsmanOutcome.choices, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    outcome_summary = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["referred_on", "id"]
+        indexes = [models.Index(fields=["referred_on"], name="ombudsman_referred_on")]
+
+    def __str__(self) -> str:
+        return f"{self.get_body_display()} referral of {self.case_id}"

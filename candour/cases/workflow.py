@@ -52,6 +52,8 @@ def _t(label, frm, to=None, kinds=ALL_KINDS, capability=Capability.HANDLE_CASES)
 
 
 R, OP, P, D, C = (Status.RECEIVED, Status.OPEN, Status.PAUSED, Status.RESPONDED, Status.CLOSED)
+W = Status.WITHDRAWN
+ANY_STATUS = frozenset(Status)
 
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": _t("acknowledged", {R}, OP, RESPONDING_KINDS),
@@ -86,6 +88,12 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
     "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
     "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+    "name_provider": _t("named the provider", ANY_STATUS),
+    "forward_to_provider": _t(
+        "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
+    ),
+    "refer_to_ombudsman": _t("referred to the Ombudsman", {D, C, W}, None, RESPONDING_KINDS),
+    "record_ombudsman_step": _t("updated its Ombudsman referral", ANY_STATUS, None),
 }
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "candour.organisations",
     "candour.cases",
     "candour.audit",
+    "candour.coding",
     "candour.web",
     "candour.intake",
 ]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from candour.cases import consent, handling, intake, investigation
+from candour.cases import consent, escalation, handling, intake, investigation
+from candour.cases.intake import InvalidCase
 from candour.cases.models import (
     AckMethod,
     Case,
@@ -21,6 +22,8 @@ from candour.cases.models import (
     ContactChannel,
     Finding,
     LateDecision,
+    OmbudsmanBody,
+    OmbudsmanOutcome,
     PauseReason,
 )
 from candour.cases.workflow import (
@@ -388,6 +391,110 @@ ACTIONS: tuple[Action, ...] = (
         "The concern is now a formal complaint",
     ),
 )
+
+
+def _ombudsman_step(case: Case, user, data: dict):
+    """R30: the next step of the case's latest Ombudsman or ADR referral."""
+    referral = case.ombudsman_referrals.order_by("-referred_on", "-pk").first()
+    if referral is None:
+        raise TransitionNotAllowed(
+            f"{case.reference} has no Ombudsman or ADR referral; record the referral first."
+        )
+    match data["step"]:
+        case "requested":
+            return escalation.request_ombudsman_information(
+                referral, by=user, requested_on=data["on"], due=data["due"]
+            )
+        case "sent":
+            return escalation.send_ombudsman_information(referral, by=user, sent_on=data["on"])
+        case "decided":
+            return escalation.record_ombudsman_outcome(
+                referral,
+                by=user,
+                outcome=data["outcome"],
+                decided_on=data["on"],
+                summary=data["summary"],
+            )
+    raise InvalidCase("step", "choose what happened")
+
+
+ESCALATION_ACTIONS: tuple[Action, ...] = (
+    Action(
+        "name-provider",
+        "Name the provider it is about",
+        ("name_provider",),
+        (Field("provider", "Which provider is it about?", short="Provider", max_length=200),),
+        lambda c, u, d: escalation.name_provider(c, by=u, provider=d["provider"]),
+        "Provider recorded",
+    ),
+    Action(
+        "forward-to-provider",
+        "Forward the complaint to the provider",
+        ("forward_to_provider",),
+        (
+            Field("provider", "Which provider?", short="Provider", max_length=200),
+            AT,
+            NOTE,
+        ),
+        lambda c, u, d: escalation.forward_to_provider(
+            c, by=u, provider=d["provider"], at=d["at"], note=d["note"]
+        ),
+        "Forwarded to the provider; the case is closed here",
+        hint="002 §10.6: with the complainant's consent, the provider answers directly and "
+        "copies you. It is counted as provider-led.",
+    ),
+    Action(
+        "refer-to-ombudsman",
+        "Record a referral to the Ombudsman or an ADR provider",
+        ("refer_to_ombudsman",),
+        (
+            Field("body", "Who is it referred to?", "radios", choices=OmbudsmanBody.choices),
+            Field("body_name", "The ADR provider's name, if it is one", short="Name"),
+            Field("referred_on", "When did you learn of the referral?", "date", needed=True),
+            NOTE,
+        ),
+        lambda c, u, d: escalation.refer_to_ombudsman(
+            c,
+            by=u,
+            body=d["body"],
+            body_name=d["body_name"],
+            referred_on=d["referred_on"],
+            note=d["note"],
+        ),
+        "Referral recorded",
+    ),
+    Action(
+        "ombudsman-step",
+        "Record the next step of the referral",
+        ("record_ombudsman_step",),
+        (
+            Field(
+                "step",
+                "What happened?",
+                "radios",
+                choices=(
+                    ("requested", "The Ombudsman asked for information"),
+                    ("sent", "We sent the information"),
+                    ("decided", "The Ombudsman or ADR provider decided"),
+                ),
+            ),
+            Field("on", "On what date?", "date", needed=True, short="Date"),
+            Field("due", "Information due by (for a request)", "date", short="Due date"),
+            Field(
+                "outcome",
+                "The decision (for a decision)",
+                "select",
+                choices=(("", "Choose a decision"), *OmbudsmanOutcome.choices),
+                short="Decision",
+            ),
+            Field("summary", "Summary of the decision", "textarea", short="Summary"),
+        ),
+        _ombudsman_step,
+        "Referral updated",
+    ),
+)
+
+ACTIONS = ACTIONS + ESCALATION_ACTIONS
 
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

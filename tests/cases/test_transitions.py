@@ -19,6 +19,12 @@ from candour.cases.consent import (
     withdraw_consent,
 )
 from candour.cases.deadlines import for_case
+from candour.cases.escalation import (
+    forward_to_provider,
+    name_provider,
+    refer_to_ombudsman,
+    request_ombudsman_information,
+)
 from candour.cases.handling import (
     acknowledge_case,
     agree_extension,
@@ -43,7 +49,7 @@ from candour.cases.intake import (
     resolve_informally,
 )
 from candour.cases.investigation import add_issue, record_finding, record_outcome
-from candour.cases.models import Case, Kind, Status
+from candour.cases.models import Case, Kind, OmbudsmanReferral, Status
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import TRANSITIONS, PermissionDenied, TransitionNotAllowed
 
@@ -159,6 +165,27 @@ ACTIONS = {
     "convert_to_complaint": (
         Kind.CONCERN,
         lambda c, by: convert_to_complaint(c, by=by, reason="Wants a written response."),
+    ),
+    "name_provider": (
+        Kind.COMPLIMENT,
+        lambda c, by: name_provider(c, by=by, provider="Example Community Trust"),
+    ),
+    "forward_to_provider": (
+        Kind.COMPLAINT,
+        lambda c, by: forward_to_provider(c, by=by, provider="Example Community Trust"),
+    ),
+    "refer_to_ombudsman": (
+        Kind.COMPLAINT,
+        lambda c, by: refer_to_ombudsman(c, by=by, body="phso", referred_on=date(2026, 11, 2)),
+    ),
+    "record_ombudsman_step": (
+        Kind.COMPLAINT,
+        lambda c, by: request_ombudsman_information(
+            OmbudsmanReferral.objects.create(case=c, body="phso", referred_on=date(2026, 11, 2)),
+            by=by,
+            requested_on=date(2026, 11, 2),
+            due=date(2026, 11, 30),
+        ),
     ),
 }
 

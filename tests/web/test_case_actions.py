@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from candour.audit.models import AuditEvent
-from candour.cases import consent, handling, investigation
+from candour.cases import consent, escalation, handling, investigation
 from candour.cases.models import Case
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import TRANSITIONS
@@ -63,6 +63,12 @@ def identified(case, by):
 
 def unchanged(case, by):
     return case
+
+
+def referred(case, by):
+    closed_case = closed(case, by)
+    escalation.refer_to_ombudsman(closed_case, by=by, body="phso", referred_on=date(2026, 11, 2))
+    return closed_case
 
 
 # slug, case overrides, how to get it ready, the form, the audit event it writes
@@ -158,6 +164,28 @@ CASES = [
         unchanged,
         {"reason": "Wants a written response."},
         "concern_made_formal",
+    ),
+    ("name-provider", {}, unchanged, {"provider": "Example Hospitals"}, "provider_named"),
+    (
+        "forward-to-provider",
+        {},
+        unchanged,
+        {"provider": "Example Hospitals", "at": "2026-11-02T09:00", "note": "With consent"},
+        "forwarded_to_provider",
+    ),
+    (
+        "refer-to-ombudsman",
+        {},
+        closed,
+        {"body": "phso", "referred_on": "2026-11-02"},
+        "ombudsman_referral_recorded",
+    ),
+    (
+        "ombudsman-step",
+        {},
+        referred,
+        {"step": "requested", "on": "2026-11-02", "due": "2026-11-30"},
+        "ombudsman_information_requested",
     ),
 ]
 

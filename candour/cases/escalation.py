@@ -1,0 +1,207 @@
+"""Where a case goes beyond the organisation: forwarded to the provider it is about (R32,
+"provider-led"), and taken to the Ombudsman or an ADR provider (R30)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.audit.chain import record
+from candour.cases.changes import apply
+from candour.cases.intake import InvalidCase
+from candour.cases.models import (
+    Case,
+    OmbudsmanBody,
+    OmbudsmanOutcome,
+    OmbudsmanReferral,
+    Outcome,
+)
+from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+
+
+def _provider(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidCase("provider", "is empty; name the provider the complaint is about")
+    if len(name) > 200:
+        raise InvalidCase("provider", "is longer than 200 characters")
+    return name
+
+
+@transaction.atomic
+def name_provider(case: Case, *, by, provider: str) -> Case:
+    """Record which provider the feedback is about (a compliment or complaint about a
+    commissioned service, 003 §7-§8)."""
+    case = lock(case)
+    ensure_can(case, "name_provider", by)
+    return apply(
+        case,
+        "name_provider",
+        by=by,
+        event="provider_named",
+        changes={"provider_name": _provider(provider)},
+    )
+
+
+@transaction.atomic
+def forward_to_provider(
+    case: Case, *, by, provider: str, at: datetime | None = None, note: str = ""
+) -> Case:
+    """R32 (002 §10.6, 003 §3.7): with the complainant's consent, a commissioner passes a
+    complaint about a provider to that provider, which answers directly and copies the
+    commissioner. The commissioner's case closes as forwarded; reports count it as
+    provider-led."""
+    case = lock(case)
+    ensure_can(case, "forward_to_provider", by)
+    if not case.consent_satisfied:
+        raise TransitionNotAllowed(
+            f"{case.reference} needs the complainant's consent before it is passed to the "
+            "provider; record the consent first."
+        )
+    provider = _provider(provider)
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise InvalidCase("at", "needs a time zone")
+    if at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase("at", "is in the future")
+    if at < case.received_at:
+        raise InvalidCase("at", "is before the case was received")
+    return apply(
+        case,
+        "forward_to_provider",
+        by=by,
+        event="forwarded_to_provider",
+        changes={
+            "provider_name": provider,
+            "forwarded_to_provider_at": at,
+            "closed_at": at,
+            "outcome": Outcome.FORWARDED,
+        },
+        note=note.strip(),
+    )
+
+
+def _day(value: date | None, field: str, not_before: date | None = None, what: str = "") -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidCase(field, "must be a date")
+    if value > timezone.localdate():
+        raise InvalidCase(field, "is in the future")
+    if not_before and value < not_before:
+        raise InvalidCase(field, f"is before {what}")
+    return value
+
+
+@transaction.atomic
+def refer_to_ombudsman(
+    case: Case,
+    *,
+    by,
+    body: str,
+    referred_on: date,
+    body_name: str = "",
+    note: str = "",
+) -> OmbudsmanReferral:
+    """R30: the complainant took the complaint to the Ombudsman (or, for private care, an
+    ADR provider) after the organisation's response."""
+    case = lock(case)
+    ensure_can(case, "refer_to_ombudsman", by)
+    if body not in OmbudsmanBody.values:
+        raise InvalidCase("body", f"must be one of {', '.join(OmbudsmanBody.values)}")
+    body_name = (body_name or "").strip()
+    if body == OmbudsmanBody.ADR and not body_name:
+        raise InvalidCase("body_name", "is empty; name the ADR provider")
+    received = timezone.localdate(case.received_at)
+    referred_on = _day(referred_on, "referred_on", received, "the case was received")
+    referral = OmbudsmanReferral.objects.create(
+        case=case, body=body, body_name=body_name, referred_on=referred_on, note=note.strip()
+    )
+    record(
+        "ombudsman_referral_recorded",
+        actor=by,
+        case=case,
+        referral=referral.pk,
+        body=body,
+        body_name=body_name,
+        referred_on=referred_on,
+    )
+    return referral
+
+
+def _locked_referral(referral: OmbudsmanReferral, by, action: str) -> OmbudsmanReferral:
+    referral = OmbudsmanReferral.objects.select_for_update().get(pk=referral.pk)
+    case = lock(referral.case)
+    ensure_can(case, action, by)
+    referral.case = case
+    return referral
+
+
+@transaction.atomic
+def request_ombudsman_information(
+    referral: OmbudsmanReferral, *, by, requested_on: date, due: date
+) -> OmbudsmanReferral:
+    """The Ombudsman asked for the complaint file by a date."""
+    referral = _locked_referral(referral, by, "record_ombudsman_step")
+    requested_on = _day(requested_on, "requested_on", referral.referred_on, "the referral")
+    if not isinstance(due, date) or due < requested_on:
+        raise InvalidCase("due", "must be a date on or after the request")
+    before = {"requested_on": referral.information_requested_on, "due": referral.information_due}
+    referral.information_requested_on, referral.information_due = requested_on, due
+    referral.save(update_fields=["information_requested_on", "information_due"])
+    record(
+        "ombudsman_information_requested",
+        actor=by,
+        case=referral.case,
+        referral=referral.pk,
+        before=before,
+        after={"requested_on": requested_on, "due": due},
+    )
+    return referral
+
+
+@transaction.atomic
+def send_ombudsman_information(
+    referral: OmbudsmanReferral, *, by, sent_on: date
+) -> OmbudsmanReferral:
+    referral = _locked_referral(referral, by, "record_ombudsman_step")
+    if referral.information_requested_on is None:
+        raise TransitionNotAllowed("No information has been requested on this referral.")
+    sent_on = _day(sent_on, "sent_on", referral.information_requested_on, "the request")
+    referral.information_sent_on = sent_on
+    referral.save(update_fields=["information_sent_on"])
+    late = referral.information_due is not None and sent_on > referral.information_due
+    record(
+        "ombudsman_information_sent",
+        actor=by,
+        case=referral.case,
+        referral=referral.pk,
+        sent_on=sent_on,
+        late=late,
+    )
+    return referral
+
+
+@transaction.atomic
+def record_ombudsman_outcome(
+    referral: OmbudsmanReferral, *, by, outcome: str, decided_on: date, summary: str = ""
+) -> OmbudsmanReferral:
+    """R30: upheld, partly upheld, not upheld, declined, or closed without investigation."""
+    referral = _locked_referral(referral, by, "record_ombudsman_step")
+    if outcome not in OmbudsmanOutcome.values:
+        raise InvalidCase("outcome", f"must be one of {', '.join(OmbudsmanOutcome.values)}")
+    decided_on = _day(decided_on, "decided_on", referral.referred_on, "the referral")
+    before = {"outcome": referral.outcome, "decided_on": referral.decided_on}
+    referral.outcome, referral.decided_on = outcome, decided_on
+    referral.outcome_summary = (summary or "").strip()
+    referral.save(update_fields=["outcome", "decided_on", "outcome_summary"])
+    record(
+        "ombudsman_outcome_recorded",
+        actor=by,
+        case=referral.case,
+        referral=referral.pk,
+        before=before,
+        after={"outcome": outcome, "decided_on": decided_on},
+    )
+    return referral

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CodingConfig(AppConfig):
+    name = "candour.coding"
+    verbose_name = "Coding for reporting"

@@ -1,0 +1,416 @@
+"""The annual complaints report for a financial year (R36): the tables of the Dorset CCG
+report (seed 003), the contents the Minster practice policy asks for (seed 001 §12), and the
+handling figures a board asks about (acknowledgement, days to respond, extensions).
+
+Each table is one or two aggregate queries over `Scope.cases()`; no case is read into
+Python. "Own" complaints are those the organisation answered itself; provider-led ones were
+forwarded to the provider for a direct response (R32).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count as CountOf
+from django.db.models import F, Q
+
+from candour.cases.models import FINDING_OUTCOMES, Kind, OmbudsmanOutcome, Outcome
+from candour.organisations.models import Organisation
+from candour.reporting.figures import (
+    Count,
+    FinancialYear,
+    Number,
+    Percent,
+    Report,
+    Row,
+    Scope,
+    Table,
+)
+
+COMPLAINT = Q(kind=Kind.COMPLAINT)
+PROVIDER_LED = Q(forwarded_to_provider_at__isnull=False)
+OWN = COMPLAINT & ~PROVIDER_LED
+RESOLVED = OWN & Q(outcome__in=[o.value for o in FINDING_OUTCOMES])
+WITHIN_TARGET = Q(response_due__isnull=False, responded_on__lte=F("response_due"))
+ACK_WITHIN = Q(acknowledge_due__isnull=False, acknowledged_on__lte=F("acknowledge_due"))
+WELL_FOUNDED = Q(outcome__in=[Outcome.UPHELD, Outcome.PARTLY_UPHELD])
+
+# Calendar days from receipt to response, as a board reads them (the targets themselves are
+# in working days and are judged by `response_due`).
+DAY_BANDS = [(0, 14), (15, 28), (29, 42), (43, 56), (57, 90), (91, None)]
+
+
+class AnnualReport(Report):
+    @property
+    def title(self) -> str:
+        return f"{self.organisation.name}: complaints annual report {self.year.label}"
+
+
+def _by_quarter(scope: Scope, year: FinancialYear, rows: list[tuple[str, str, Q]], on: str):
+    """Rows of counts by quarter and for the year, in one aggregate query."""
+    periods = [*year.quarters, year.whole]
+    figures = {f"{key}_{i}": q & p.q(on) for key, _, q in rows for i, p in enumerate(periods)}
+    counts = scope.counts(figures, where=year.whole.q(on))
+    return [
+        Row(label, [counts[f"{key}_{i}"] for i in range(len(periods))], key)
+        for key, label, _ in rows
+    ]
+
+
+COLUMNS = ["Q1", "Q2", "Q3", "Q4", "Total"]
+
+
+def received(scope: Scope, year: FinancialYear) -> Table:
+    rows = _by_quarter(
+        scope,
+        year,
+        [
+            ("total", "Complaints received", COMPLAINT),
+            ("own", "Answered by us", OWN),
+            (
+                "provider_led",
+                "Forwarded to providers for a direct response",
+                COMPLAINT & PROVIDER_LED,
+            ),
+        ],
+        "received_at",
+    )
+    return Table("received", "Complaints received", COLUMNS, rows)
+
+
+def within_target(scope: Scope, year: FinancialYear) -> Table:
+    rows = _by_quarter(
+        scope,
+        year,
+        [
+            ("responded", "Complaints responded to", RESOLVED),
+            ("within", "Final response within the agreed timescale", RESOLVED & WITHIN_TARGET),
+        ],
+        "responded_at",
+    )
+    rows.append(
+        Row(
+            "% within the agreed timescale",
+            [Percent(w, r) for w, r in zip(rows[1].cells, rows[0].cells, strict=True)],
+            "within_percent",
+        )
+    )
+    return Table(
+        "within_target",
+        "Final responses within the agreed timescale",
+        COLUMNS,
+        rows,
+        note="The timescale is the policy's response target, or the date agreed with the "
+        "complainant (with any extension).",
+    )
+
+
+def outcomes(scope: Scope, year: FinancialYear) -> Table:
+    rows = _by_quarter(
+        scope,
+        year,
+        [
+            ("resolved", "Complaints responded to", RESOLVED),
+            ("upheld", "Upheld", RESOLVED & Q(outcome=Outcome.UPHELD)),
+            ("partly_upheld", "Partly upheld", RESOLVED & Q(outcome=Outcome.PARTLY_UPHELD)),
+            ("well_founded", "Upheld or partly upheld", RESOLVED & WELL_FOUNDED),
+            ("not_upheld", "Not upheld", RESOLVED & Q(outcome=Outcome.NOT_UPHELD)),
+        ],
+        "responded_at",
+    )
+    by = {r.key: r for r in rows}
+    rows.insert(
+        4,
+        Row(
+            "% upheld or partly upheld",
+            [
+                Percent(w, r)
+                for w, r in zip(by["well_founded"].cells, by["resolved"].cells, strict=True)
+            ],
+            "well_founded_percent",
+        ),
+    )
+    return Table("outcomes", "Well founded (upheld) complaints", COLUMNS, rows)
+
+
+def _grouped(scope: Scope, base: Q, group: str, label: str) -> list[tuple[object, str, int]]:
+    rows = (
+        scope.cases()
+        .filter(base)
+        .values(group, label)
+        .annotate(n=CountOf("id", distinct=True))
+        .order_by(label)
+    )
+    return [(r[group], r[label], r["n"]) for r in rows]
+
+
+def themes(scope: Scope, year: FinancialYear) -> Table:
+    """Own complaints received in the year by the organisation's themes. A complaint under
+    several themes is counted under each; the total counts it once."""
+    base = OWN & year.whole.q("received_at")
+    rows, none = [], None
+    for theme_id, name, n in _grouped(scope, base, "themes__theme_id", "themes__theme__name"):
+        if theme_id is None:
+            none = Count(n, base & Q(themes__isnull=True))
+        else:
+            rows.append(
+                Row(name, [Count(n, base & Q(themes__theme_id=theme_id))], f"theme_{theme_id}")
+            )
+    rows.append(Row("No theme recorded", [none or Count(0, base & Q(themes__isnull=True))], "none"))
+    total = scope.counts({"total": base}, where=base)["total"]
+    rows.append(Row("Complaints (each counted once)", [total], "total"))
+    return Table(
+        "themes",
+        "Themes of complaints about us",
+        ["Complaints"],
+        rows,
+        note="A complaint with several themes is counted under each.",
+    )
+
+
+def subjects(scope: Scope, year: FinancialYear) -> Table:
+    """Seed 001: the subject matter of complaints received, by the subject codes they were
+    coded with (any return). Counted under each subject; the total counts each once."""
+    base = OWN & year.whole.q("received_at")
+    sub = Q(codes__dimension="subject")
+    coded = (
+        scope.cases()
+        .filter(base & sub)
+        .values("codes__code__key")
+        .annotate(n=CountOf("id", distinct=True))
+        .order_by("codes__code__key")
+    )
+    labels = dict(
+        scope.cases()
+        .filter(base & sub)
+        .values_list("codes__code__key", "codes__code__label")
+        .distinct()
+    )
+    rows = [
+        Row(
+            labels[r["codes__code__key"]],
+            [
+                Count(
+                    r["n"],
+                    base & Q(codes__dimension="subject", codes__code__key=r["codes__code__key"]),
+                )
+            ],
+            r["codes__code__key"],
+        )
+        for r in coded
+    ]
+    rows.sort(key=lambda r: r.label)
+    not_coded = base & ~Q(pk__in=scope.cases().filter(sub).values("pk"))
+    counts = scope.counts({"none": not_coded, "total": base}, where=base)
+    rows.append(Row("No subject recorded", [counts["none"]], "none"))
+    rows.append(Row("Complaints (each counted once)", [counts["total"]], "total"))
+    return Table(
+        "subjects",
+        "Subjects of complaints",
+        ["Complaints"],
+        rows,
+        note="A complaint with several subjects is counted under each.",
+    )
+
+
+def compliments(scope: Scope, year: FinancialYear) -> Table:
+    compliment = Q(kind=Kind.COMPLIMENT)
+    rows = _by_quarter(
+        scope,
+        year,
+        [
+            ("total", "Compliments received", compliment),
+            ("own", "About us", compliment & Q(provider_name="")),
+            ("providers", "About providers", compliment & ~Q(provider_name="")),
+        ],
+        "received_at",
+    )
+    return Table("compliments", "Compliments", COLUMNS, rows)
+
+
+def enquiries(scope: Scope, year: FinancialYear) -> Table:
+    rows = _by_quarter(
+        scope,
+        year,
+        [
+            ("mp", "Letters from MPs", Q(kind=Kind.MP_ENQUIRY)),
+            ("inbox", "Inbox enquiries", Q(kind=Kind.INBOX_ENQUIRY)),
+            ("other", "Other enquiries", Q(kind=Kind.ENQUIRY)),
+        ],
+        "received_at",
+    )
+    return Table("enquiries", "MP letters and enquiries", COLUMNS, rows)
+
+
+def feedback(scope: Scope, year: FinancialYear) -> Table:
+    """Everything received in the year by kind: each kind counted on its own (R1)."""
+    whole = year.whole.q("received_at")
+    counts = scope.counts(
+        {k.value: whole & Q(kind=k) for k in Kind} | {"total": whole}, where=whole
+    )
+    rows = [Row(k.label, [counts[k.value]], k.value) for k in Kind]
+    rows.append(Row("Total", [counts["total"]], "total"))
+    return Table("feedback", "Feedback received by kind", ["Received"], rows)
+
+
+def ombudsman(scope: Scope, year: FinancialYear) -> Table:
+    """R30: cases referred to the Ombudsman or an ADR provider in the year, and outcomes
+    decided in the year. A case referred twice is counted once."""
+    referred = year.whole.q_date("ombudsman_referrals__referred_on")
+    decided = year.whole.q_date("ombudsman_referrals__decided_on")
+    figures = {"referred": referred}
+    for o in OmbudsmanOutcome:
+        figures[o.value] = decided & Q(ombudsman_referrals__outcome=o)
+    figures["awaiting"] = referred & Q(ombudsman_referrals__outcome="")
+    counts = scope.counts(figures, where=referred | decided, distinct=True)
+    rows = [Row("Referred in the year", [counts["referred"]], "referred")]
+    rows += [
+        Row(f"Decided: {o.label.lower()}", [counts[o.value]], o.value) for o in OmbudsmanOutcome
+    ]
+    rows.append(Row("Referred in the year, awaiting an outcome", [counts["awaiting"]], "awaiting"))
+    return Table("ombudsman", "Ombudsman and independent adjudication", ["Cases"], rows)
+
+
+def handling(scope: Scope, year: FinancialYear) -> Table:
+    """Acknowledgement within target of own complaints received in the year; extensions
+    agreed on complaints responded to in the year."""
+    got = OWN & year.whole.q("received_at")
+    resolved = RESOLVED & year.whole.q("responded_at")
+    c = scope.counts(
+        {
+            "received": got,
+            "ack_within": got & ACK_WITHIN,
+            "ack_late": got & Q(acknowledged_at__isnull=False) & ~ACK_WITHIN,
+            "not_ack": got & Q(acknowledged_at__isnull=True),
+        },
+        where=got,
+    ) | scope.counts(
+        {"resolved": resolved, "extended": resolved & Q(extensions__gt=0)}, where=resolved
+    )
+    rows = [
+        Row("Own complaints received", [c["received"]], "received"),
+        Row("Acknowledged within the target", [c["ack_within"]], "ack_within"),
+        Row("Acknowledged late", [c["ack_late"]], "ack_late"),
+        Row("Not acknowledged", [c["not_ack"]], "not_ack"),
+        Row(
+            "% acknowledged within the target",
+            [Percent(c["ack_within"], c["received"])],
+            "ack_percent",
+        ),
+        Row("Complaints responded to", [c["resolved"]], "resolved"),
+        Row("Responded to after an agreed extension", [c["extended"]], "extended"),
+        Row("% with an extension", [Percent(c["extended"], c["resolved"])], "extended_percent"),
+    ]
+    return Table("handling", "Acknowledgement and extensions", ["Complaints"], rows)
+
+
+def days_to_respond(scope: Scope, year: FinancialYear) -> Table:
+    """Calendar days from receipt to the final response, for own complaints responded to in
+    the year: the distribution by band and the median (from one GROUP BY on the days)."""
+    resolved = RESOLVED & year.whole.q("responded_at")
+    histogram = {
+        r["days"].days: r["n"]
+        for r in scope.cases()
+        .filter(resolved)
+        .annotate(days=F("days_to_respond"))
+        .values("days")
+        .annotate(n=CountOf("id"))
+        .order_by()
+    }
+    rows = []
+    for low, high in DAY_BANDS:
+        n = sum(v for d, v in histogram.items() if d >= low and (high is None or d <= high))
+        q = resolved & Q(days_to_respond__gte=timedelta(days=low))
+        if high is not None:
+            q &= Q(days_to_respond__lte=timedelta(days=high))
+        label = f"{low} to {high} days" if high is not None else f"{low} days or more"
+        rows.append(Row(label, [Count(n, q)], f"days_{low}"))
+    total = Count(sum(histogram.values()), resolved)
+    rows.append(Row("Complaints responded to", [total], "total"))
+    rows.append(Row("Median days to respond", [Number(median_of(histogram), total)], "median"))
+    return Table(
+        "days_to_respond",
+        "Days from receipt to final response",
+        ["Complaints"],
+        rows,
+        note="Calendar days. Whether each met its target is in 'Final responses within the "
+        "agreed timescale', judged in working days.",
+    )
+
+
+def median_of(histogram: dict[int, int]) -> int | None:
+    """The lower median of values given as {value: how many}, without expanding them."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    middle, seen = (total - 1) // 2, 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen > middle:
+            return value
+    raise AssertionError("unreachable")
+
+
+def summary(scope: Scope, year: FinancialYear) -> Table:
+    """Seed 001 §12: received, well founded, referred to the Ombudsman."""
+    whole = year.whole
+    got = COMPLAINT & whole.q("received_at")
+    well_founded = RESOLVED & WELL_FOUNDED & whole.q("responded_at")
+    counts = scope.counts({"received": got}, where=got) | scope.counts(
+        {"well_founded": well_founded}, where=well_founded
+    )
+    on = whole.q_date("ombudsman_referrals__referred_on")
+    referred = scope.counts({"referred": on}, where=on, distinct=True)
+    rows = [
+        Row("Complaints received", [counts["received"]], "received"),
+        Row("Well founded (upheld or partly upheld)", [counts["well_founded"]], "well_founded"),
+        Row("Referred to the Ombudsman", [referred["referred"]], "referred"),
+    ]
+    return Table("summary", "Summary", ["Complaints"], rows)
+
+
+def improvements(scope: Scope, year: FinancialYear) -> Table:
+    """HOOK: improvements made as a result of complaints (seed 001 §12) and actions completed
+    come from the actions of a case, which Candour does not record yet (issue 5 depends on
+    them). The table is here so a report lays out in full; it says it is not available."""
+    return Table(
+        "improvements",
+        "Improvements made as a result of complaints",
+        ["Actions"],
+        [],
+        note="Actions are not recorded in Candour yet; this table fills when they are.",
+        available=False,
+    )
+
+
+TABLES = (
+    summary,
+    received,
+    within_target,
+    outcomes,
+    themes,
+    subjects,
+    compliments,
+    ombudsman,
+    enquiries,
+    feedback,
+    handling,
+    days_to_respond,
+    improvements,
+)
+
+
+def annual_report(
+    user, organisation: Organisation, year: FinancialYear | str | int
+) -> AnnualReport:
+    """The annual report of `organisation` (and everything below it that `user` may see)."""
+    from candour.reporting.checks import check_annual
+
+    year = year if isinstance(year, FinancialYear) else FinancialYear.parse(year)
+    scope = Scope(user, organisation)
+    report = AnnualReport(organisation, year, scope)
+    for build in TABLES:
+        table = build(scope, year)
+        report.tables[table.key] = table
+    report.problems = check_annual(report)
+    return report
