@@ -42,9 +42,9 @@ CHROMIUM_FLAGS = [
 ]
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - the test extras install it
-    sync_playwright = None
+    expect = sync_playwright = None
 
 
 def _why_not() -> str | None:
@@ -158,7 +158,9 @@ def screenshot(page, name: str) -> Path | None:
     return path
 
 
-def check_page(page, name: str) -> None:
-    """What every page in these tests gets: axe-core, then its screenshot."""
+def check_page(page, name: str, *, keep_screenshot: bool = True) -> None:
+    """What every page in these tests gets: axe-core, then (for the main pages, to keep the
+    committed set small) its screenshot."""
     check_accessibility(page, name)
-    screenshot(page, name)
+    if keep_screenshot:
+        screenshot(page, name)

@@ -7,7 +7,7 @@ import re
 
 from candour.organisations import two_factor
 
-from .conftest import PASSWORD, _fresh_code, check_page, sign_in_through_pages
+from .conftest import PASSWORD, _fresh_code, check_page, expect, sign_in_through_pages
 
 
 def test_sign_in_with_password_and_code_reaches_the_worklist(page, alice):
@@ -37,10 +37,12 @@ def test_a_user_without_an_app_sets_one_up_then_reaches_the_worklist(page, ivan)
     shown = page.locator("#secret").inner_text()
     device = two_factor.device_to_set_up(ivan)
     assert shown == two_factor.secret_of(device)
+    address = page.get_by_text("Or open this address on the phone")
+    assert address.inner_text().startswith("Or open this address on the phone: otpauth://totp/")
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Finish setting up and sign in").click()
-    assert page.get_by_role("link", name=re.compile("The code is not right")).is_visible()
-    check_page(page, "sign-in-set-up-error")
+    expect(page.get_by_role("link", name=re.compile("The code is not right"))).to_be_visible()
+    check_page(page, "sign-in-set-up-error", keep_screenshot=False)
     # django-otp refuses any code for a second after a wrong one (its throttle); so would a
     # person's retyping take that long.
     page.wait_for_timeout(1100)
@@ -111,5 +113,5 @@ def test_the_accessibility_check_can_fail(page, db):
         '<input type="text"><img src="x.png"></main></body></html>'
     )
     with pytest.raises(pytest.fail.Exception) as failed:
-        check_page(page, "not-saved")
+        check_page(page, "not-saved", keep_screenshot=False)
     assert "image-alt" in str(failed.value) and "label" in str(failed.value)
