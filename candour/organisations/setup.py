@@ -273,7 +273,18 @@ def add_staff_user(
 @transaction.atomic
 def reset_second_factor(user, organisation: Organisation, *, by) -> int:
     """Remove a user's authenticator app (lost or replaced phone): their next sign-in sets
-    up a new one. Returns how many devices were removed."""
+    up a new one. Returns how many devices were removed.
+
+    Until they set up the new one, the password alone lets someone enrol an app; so only an
+    administrator of every organisation where the user holds a role may reset it, and never
+    for a superuser (whose account reaches more than any organisation)."""
+    if by is not None:
+        theirs = set(Membership.objects.filter(user=user).values_list("organisation", flat=True))
+        if user.is_superuser or not theirs <= access.organisation_ids_for(by, A):
+            raise SetupError(
+                f"user: {user.get_username()} also works for organisations you do not "
+                "administer; ask a Candour system administrator to reset their app"
+            )
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     record(
         "second_factor_reset",

@@ -154,7 +154,9 @@ def person(request, code: str, user_id: int):
             else:
                 errors["role"] = "Choose what to do: grant a role, remove one, or reset the app"
         except setup.SetupError as error:
-            errors = _field_errors(error, {"role"}, "role")
+            field, _, message = str(error).partition(": ")
+            where = "reset-app" if field == "user" else "role"
+            errors = {where: message[:1].upper() + message[1:]}
         if not errors:
             if not Membership.objects.filter(user=member, organisation=org).exists():
                 return redirect("web:manage-organisation", org.code)

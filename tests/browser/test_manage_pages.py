@@ -46,7 +46,7 @@ def test_an_administrator_adds_a_user_a_closure_day_and_meets_a_policy_error(
     page.get_by_label("Year").fill("2026")
     page.get_by_label("Reason").fill("Staff training")
     page.get_by_role("button", name="Add closure day").click()
-    page.wait_for_load_state()
+    expect(page.get_by_text("Added a closure day on 24 December 2026.")).to_be_visible()
     assert ClosureDay.objects.filter(organisation=org_a, reason="Staff training").exists()
     check_page(page, "manage-closure-days")
 

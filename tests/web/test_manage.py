@@ -16,7 +16,7 @@ from candour.audit.models import AuditEvent
 from candour.organisations import two_factor
 from candour.organisations.models import ClosureDay, Membership, OrganisationPolicy
 from candour.organisations.policy import preset
-from candour.organisations.setup import add_closure_day
+from candour.organisations.setup import add_closure_day, add_member
 
 from ..conftest import organisation, sign_in
 
@@ -160,6 +160,22 @@ def test_resetting_a_lost_second_factor_makes_the_next_sign_in_set_up_a_new_one(
         reverse("web:sign-in"), {"username": "ivan", "password": "correct horse battery"}
     )
     assert step["Location"].startswith(reverse("web:set-up"))
+
+
+def test_no_reset_of_the_app_of_someone_who_also_works_elsewhere(admin, org_a, ivan, org_b):
+    """Until a new app is set up the password alone enrols one: only an administrator of all
+    the user's organisations may reset it."""
+    add_member(ivan, org_b, "Receptionist")
+    two_factor.ensure_device(ivan, two_factor.DEMO_KEY)
+    response = admin.post(
+        reverse("web:manage-person", args=["WAL", ivan.pk]), {"action": "reset-app"}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'href="#reset-app"' in text and 'id="reset-app"' in text
+    assert "also works for organisations you do not" in text
+    assert TOTPDevice.objects.filter(user=ivan).exists()
+    assert not events("second_factor_reset")
 
 
 def test_closure_days_are_added_and_removed_with_a_reason(admin, org_a, alice):
