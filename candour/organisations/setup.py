@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from candour.audit.chain import record
 from candour.calendars import Nation
@@ -142,25 +147,167 @@ def add_member(user, organisation: Organisation, role_name: str, *, by=None) -> 
         user=user, organisation=organisation, role=role
     )
     if created:
-        record(
-            "membership_granted",
-            actor=by,
-            organisation_id=organisation.pk,
-            user=user.get_username(),
-            role=role_name,
-        )
+        _membership_changed("membership_granted", user, organisation, role_name, by)
     access.forget(user)
     return membership
+
+
+def _membership_changed(event: str, user, organisation: Organisation, role_name: str, by):
+    record(
+        event,
+        actor=by,
+        organisation_id=organisation.pk,
+        user=user.get_username(),
+        role=role_name,
+    )
 
 
 @transaction.atomic
 def add_closure_day(organisation: Organisation, day: date, reason: str, *, by) -> ClosureDay:
     if not reason.strip():
         raise SetupError("reason: say why the organisation is closed")
+    if len(reason.strip()) > 200:
+        raise SetupError("reason: keep the reason to 200 characters or fewer")
+    if ClosureDay.objects.filter(organisation=organisation, date=day).exists():
+        raise SetupError(f"date: {day:%-d %B %Y} is already a closure day")
     closure = ClosureDay.objects.create(organisation=organisation, date=day, reason=reason.strip())
     organisation.__dict__.pop("_calendar_cache", None)
     record("closure_day_added", actor=by, organisation_id=organisation.pk, date=day, reason=reason)
     return closure
+
+
+def grantable_roles(organisation: Organisation) -> list[str]:
+    """The roles an administrator may grant at `organisation`: those its policy names."""
+    return list(organisation.policy.roles)
+
+
+@transaction.atomic
+def grant_role(user, organisation: Organisation, role_name: str, *, by) -> Membership:
+    """Give `user` a role at `organisation`; the role must be one its policy names."""
+    if role_name not in grantable_roles(organisation):
+        raise SetupError(
+            f"role: choose one of the roles in {organisation.name}'s policy, not {role_name!r}"
+        )
+    if Membership.objects.filter(
+        user=user, organisation=organisation, role__name=role_name
+    ).exists():
+        raise SetupError(f"role: {user.get_username()} already has the role {role_name}")
+    return add_member(user, organisation, role_name, by=by)
+
+
+@transaction.atomic
+def revoke_role(user, organisation: Organisation, role_name: str, *, by) -> None:
+    """Take a role at `organisation` away from `user`. An administrator cannot take away
+    their own administering role (someone else must), so an organisation is not left
+    without one by a slip."""
+    membership = (
+        Membership.objects.select_related("role")
+        .filter(user=user, organisation=organisation, role__name=role_name)
+        .first()
+    )
+    if membership is None:
+        raise SetupError(f"role: {user.get_username()} does not have the role {role_name}")
+    if by is not None and by.pk == user.pk and A in membership.role.capabilities:
+        raise SetupError(
+            "role: you cannot remove your own administrator role; ask another administrator"
+        )
+    membership.delete()
+    _membership_changed("membership_revoked", user, organisation, role_name, by)
+    access.forget(user)
+
+
+@transaction.atomic
+def add_staff_user(
+    organisation: Organisation,
+    *,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str,
+    role_name: str,
+    by,
+):
+    """A new staff account with an initial password and one role at `organisation`. It has
+    no authenticator app yet, so its first sign-in makes the user set one up."""
+    User = get_user_model()
+    username = username.strip()
+    if not username:
+        raise SetupError("username: enter a username, for example jsmith")
+    if User.objects.filter(username__iexact=username).exists():
+        raise SetupError(f"username: {username} is already taken; choose another")
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise SetupError(
+            "username: use letters, digits and @ . + - _ only, with no spaces"
+        ) from None
+    first, _, last = full_name.strip().partition(" ")
+    if not first:
+        raise SetupError("full_name: enter the person's name")
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise SetupError("email: enter an email address like name@example.nhs.uk") from None
+    user = User(username=username, first_name=first, last_name=last.strip(), email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise SetupError(f"password: {' '.join(error.messages)}") from None
+    if role_name not in grantable_roles(organisation):
+        raise SetupError(f"role: choose one of the roles in {organisation.name}'s policy")
+    user.set_password(password)
+    user.save()
+    record(
+        "staff_user_created",
+        actor=by,
+        organisation_id=organisation.pk,
+        user=username,
+        name=full_name.strip(),
+    )
+    add_member(user, organisation, role_name, by=by)
+    return user
+
+
+@transaction.atomic
+def reset_second_factor(user, organisation: Organisation, *, by) -> int:
+    """Remove a user's authenticator app (lost or replaced phone): their next sign-in sets
+    up a new one. Returns how many devices were removed.
+
+    Until they set up the new one, the password alone lets someone enrol an app; so only an
+    administrator of every organisation where the user holds a role may reset it, and never
+    for a superuser (whose account reaches more than any organisation)."""
+    if by is not None:
+        theirs = set(Membership.objects.filter(user=user).values_list("organisation", flat=True))
+        if user.is_superuser or not theirs <= access.organisation_ids_for(by, A):
+            raise SetupError(
+                f"user: {user.get_username()} also works for organisations you do not "
+                "administer; ask a Candour system administrator to reset their app"
+            )
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    record(
+        "second_factor_reset",
+        actor=by,
+        organisation_id=organisation.pk,
+        user=user.get_username(),
+        devices=removed,
+    )
+    return removed
+
+
+@transaction.atomic
+def remove_closure_day(closure: ClosureDay, *, by) -> None:
+    organisation = closure.organisation
+    closure.delete()
+    organisation.__dict__.pop("_calendar_cache", None)
+    record(
+        "closure_day_removed",
+        actor=by,
+        organisation_id=organisation.pk,
+        date=closure.date,
+        reason=closure.reason,
+    )
 
 
 __all__ = [
@@ -168,7 +315,13 @@ __all__ = [
     "SetupError",
     "add_closure_day",
     "add_member",
+    "add_staff_user",
     "create_organisation",
     "ensure_roles",
+    "grant_role",
+    "grantable_roles",
+    "remove_closure_day",
+    "reset_second_factor",
+    "revoke_role",
     "set_policy",
 ]

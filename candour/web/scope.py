@@ -9,7 +9,7 @@ query still starts from cases_for(user).
 from __future__ import annotations
 
 from candour.organisations.access import organisation_ids_for
-from candour.organisations.models import Organisation
+from candour.organisations.models import Capability, Organisation
 
 SESSION_KEY = "candour_organisation"
 
@@ -49,4 +49,5 @@ def context(request) -> dict:
         "staff": user,
         "organisations": organisations,
         "organisation": chosen(request) if len(organisations) > 1 else None,
+        "administers": bool(organisation_ids_for(user, Capability.ADMINISTER)),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import signin, views
+from candour.web import manage, signin, views
 
 app_name = "web"
 
@@ -13,6 +13,17 @@ urlpatterns = [
     path("cases/<str:reference>/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("organisation/", views.choose_organisation, name="choose-organisation"),
+    path("manage/", manage.index, name="manage"),
+    path("manage/<str:code>/", manage.organisation, name="manage-organisation"),
+    path("manage/<str:code>/users/new/", manage.add_user, name="manage-add-user"),
+    path("manage/<str:code>/users/<int:user_id>/", manage.person, name="manage-person"),
+    path("manage/<str:code>/closure-days/", manage.closure_days, name="manage-closure-days"),
+    path(
+        "manage/<str:code>/closure-days/<int:closure_id>/remove/",
+        manage.remove_closure_day,
+        name="manage-remove-closure-day",
+    ),
+    path("manage/<str:code>/policy/", manage.policy, name="manage-policy"),
     path("sign-in/", signin.sign_in, name="sign-in"),
     path("sign-in/code/", signin.code, name="code"),
     path("sign-in/set-up/", signin.set_up, name="set-up"),

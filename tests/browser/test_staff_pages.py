@@ -1,0 +1,54 @@
+"""The worklist, a case page and the organisation switcher in a real browser, each checked
+by axe-core at WCAG 2.2 AA."""
+
+from __future__ import annotations
+
+import re
+
+from candour.organisations.setup import add_member
+
+from ..conftest import make_case, new_case
+from .conftest import check_page, sign_in_through_pages
+
+
+def test_the_worklist_then_a_case_page(page, org_a, alice, ivan):
+    first = make_case(org_a, alice)
+    second = make_case(
+        org_a, alice, kind="concern", description="The waiting room was too cold to sit in."
+    )
+    sign_in_through_pages(page, alice)
+    rows = page.locator("table.nhsuk-table tbody tr")
+    assert rows.count() == 2
+    check_page(page, "worklist")
+
+    # Filter by kind with the form, as a user would.
+    page.get_by_label("Kind").select_option("concern")
+    page.get_by_role("button", name="Show cases").click()
+    page.wait_for_url(re.compile(r"kind=concern"))
+    assert rows.count() == 1 and second.reference in rows.first.inner_text()
+
+    page.get_by_label("Kind").select_option("")
+    page.get_by_role("button", name="Show cases").click()
+    page.get_by_role("link", name=first.reference).click()
+    page.wait_for_url(re.compile(rf"/cases/{first.reference}/"))
+    assert first.reference in page.get_by_role("heading", level=1).inner_text()
+    for section in ("Summary", "People", "Consent", "Deadlines", "Issues and findings"):
+        assert page.get_by_role("heading", name=section, level=2).is_visible()
+    check_page(page, "case")
+
+
+def test_the_organisation_switcher_narrows_the_worklist(page, org_a, alice, region, site, hugo):
+    add_member(alice, region, "Regional Governance Manager")
+    in_a = make_case(org_a, alice)
+    at_site = make_case(site, hugo, **{"description": new_case().description})
+    sign_in_through_pages(page, alice)
+    table = page.locator("table.nhsuk-table")
+    assert in_a.reference in table.inner_text() and at_site.reference in table.inner_text()
+
+    page.get_by_label("Working in").select_option(label=region.name)
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state()
+    assert at_site.reference in table.inner_text()
+    assert in_a.reference not in table.inner_text()
+    assert region.name in page.get_by_role("heading", level=1).inner_text()
+    check_page(page, "worklist-switched")
