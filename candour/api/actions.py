@@ -14,8 +14,11 @@ from candour.api import render
 from candour.api.schemas import (
     WRITE_ERRORS,
     AcknowledgeIn,
+    ActionIn,
     ApproveSummaryIn,
+    CancelActionIn,
     CaseDetail,
+    CompleteActionIn,
     ExtensionIn,
     ExternalNotificationIn,
     ExternalNotifiedIn,
@@ -25,6 +28,7 @@ from candour.api.schemas import (
     InvestigatorIn,
     IssueIn,
     LateDecisionIn,
+    LessonIn,
     NoteIn,
     OutcomeIn,
     OverrideConsentIn,
@@ -36,10 +40,11 @@ from candour.api.schemas import (
     ResolveInformallyIn,
     ResponseDateIn,
     UpdateIn,
+    VerifyActionIn,
     WithdrawConsentIn,
     WithdrawIn,
 )
-from candour.cases import consent, handling, intake, investigation
+from candour.cases import actions, consent, handling, intake, investigation
 from candour.cases.access import get_case
 
 router = Router(tags=["case actions"])
@@ -294,3 +299,62 @@ def convert_to_complaint(request, reference: str, payload: ReasonIn):
     """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
     intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
+
+
+# --- action plans and learning (R28, R35) ----------------------------------------------------
+
+
+@router.post("/{reference}/actions", response={201: CaseDetail, **WRITE_ERRORS})
+def add_action(request, reference: str, payload: ActionIn):
+    """Add an action to the case's action plan, with its owner and due date (R35). A promised
+    action keeps the case from closing until it is done and checked (R28)."""
+    actions.add_action(
+        _case(request, reference),
+        by=request.auth,
+        description=payload.description,
+        owner=_user(payload.owner),
+        due=payload.due,
+        promised=payload.promised,
+        themes=payload.themes,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/actions/{number}/complete", response={200: CaseDetail, **WRITE_ERRORS})
+def complete_action(request, reference: str, number: int, payload: CompleteActionIn):
+    """The action is done, with the evidence; by its owner or someone who handles cases."""
+    actions.complete_action(
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        evidence=payload.evidence,
+        at=payload.at,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/actions/{number}/verify", response={200: CaseDetail, **WRITE_ERRORS})
+def verify_action(request, reference: str, number: int, payload: VerifyActionIn):
+    """Record the check that the change works (R35)."""
+    actions.verify_action(
+        _case(request, reference), by=request.auth, number=number, check=payload.check
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/actions/{number}/cancel", response={200: CaseDetail, **WRITE_ERRORS})
+def cancel_action(request, reference: str, number: int, payload: CancelActionIn):
+    """An action that will not be done, with the reason."""
+    actions.cancel_action(
+        _case(request, reference), by=request.auth, number=number, reason=payload.reason
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/lessons", response={201: CaseDetail, **WRITE_ERRORS})
+def record_lesson(request, reference: str, payload: LessonIn):
+    """A lesson learned from the case, with its themes (R35)."""
+    actions.record_lesson(
+        _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
+    )
+    return Status(201, _done(request, reference))

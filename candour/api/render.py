@@ -48,9 +48,39 @@ def deadlines_of(case: Case) -> list[dict]:
     return [deadline(d) for d in deadlines.for_case(case)]
 
 
+def action(a) -> dict:
+    return {
+        "number": a.number,
+        "description": a.description,
+        "owner": _username(a.owner),
+        "due": a.due,
+        "promised": a.promised,
+        "status": a.status,
+        "themes": [t.name for t in a.themes.all()],
+        "created_at": a.created_at,
+        "evidence": a.evidence,
+        "completed_at": a.completed_at,
+        "completed_by": _username(a.completed_by),
+        "verification": a.verification,
+        "verified_at": a.verified_at,
+        "verified_by": _username(a.verified_by),
+        "cancelled_reason": a.cancelled_reason,
+    }
+
+
+def lesson(x) -> dict:
+    return {
+        "number": x.number,
+        "text": x.text,
+        "themes": [t.name for t in x.themes.all()],
+        "recorded_at": x.recorded_at,
+        "recorded_by": _username(x.recorded_by),
+    }
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
-BUILT |= {"deadlines", "allowed_actions"}
+BUILT |= {"deadlines", "allowed_actions", "actions", "lessons"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -86,6 +116,8 @@ def detail(user, case: Case) -> dict:
         {"reason": p.reason, "detail": p.detail, "started_at": p.started_at, "ended_at": p.ended_at}
         for p in case.pauses.all()
     ]
+    out["actions"] = [action(a) for a in case.actions.all()]
+    out["lessons"] = [lesson(x) for x in case.lessons.all()]
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

@@ -150,6 +150,32 @@ class IssueOut(Schema):
     found_at: datetime | None
 
 
+class ActionOut(Schema):
+    number: int
+    description: str
+    owner: str
+    due: date
+    promised: bool
+    status: str
+    themes: list[str]
+    created_at: datetime
+    evidence: str
+    completed_at: datetime | None
+    completed_by: str | None
+    verification: str
+    verified_at: datetime | None
+    verified_by: str | None
+    cancelled_reason: str
+
+
+class LessonOut(Schema):
+    number: int
+    text: str
+    themes: list[str]
+    recorded_at: datetime
+    recorded_by: str
+
+
 class PauseOut(Schema):
     reason: str
     detail: str
@@ -220,6 +246,8 @@ class CaseDetail(CaseItem):
     )
     issues: list[IssueOut]
     pauses: list[PauseOut]
+    actions: list[ActionOut] = Field(description="The action plan (R28, R35).")
+    lessons: list[LessonOut]
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -346,6 +374,40 @@ class ExternalNotifiedIn(Input):
 class PauseIn(Input):
     reason: PauseReason
     detail: str
+
+
+Themes = Annotated[
+    list[Annotated[str, Field(max_length=80)]],
+    Field(default_factory=list, max_length=20, description="Free themes; reused by name."),
+]
+
+
+class ActionIn(Input):
+    description: str
+    owner: str = Field(max_length=150, description="The username of the action's owner.")
+    due: date
+    promised: bool = Field(
+        True, description="Promised to the complainant: the case cannot close until it is done."
+    )
+    themes: Themes
+
+
+class CompleteActionIn(Input):
+    evidence: str = Field(description="What shows the action was done.")
+    at: When = None
+
+
+class VerifyActionIn(Input):
+    check: str = Field(description="How the change was checked to work.")
+
+
+class CancelActionIn(Input):
+    reason: str
+
+
+class LessonIn(Input):
+    text: str
+    themes: Themes
 
 
 class NoteIn(Input):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from candour.audit.chain import record
-from candour.cases.models import Case, CaseParty, PartyRole, Person
+from candour.cases.models import Case, CaseAction, CaseParty, Lesson, PartyRole, Person
 from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability
 
@@ -68,6 +68,18 @@ def get_case_in_full(user, reference: str) -> Case:
                 Prefetch("parties", queryset=CaseParty.objects.select_related("person")),
                 "issues",
                 "pauses",
+                Prefetch(
+                    "actions",
+                    queryset=CaseAction.objects.select_related(
+                        "owner", "completed_by", "verified_by"
+                    ).prefetch_related("themes"),
+                ),
+                Prefetch(
+                    "lessons",
+                    queryset=Lesson.objects.select_related("recorded_by").prefetch_related(
+                        "themes"
+                    ),
+                ),
             )
             .get(reference=reference)
         )

@@ -364,3 +364,103 @@ class Pause(models.Model):
 
     def __str__(self) -> str:
         return f"Paused for {self.get_reason_display().lower()} from {self.started_at:%d %b %Y}"
+
+
+# --- action plans and learning (R28, R35) ---------------------------------------------------
+
+
+class Theme(models.Model):
+    """A theme of learning, free text per organisation and reused across its cases (R35)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="theme_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done, awaiting a check that it works"
+    VERIFIED = "verified", "Done and checked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# An action in one of these keeps the case open (R28: "actions outstanding").
+OUTSTANDING_ACTIONS = (ActionStatus.OPEN, ActionStatus.DONE)
+
+
+class CaseAction(models.Model):
+    """R28, R35: a change promised or planned because of the case, with its owner, due date,
+    evidence that it was done and a check, by someone named, that the change works."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    number = models.PositiveSmallIntegerField()
+    description = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField()
+    promised = models.BooleanField(
+        default=True, help_text="Promised to the complainant: the case cannot close until done."
+    )
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="actions")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    evidence = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verification = models.TextField(blank=True, help_text="How the change was checked to work.")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="case_action_number_unique")
+        ]
+        indexes = [models.Index(fields=["status", "due"], name="case_action_status_due")]
+
+    def __str__(self) -> str:
+        return f"Action {self.number}"
+
+    @property
+    def outstanding(self) -> bool:
+        return self.status in OUTSTANDING_ACTIONS
+
+
+class Lesson(models.Model):
+    """R35: a lesson learned from a case, with its themes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lessons")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    themes = models.ManyToManyField(Theme, blank=True, related_name="lessons")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="lesson_number_unique")
+        ]
+        indexes = [models.Index(fields=["recorded_at"], name="lesson_recorded_at")]
+
+    def __str__(self) -> str:
+        return f"Lesson {self.number}"

@@ -52,6 +52,7 @@ def _t(label, frm, to=None, kinds=ALL_KINDS, capability=Capability.HANDLE_CASES)
 
 
 R, OP, P, D, C = (Status.RECEIVED, Status.OPEN, Status.PAUSED, Status.RESPONDED, Status.CLOSED)
+W = Status.WITHDRAWN
 
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": _t("acknowledged", {R}, OP, RESPONDING_KINDS),
@@ -86,6 +87,17 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
     "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
     "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+    # Action plans and learning (R28, R35). A promised action blocks "close" (actions.py);
+    # an action not promised to the complainant may be finished after the case has closed.
+    "add_action": _t("given an action", {R, OP, P, D}),
+    "complete_action": _t(
+        "recorded as having done an action",
+        {R, OP, P, D, C, W},
+        capability=Capability.VIEW_CASES,  # its owner; others need handle_cases (actions.py)
+    ),
+    "verify_action": _t("recorded as having checked an action", {R, OP, P, D, C, W}),
+    "cancel_action": _t("recorded as having cancelled an action", {R, OP, P, D, C, W}),
+    "record_lesson": _t("given a lesson learned", {R, OP, P, D, C, W}),
 }
 
 

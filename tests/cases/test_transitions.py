@@ -10,6 +10,13 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
+from candour.cases.actions import (
+    add_action,
+    cancel_action,
+    complete_action,
+    record_lesson,
+    verify_action,
+)
 from candour.cases.consent import (
     approve_summary,
     override_consent,
@@ -159,6 +166,28 @@ ACTIONS = {
     "convert_to_complaint": (
         Kind.CONCERN,
         lambda c, by: convert_to_complaint(c, by=by, reason="Wants a written response."),
+    ),
+    "add_action": (
+        Kind.COMPLAINT,
+        lambda c, by: add_action(
+            c, by=by, description="Retrain reception.", owner=by, due=date(2026, 11, 30)
+        ),
+    ),
+    "complete_action": (
+        Kind.COMPLAINT,
+        lambda c, by: complete_action(c, by=by, number=1, evidence="Training log signed."),
+    ),
+    "verify_action": (
+        Kind.COMPLAINT,
+        lambda c, by: verify_action(c, by=by, number=1, check="Audited a week of calls."),
+    ),
+    "cancel_action": (
+        Kind.COMPLAINT,
+        lambda c, by: cancel_action(c, by=by, number=1, reason="Overtaken by a new system."),
+    ),
+    "record_lesson": (
+        Kind.COMPLAINT,
+        lambda c, by: record_lesson(c, by=by, text="Call back the same day.", themes=["Access"]),
     ),
 }
 

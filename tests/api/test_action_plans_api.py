@@ -1,0 +1,96 @@
+"""Action plans and lessons through the API (R28, R35)."""
+
+import pytest
+
+from candour.cases.models import CaseAction
+from tests.api.conftest import audit_rows, events
+from tests.cases.conftest import reach
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+ACTION = {
+    "description": "Reception to call back about every test result within one working day.",
+    "owner": "ivan",
+    "due": "2026-11-30",
+    "themes": ["Communication"],
+}
+
+
+def test_an_action_is_added_done_checked_and_then_the_case_closes(
+    as_alice, as_ivan, org_a, alice, ivan
+):
+    case = reach(org_a, alice, "responded")
+    ref = case.reference
+
+    response = as_alice.post(f"/cases/{ref}/actions", ACTION)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [(a["number"], a["owner"], a["status"], a["themes"]) for a in body["actions"]] == [
+        (1, "ivan", "open", ["Communication"])
+    ]
+    assert {d["key"]: d["due"] for d in body["deadlines"]}["action_1"] == "2026-11-30"
+
+    refused = as_alice.post(f"/cases/{ref}/close", {})
+    assert refused.status_code == 409
+    assert "action 1 (Reception to call back" in refused.json()["detail"]
+
+    done = as_ivan.post(f"/cases/{ref}/actions/1/complete", {"evidence": "Protocol v2 issued."})
+    assert done.status_code == 200, done.content
+    checked = as_alice.post(f"/cases/{ref}/actions/1/verify", {"check": "Audited 20 results."})
+    assert checked.json()["actions"][0]["verified_by"] == "alice"
+    closed = as_alice.post(f"/cases/{ref}/close", {"note": "Told the complainant by letter."})
+    assert closed.json()["status"] == "closed"
+    assert events(case)[-4:] == [
+        "action_added",
+        "action_completed",
+        "action_verified",
+        "case_closed",
+    ]
+
+    lesson = as_alice.post(
+        f"/cases/{ref}/lessons", {"text": "Results need an owner.", "themes": ["Test results"]}
+    )
+    assert lesson.status_code == 201
+    assert lesson.json()["lessons"][0]["themes"] == ["Test results"]
+
+
+def test_someone_from_another_organisation_gets_404_and_nothing_is_written(
+    as_bob, org_a, alice, ivan
+):
+    case = reach(org_a, alice, "open")
+    rows = audit_rows()
+    for path, body in [
+        ("actions", ACTION),
+        ("actions/1/complete", {"evidence": "x"}),
+        ("actions/1/verify", {"check": "x"}),
+        ("actions/1/cancel", {"reason": "x"}),
+        ("lessons", {"text": "x", "themes": ["x"]}),
+    ]:
+        response = as_bob.post(f"/cases/{case.reference}/{path}", body)
+        assert response.status_code == 404, path
+    assert audit_rows() == rows
+    assert not CaseAction.objects.exists()
+
+
+def test_an_unknown_owner_is_a_422_naming_the_field(as_alice, org_a, alice):
+    case = reach(org_a, alice, "open")
+    response = as_alice.post(f"/cases/{case.reference}/actions", {**ACTION, "owner": "bob"})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {"field": "owner", "message": "must be a person with a role at Walsall Commissioning"}
+        ]
+    }
+
+
+def test_the_action_endpoints_declare_their_errors(client):
+    schema = client.get("/api/openapi.json").json()
+    for path in (
+        "/api/v1/cases/{reference}/actions",
+        "/api/v1/cases/{reference}/actions/{number}/complete",
+        "/api/v1/cases/{reference}/actions/{number}/verify",
+        "/api/v1/cases/{reference}/actions/{number}/cancel",
+        "/api/v1/cases/{reference}/lessons",
+    ):
+        responses = schema["paths"][path]["post"]["responses"]
+        assert {"401", "403", "404", "409", "422"} <= set(responses), path
