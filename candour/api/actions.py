@@ -35,6 +35,8 @@ from candour.api.schemas import (
     PauseIn,
     ReasonIn,
     ReceiveConsentIn,
+    ReferralIn,
+    ReferralMadeIn,
     RefuseConsentIn,
     RequestConsentIn,
     ResolveInformallyIn,
@@ -44,7 +46,7 @@ from candour.api.schemas import (
     WithdrawConsentIn,
     WithdrawIn,
 )
-from candour.cases import actions, consent, handling, intake, investigation
+from candour.cases import actions, consent, handling, intake, investigation, referrals
 from candour.cases.access import get_case
 
 router = Router(tags=["case actions"])
@@ -358,3 +360,38 @@ def record_lesson(request, reference: str, payload: LessonIn):
         _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
     )
     return Status(201, _done(request, reference))
+
+
+# --- risk referrals (R16) --------------------------------------------------------------------
+
+
+@router.post("/{reference}/referrals", response={201: CaseDetail, **WRITE_ERRORS})
+def raise_referral(request, reference: str, payload: ReferralIn):
+    """Flag a risk and refer it, with its owner and due date (R16). A police, legal claim or
+    disciplinary referral may also pause the case, if asked (R23)."""
+    referrals.raise_referral(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        detail=payload.detail,
+        owner=_user(payload.owner),
+        body=payload.body,
+        due=payload.due,
+        identified_at=payload.identified_at,
+        pause=payload.pause,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/referrals/{number}/made", response={200: CaseDetail, **WRITE_ERRORS})
+def record_referral(request, reference: str, number: int, payload: ReferralMadeIn):
+    """The referral was made: when, and the body's reference."""
+    referrals.record_referral(
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        at=payload.at,
+        their_reference=payload.their_reference,
+        note=payload.note,
+    )
+    return _done(request, reference)

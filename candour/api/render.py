@@ -4,7 +4,7 @@ confidential complainant is shown only to staff who may see them."""
 from __future__ import annotations
 
 from candour.api.schemas import CaseDetail, CaseItem, PersonOut
-from candour.cases import deadlines
+from candour.cases import deadlines, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
 from candour.cases.models import Case
 from candour.cases.workflow import allowed_actions
@@ -78,9 +78,22 @@ def lesson(x) -> dict:
     }
 
 
+REFERRAL_FIELDS = [
+    "number", "kind", "body", "detail", "identified_at", "due", "due_at", "due_basis",
+    "referred_at", "their_reference", "note",
+]  # fmt: skip
+
+
+def referral(case: Case, r) -> dict:
+    out = {name: getattr(r, name) for name in REFERRAL_FIELDS}
+    out["owner"] = _username(r.owner)
+    out["pause_offered"] = referrals.pause_offered(case, r)
+    return out
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
-BUILT |= {"deadlines", "allowed_actions", "actions", "lessons"}
+BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -118,6 +131,7 @@ def detail(user, case: Case) -> dict:
     ]
     out["actions"] = [action(a) for a in case.actions.all()]
     out["lessons"] = [lesson(x) for x in case.lessons.all()]
+    out["referrals"] = [referral(case, r) for r in case.referrals.all()]
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

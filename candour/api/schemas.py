@@ -21,6 +21,7 @@ from candour.cases.models import (
     Kind,
     LateDecision,
     PauseReason,
+    ReferralKind,
     Relationship,
     Status,
 )
@@ -168,6 +169,24 @@ class ActionOut(Schema):
     cancelled_reason: str
 
 
+class ReferralOut(Schema):
+    number: int
+    kind: str
+    body: str
+    detail: str
+    owner: str
+    identified_at: datetime
+    due: date
+    due_at: datetime | None
+    due_basis: str
+    referred_at: datetime | None
+    their_reference: str
+    note: str
+    pause_offered: str | None = Field(
+        description="A pause reason to offer while the case is open (R23); never automatic."
+    )
+
+
 class LessonOut(Schema):
     number: int
     text: str
@@ -248,6 +267,7 @@ class CaseDetail(CaseItem):
     pauses: list[PauseOut]
     actions: list[ActionOut] = Field(description="The action plan (R28, R35).")
     lessons: list[LessonOut]
+    referrals: list[ReferralOut] = Field(description="Risk flags referred on (R16).")
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -408,6 +428,26 @@ class CancelActionIn(Input):
 class LessonIn(Input):
     text: str
     themes: Themes
+
+
+class ReferralIn(Input):
+    kind: ReferralKind
+    detail: str
+    owner: str = Field(max_length=150, description="The username of who makes the referral.")
+    body: str = Field(
+        "", max_length=200, description="Who it goes to; needed for a regulator (GMC, NMC …)."
+    )
+    due: date | None = Field(
+        None, description="Needed when the policy sets no time; may be earlier, not later."
+    )
+    identified_at: When = None
+    pause: bool = Field(False, description="Also pause the case (police, legal, disciplinary).")
+
+
+class ReferralMadeIn(Input):
+    at: When = None
+    their_reference: str = text(100)
+    note: str = ""
 
 
 class NoteIn(Input):

@@ -12,7 +12,15 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from candour.audit.chain import record
-from candour.cases.models import Case, CaseAction, CaseParty, Lesson, PartyRole, Person
+from candour.cases.models import (
+    Case,
+    CaseAction,
+    CaseParty,
+    Lesson,
+    PartyRole,
+    Person,
+    Referral,
+)
 from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability
 
@@ -74,6 +82,7 @@ def get_case_in_full(user, reference: str) -> Case:
                         "owner", "completed_by", "verified_by"
                     ).prefetch_related("themes"),
                 ),
+                Prefetch("referrals", queryset=Referral.objects.select_related("owner")),
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

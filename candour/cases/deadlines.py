@@ -418,7 +418,8 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35). Read with .all() so that a prefetched case costs no query."""
+    its action plan (R35) and its referrals (R16). Read with .all() so that a prefetched case
+    costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []
@@ -435,6 +436,18 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
                 _state(action.due, None, action.completed_at, today, now),
                 None,
                 action.completed_at,
+            )
+        )
+    for referral in case.referrals.all():
+        out.append(
+            Deadline(
+                f"referral_{referral.number}",
+                f"Refer to {referral.body}",
+                referral.due,
+                referral.due_basis,
+                _state(referral.due, referral.due_at, referral.referred_at, today, now),
+                referral.due_at,
+                referral.referred_at,
             )
         )
     return out

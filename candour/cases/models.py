@@ -464,3 +464,54 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return f"Lesson {self.number}"
+
+
+# --- risk referrals (R16) -------------------------------------------------------------------
+
+
+class ReferralKind(models.TextChoices):
+    """R16; seed 001 §12, seed 002 §13, seed 004: matters a complaint may need to go to."""
+
+    SERIOUS_INCIDENT = "serious_incident", "Serious incident"
+    SAFEGUARDING_ADULT = "safeguarding_adult", "Adult safeguarding"
+    SAFEGUARDING_CHILD = "safeguarding_child", "Child safeguarding"
+    COUNTER_FRAUD = "counter_fraud", "Counter-fraud"
+    POLICE = "police", "Police"
+    DISCIPLINARY = "disciplinary", "Disciplinary or performance"
+    LEGAL_CLAIM = "legal_claim", "Legal claim"
+    MEDIA = "media", "Media interest"
+    INSURER = "insurer", "Insurer"
+    REGULATOR = "regulator", "Professional regulator"
+
+
+class Referral(models.Model):
+    """R16: a risk flag on a case that is referred on, with its own owner and due date."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=ReferralKind.choices)
+    body = models.CharField(max_length=200, help_text="Who it goes to, for example the GMC.")
+    detail = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identified_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    due = models.DateField()
+    due_at = models.DateTimeField(null=True, blank=True, help_text="For a rule in hours.")
+    due_basis = models.CharField(max_length=200)
+    referred_at = models.DateTimeField(null=True, blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    their_reference = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="referral_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.number}: {self.get_kind_display()}"

@@ -98,6 +98,9 @@ TRANSITIONS: dict[str, Transition] = {
     "verify_action": _t("recorded as having checked an action", {R, OP, P, D, C, W}),
     "cancel_action": _t("recorded as having cancelled an action", {R, OP, P, D, C, W}),
     "record_lesson": _t("given a lesson learned", {R, OP, P, D, C, W}),
+    # Risk referrals (R16); a referral made is recorded whatever has happened to the case.
+    "raise_referral": _t("referred", {R, OP, P, D}),
+    "record_referral": _t("recorded as having made a referral", {R, OP, P, D, C, W}),
 }
 
 

@@ -94,3 +94,32 @@ def test_the_action_endpoints_declare_their_errors(client):
     ):
         responses = schema["paths"][path]["post"]["responses"]
         assert {"401", "403", "404", "409", "422"} <= set(responses), path
+
+
+def test_a_referral_through_the_api_offers_a_pause_and_the_outsider_gets_404(
+    as_alice, as_bob, org_a, alice
+):
+    case = reach(org_a, alice, "open")
+    ref = case.reference
+    body = {"kind": "police", "detail": "Alleged theft.", "owner": "alice", "due": "2026-11-04"}
+
+    rows = audit_rows()
+    assert as_bob.post(f"/cases/{ref}/referrals", body).status_code == 404
+    assert as_bob.post(f"/cases/{ref}/referrals/1/made", {}).status_code == 404
+    assert audit_rows() == rows
+
+    response = as_alice.post(f"/cases/{ref}/referrals", body)
+    assert response.status_code == 201, response.content
+    (referral,) = response.json()["referrals"]
+    assert (referral["body"], referral["due"], referral["pause_offered"]) == (
+        "Police",
+        "2026-11-04",
+        "police",
+    )
+    made = as_alice.post(f"/cases/{ref}/referrals/1/made", {"their_reference": "WM-123"})
+    assert made.json()["referrals"][0]["their_reference"] == "WM-123"
+    assert {d["key"]: d["met"] for d in made.json()["deadlines"]}["referral_1"] is True
+
+    bad = as_alice.post(f"/cases/{ref}/referrals", {**body, "kind": "gossip"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "kind"

@@ -44,10 +44,10 @@ def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice):
     )
 
 
-def test_reading_a_case_takes_at_most_sixteen_queries(as_alice, org_a, alice):
-    """Token, memberships, organisations, the case, its parties, issues, pauses, actions and
-    lessons, the policy, closure days and the access event (lock, insert, move the head) with
-    its transaction: the count that docs/performance.md records."""
+def test_reading_a_case_takes_at_most_seventeen_queries(as_alice, org_a, alice):
+    """Token, memberships, organisations, the case, its parties, issues, pauses, actions,
+    lessons and referrals, the policy, closure days and the access event (lock, insert, move
+    the head) with its transaction: the count that docs/performance.md records."""
     case = make_case(org_a, alice, issues=["No call back", "Rude on the phone"])
     as_alice.get(f"/cases/{case.reference}")
-    assert queries_for(as_alice, f"/cases/{case.reference}") <= 16
+    assert queries_for(as_alice, f"/cases/{case.reference}") <= 17

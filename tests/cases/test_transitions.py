@@ -52,6 +52,7 @@ from candour.cases.intake import (
 from candour.cases.investigation import add_issue, record_finding, record_outcome
 from candour.cases.models import Case, Kind, Status
 from candour.cases.people import PersonDetails
+from candour.cases.referrals import raise_referral, record_referral
 from candour.cases.workflow import TRANSITIONS, PermissionDenied, TransitionNotAllowed
 
 from ..conftest import at, make_case, new_case
@@ -188,6 +189,21 @@ ACTIONS = {
     "record_lesson": (
         Kind.COMPLAINT,
         lambda c, by: record_lesson(c, by=by, text="Call back the same day.", themes=["Access"]),
+    ),
+    "raise_referral": (
+        Kind.COMPLAINT,
+        lambda c, by: raise_referral(
+            c,
+            by=by,
+            kind="safeguarding_adult",
+            detail="Bruising noted.",
+            owner=by,
+            due=date(2026, 11, 3),
+        ),
+    ),
+    "record_referral": (
+        Kind.COMPLAINT,
+        lambda c, by: record_referral(c, by=by, number=1, their_reference="LA-1"),
     ),
 }
 
