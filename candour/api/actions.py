@@ -19,12 +19,15 @@ from candour.api.schemas import (
     CancelActionIn,
     CaseDetail,
     CompleteActionIn,
+    EvidenceIn,
     ExtensionIn,
     ExternalNotificationIn,
     ExternalNotifiedIn,
     FindingIn,
     GradeIn,
     HandlerIn,
+    HandlingPlanIn,
+    InvestigationIn,
     InvestigatorIn,
     IssueIn,
     LateDecisionIn,
@@ -38,9 +41,14 @@ from candour.api.schemas import (
     ReferralIn,
     ReferralMadeIn,
     RefuseConsentIn,
+    RemedyIn,
     RequestConsentIn,
     ResolveInformallyIn,
     ResponseDateIn,
+    StaffIn,
+    StaffStepIn,
+    StatementReminderIn,
+    StatementRequestIn,
     UpdateIn,
     VerifyActionIn,
     WithdrawConsentIn,
@@ -395,3 +403,102 @@ def record_referral(request, reference: str, number: int, payload: ReferralMadeI
         note=payload.note,
     )
     return _done(request, reference)
+
+
+# --- the handling plan (R18) and the investigation (R21) -------------------------------------
+
+
+@router.post("/{reference}/handling-plan", response={200: CaseDetail, **WRITE_ERRORS})
+def update_handling_plan(request, reference: str, payload: HandlingPlanIn):
+    """Change the handling plan agreed with the complainant; only the fields sent change."""
+    investigation.update_handling_plan(
+        _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/investigation", response={200: CaseDetail, **WRITE_ERRORS})
+def update_investigation(request, reference: str, payload: InvestigationIn):
+    """Root-cause analysis, independent clinical review, mediation agreed (R21)."""
+    investigation.update_investigation(
+        _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/staff", response={201: CaseDetail, **WRITE_ERRORS})
+def add_staff_involved(request, reference: str, payload: StaffIn):
+    """A member of staff involved in the complaint (R21)."""
+    investigation.add_staff_involved(
+        _case(request, reference), by=request.auth, name=payload.name, job_title=payload.job_title
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/staff/{number}/steps", response={200: CaseDetail, **WRITE_ERRORS})
+def record_staff_step(request, reference: str, number: int, payload: StaffStepIn):
+    """Informed, shown the complaint, offered support or interviewed; an interview needs the
+    first two before it (R21)."""
+    investigation.record_staff_step(
+        _case(request, reference),
+        by=request.auth,
+        staff=number,
+        step=payload.step,
+        at=payload.at,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/statements", response={201: CaseDetail, **WRITE_ERRORS})
+def request_statement(request, reference: str, payload: StatementRequestIn):
+    """Ask a member of staff for a statement by a due date (R21)."""
+    investigation.request_statement(
+        _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/statements/{number}/remind", response={200: CaseDetail, **WRITE_ERRORS})
+def remind_statement(request, reference: str, number: int, payload: StatementReminderIn):
+    """Chase an outstanding statement; the due date moves on."""
+    investigation.remind_statement(
+        _case(request, reference), by=request.auth, number=number, due=payload.due
+    )
+    return _done(request, reference)
+
+
+@router.post(
+    "/{reference}/statements/{number}/received", response={200: CaseDetail, **WRITE_ERRORS}
+)
+def receive_statement(request, reference: str, number: int, payload: ExternalNotifiedIn):
+    investigation.receive_statement(
+        _case(request, reference), by=request.auth, number=number, at=payload.at
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/evidence", response={201: CaseDetail, **WRITE_ERRORS})
+def record_evidence(request, reference: str, payload: EvidenceIn):
+    """Records, policies or other evidence reviewed (R21)."""
+    investigation.record_evidence(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        description=payload.description,
+        at=payload.at,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/remedies", response={201: CaseDetail, **WRITE_ERRORS})
+def offer_remedy(request, reference: str, payload: RemedyIn):
+    """A remedy offered: put things right, or reimburse costs with the amount (R21)."""
+    investigation.offer_remedy(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        description=payload.description,
+        amount=payload.amount,
+    )
+    return Status(201, _done(request, reference))

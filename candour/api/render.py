@@ -3,10 +3,19 @@ confidential complainant is shown only to staff who may see them."""
 
 from __future__ import annotations
 
-from candour.api.schemas import CaseDetail, CaseItem, PersonOut
+from candour.api.schemas import (
+    CaseDetail,
+    CaseItem,
+    EvidenceOut,
+    HandlingPlanOut,
+    PersonOut,
+    RemedyOut,
+    StaffOut,
+    StatementOut,
+)
 from candour.cases import deadlines, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
-from candour.cases.models import Case
+from candour.cases.models import Case, HandlingPlan
 from candour.cases.workflow import allowed_actions
 
 
@@ -91,9 +100,32 @@ def referral(case: Case, r) -> dict:
     return out
 
 
+def _fields(row, schema) -> dict:
+    return {name: getattr(row, name) for name in schema.model_fields}
+
+
+def investigation(case: Case) -> dict:
+    """The handling plan and the investigation's records (R18, R21)."""
+    try:
+        plan = case.handling_plan
+    except HandlingPlan.DoesNotExist:
+        plan = None
+    return {
+        "handling_plan": _fields(plan, HandlingPlanOut) if plan else None,
+        "staff": [_fields(s, StaffOut) for s in case.staff.all()],
+        "statement_requests": [
+            {**_fields(r, StatementOut), "staff": r.staff.number}
+            for r in case.statement_requests.all()
+        ],
+        "evidence": [_fields(e, EvidenceOut) for e in case.evidence.all()],
+        "remedies": [_fields(r, RemedyOut) for r in case.remedies.all()],
+    }
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
+BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -132,6 +164,7 @@ def detail(user, case: Case) -> dict:
     out["actions"] = [action(a) for a in case.actions.all()]
     out["lessons"] = [lesson(x) for x in case.lessons.all()]
     out["referrals"] = [referral(case, r) for r in case.referrals.all()]
+    out.update(investigation(case))
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

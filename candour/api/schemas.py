@@ -5,6 +5,7 @@ so that PostgreSQL never refuses what SQLite would have taken."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -17,12 +18,14 @@ from candour.cases.models import (
     Channel,
     ConsentMethod,
     ContactChannel,
+    EvidenceKind,
     Finding,
     Kind,
     LateDecision,
     PauseReason,
     ReferralKind,
     Relationship,
+    RemedyKind,
     Status,
 )
 
@@ -187,6 +190,56 @@ class ReferralOut(Schema):
     )
 
 
+class HandlingPlanOut(Schema):
+    desired_outcomes: str
+    meeting_offered_at: datetime | None
+    meeting_held_at: datetime | None
+    advocacy_signposted_at: datetime | None
+    mediation_signposted_at: datetime | None
+    legal_implications: str
+    agreed_at: datetime | None
+    root_cause_analysis: bool
+    independent_clinical_review: bool
+    mediation_agreed: bool
+    updated_at: datetime | None
+
+
+class StaffOut(Schema):
+    number: int
+    name: str
+    job_title: str
+    informed_at: datetime | None
+    shown_complaint_at: datetime | None
+    support_offered_at: datetime | None
+    support_note: str
+    interviewed_at: datetime | None
+
+
+class StatementOut(Schema):
+    number: int
+    staff: int
+    requested_at: datetime
+    first_due: date
+    due: date
+    basis: str
+    reminders: int
+    reminded_at: datetime | None
+    received_at: datetime | None
+
+
+class EvidenceOut(Schema):
+    kind: str
+    description: str
+    reviewed_at: datetime
+
+
+class RemedyOut(Schema):
+    kind: str
+    description: str
+    amount: Decimal | None
+    offered_at: datetime
+
+
 class LessonOut(Schema):
     number: int
     text: str
@@ -268,6 +321,11 @@ class CaseDetail(CaseItem):
     actions: list[ActionOut] = Field(description="The action plan (R28, R35).")
     lessons: list[LessonOut]
     referrals: list[ReferralOut] = Field(description="Risk flags referred on (R16).")
+    handling_plan: HandlingPlanOut | None = Field(description="R18; none until first changed.")
+    staff: list[StaffOut] = Field(description="Staff involved in the investigation (R21).")
+    statement_requests: list[StatementOut]
+    evidence: list[EvidenceOut]
+    remedies: list[RemedyOut]
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -448,6 +506,58 @@ class ReferralMadeIn(Input):
     at: When = None
     their_reference: str = text(100)
     note: str = ""
+
+
+class HandlingPlanIn(Input):
+    """Only the fields sent change; send null to clear a date."""
+
+    desired_outcomes: str | None = None
+    meeting_offered_at: datetime | None = None
+    meeting_held_at: datetime | None = None
+    advocacy_signposted_at: datetime | None = Field(
+        None, description="NHS Complaints Advocacy or ICAS signposted."
+    )
+    mediation_signposted_at: datetime | None = None
+    legal_implications: str | None = None
+    agreed_at: datetime | None = Field(None, description="When the complainant agreed it.")
+
+
+class InvestigationIn(Input):
+    root_cause_analysis: bool | None = None
+    independent_clinical_review: bool | None = None
+    mediation_agreed: bool | None = None
+
+
+class StaffIn(Input):
+    name: str = Field(max_length=200)
+    job_title: str = text(200)
+
+
+class StaffStepIn(Input):
+    step: Literal["informed", "shown_complaint", "support_offered", "interviewed"]
+    at: When = None
+    note: str = Field("", description="For support offered: what was offered.")
+
+
+class StatementRequestIn(Input):
+    staff: int = Field(description="The number of the member of staff on the case.")
+    due: date | None = Field(None, description="The policy's statement time unless given.")
+
+
+class StatementReminderIn(Input):
+    due: date | None = None
+
+
+class EvidenceIn(Input):
+    kind: EvidenceKind
+    description: str
+    at: When = None
+
+
+class RemedyIn(Input):
+    kind: RemedyKind
+    description: str
+    amount: Decimal | None = Field(None, max_digits=9, decimal_places=2, gt=0)
 
 
 class NoteIn(Input):

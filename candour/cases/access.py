@@ -20,6 +20,7 @@ from candour.cases.models import (
     PartyRole,
     Person,
     Referral,
+    StatementRequest,
 )
 from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability
@@ -71,7 +72,9 @@ def get_case_in_full(user, reference: str) -> Case:
     try:
         return (
             cases_for(user)
-            .select_related("organisation", "handler", "investigator", "recorded_by")
+            .select_related(
+                "organisation", "handler", "investigator", "recorded_by", "handling_plan"
+            )
             .prefetch_related(
                 Prefetch("parties", queryset=CaseParty.objects.select_related("person")),
                 "issues",
@@ -83,6 +86,12 @@ def get_case_in_full(user, reference: str) -> Case:
                     ).prefetch_related("themes"),
                 ),
                 Prefetch("referrals", queryset=Referral.objects.select_related("owner")),
+                "staff",
+                Prefetch(
+                    "statement_requests", queryset=StatementRequest.objects.select_related("staff")
+                ),
+                "evidence",
+                "remedies",
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

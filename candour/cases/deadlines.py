@@ -418,8 +418,8 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35) and its referrals (R16). Read with .all() so that a prefetched case
-    costs no query."""
+    its action plan (R35), its statement requests (R21) and its referrals (R16). Read with
+    .all() so that a prefetched case costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []
@@ -436,6 +436,18 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
                 _state(action.due, None, action.completed_at, today, now),
                 None,
                 action.completed_at,
+            )
+        )
+    for request in case.statement_requests.all():
+        out.append(
+            Deadline(
+                f"statement_{request.number}",
+                f"Statement from {request.staff.name}",
+                request.due,
+                request.basis,
+                _state(request.due, None, request.received_at, today, now),
+                None,
+                request.received_at,
             )
         )
     for referral in case.referrals.all():

@@ -53,6 +53,7 @@ def _t(label, frm, to=None, kinds=ALL_KINDS, capability=Capability.HANDLE_CASES)
 
 R, OP, P, D, C = (Status.RECEIVED, Status.OPEN, Status.PAUSED, Status.RESPONDED, Status.CLOSED)
 W = Status.WITHDRAWN
+INV = Capability.INVESTIGATE
 
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": _t("acknowledged", {R}, OP, RESPONDING_KINDS),
@@ -101,6 +102,22 @@ TRANSITIONS: dict[str, Transition] = {
     # Risk referrals (R16); a referral made is recorded whatever has happened to the case.
     "raise_referral": _t("referred", {R, OP, P, D}),
     "record_referral": _t("recorded as having made a referral", {R, OP, P, D, C, W}),
+    # The handling plan (R18) and the investigation (R21).
+    "update_handling_plan": _t(
+        "given a change to its handling plan", {R, OP, P}, None, RESPONDING_KINDS
+    ),
+    "update_investigation": _t(
+        "given a change to its investigation", {OP, P}, None, FORMAL_KINDS, INV
+    ),
+    "add_staff_involved": _t("given a member of staff involved", {OP, P}, None, FORMAL_KINDS, INV),
+    "record_staff_step": _t(
+        "given a step with a member of staff", {OP, P}, None, FORMAL_KINDS, INV
+    ),
+    "request_statement": _t("given a statement request", {OP, P}, None, FORMAL_KINDS, INV),
+    "remind_statement": _t("given a statement reminder", {OP, P}, None, FORMAL_KINDS, INV),
+    "receive_statement": _t("given a statement received", {OP, P, D}, None, FORMAL_KINDS, INV),
+    "record_evidence": _t("given evidence reviewed", {OP, P}, None, FORMAL_KINDS, INV),
+    "offer_remedy": _t("given a remedy offered", {OP, P, D}, None, RESPONDING_KINDS),
 }
 
 

@@ -123,3 +123,47 @@ def test_a_referral_through_the_api_offers_a_pause_and_the_outsider_gets_404(
     bad = as_alice.post(f"/cases/{ref}/referrals", {**body, "kind": "gossip"})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["field"] == "kind"
+
+
+INVESTIGATION_CALLS = [
+    ("handling-plan", {"desired_outcomes": "An apology."}),
+    ("investigation", {"root_cause_analysis": True}),
+    ("staff", {"name": "Dr Sam Example", "job_title": "Salaried GP"}),
+    ("staff/1/steps", {"step": "informed"}),
+    ("staff/1/steps", {"step": "shown_complaint"}),
+    ("statements", {"staff": 1}),
+    ("statements/1/remind", {}),
+    ("statements/1/received", {}),
+    ("evidence", {"kind": "records", "description": "GP record."}),
+    ("remedies", {"kind": "reimburse", "description": "Taxi fares.", "amount": "24.50"}),
+]
+
+
+def test_the_handling_plan_and_investigation_through_the_api(as_alice, as_bob, org_a, alice):
+    case = reach(org_a, alice, "open")
+    ref = case.reference
+    rows = audit_rows()
+    for path, body in INVESTIGATION_CALLS:
+        assert as_bob.post(f"/cases/{ref}/{path}", body).status_code == 404, path
+    assert audit_rows() == rows
+
+    for path, body in INVESTIGATION_CALLS:
+        response = as_alice.post(f"/cases/{ref}/{path}", body)
+        assert response.status_code in (200, 201), (path, response.content)
+    detail = response.json()
+    assert detail["handling_plan"]["desired_outcomes"] == "An apology."
+    assert detail["handling_plan"]["root_cause_analysis"] is True
+    assert [(s["name"], s["informed_at"] is not None) for s in detail["staff"]] == [
+        ("Dr Sam Example", True)
+    ]
+    (statement,) = detail["statement_requests"]
+    assert (statement["staff"], statement["reminders"], statement["due"]) == (1, 1, "2026-11-09")
+    assert detail["evidence"][0]["kind"] == "records"
+    assert detail["remedies"][0]["amount"] == "24.50"
+    assert {d["key"]: d["met"] for d in detail["deadlines"]}["statement_1"] is True
+
+    refused = as_alice.post(f"/cases/{ref}/staff/1/steps", {"step": "interviewed"})
+    assert refused.status_code == 200  # informed and shown the complaint: allowed
+    bad = as_alice.post(f"/cases/{ref}/handling-plan", {"colour": "blue"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "colour"

@@ -49,7 +49,20 @@ from candour.cases.intake import (
     record_case,
     resolve_informally,
 )
-from candour.cases.investigation import add_issue, record_finding, record_outcome
+from candour.cases.investigation import (
+    add_issue,
+    add_staff_involved,
+    offer_remedy,
+    receive_statement,
+    record_evidence,
+    record_finding,
+    record_outcome,
+    record_staff_step,
+    remind_statement,
+    request_statement,
+    update_handling_plan,
+    update_investigation,
+)
 from candour.cases.models import Case, Kind, Status
 from candour.cases.people import PersonDetails
 from candour.cases.referrals import raise_referral, record_referral
@@ -204,6 +217,35 @@ ACTIONS = {
     "record_referral": (
         Kind.COMPLAINT,
         lambda c, by: record_referral(c, by=by, number=1, their_reference="LA-1"),
+    ),
+    "update_handling_plan": (
+        Kind.COMPLAINT,
+        lambda c, by: update_handling_plan(c, by=by, desired_outcomes="An apology."),
+    ),
+    "update_investigation": (
+        Kind.COMPLAINT,
+        lambda c, by: update_investigation(c, by=by, root_cause_analysis=True),
+    ),
+    "add_staff_involved": (
+        Kind.COMPLAINT,
+        lambda c, by: add_staff_involved(c, by=by, name="Dr Example", job_title="GP"),
+    ),
+    "record_staff_step": (
+        Kind.COMPLAINT,
+        lambda c, by: record_staff_step(c, by=by, staff=1, step="informed"),
+    ),
+    "request_statement": (Kind.COMPLAINT, lambda c, by: request_statement(c, by=by, staff=1)),
+    "remind_statement": (Kind.COMPLAINT, lambda c, by: remind_statement(c, by=by, number=1)),
+    "receive_statement": (Kind.COMPLAINT, lambda c, by: receive_statement(c, by=by, number=1)),
+    "record_evidence": (
+        Kind.COMPLAINT,
+        lambda c, by: record_evidence(c, by=by, kind="records", description="GP record."),
+    ),
+    "offer_remedy": (
+        Kind.COMPLAINT,
+        lambda c, by: offer_remedy(
+            c, by=by, kind="reimburse", description="Taxi fares.", amount="24.50"
+        ),
     ),
 }
 
