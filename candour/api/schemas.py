@@ -347,6 +347,37 @@ class CaseFilters(Schema):
     count: bool = Field(False, description="Also count every matching case (slower).")
 
 
+class LearningFilters(Schema):
+    theme: str | None = Field(None, max_length=80, description="A theme's name, any case.")
+    service: str | None = Field(None, max_length=200)
+    since: date | None = Field(
+        None, description="Recorded (lessons) or agreed (actions) on or after."
+    )
+    until: date | None = None
+    q: str | None = Field(None, max_length=100, description="Words in the text, or a reference.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class ActionFilters(LearningFilters):
+    status: Literal["open", "done", "verified", "cancelled"] | None = None
+    outstanding: bool | None = None
+
+
+class Across(Schema):
+    reference: str
+    organisation: str
+    service: str
+
+
+class LessonItem(Across):
+    lesson: LessonOut
+
+
+class ActionItem(Across):
+    action: ActionOut
+
+
 class TimelineEntry(Schema):
     sequence: int
     at: datetime

@@ -385,7 +385,7 @@ def actions_for(
             else qs.exclude(status__in=OUTSTANDING_ACTIONS)
         )
     return (
-        qs.select_related("case", "case__organisation", "owner")
+        qs.select_related("case", "case__organisation", "owner", "completed_by", "verified_by")
         .prefetch_related("themes")
         .order_by("due", "pk")
     )

@@ -1,5 +1,7 @@
 """Action plans and lessons through the API (R28, R35)."""
 
+from datetime import date
+
 import pytest
 
 from candour.cases.models import CaseAction
@@ -167,3 +169,37 @@ def test_the_handling_plan_and_investigation_through_the_api(as_alice, as_bob, o
     bad = as_alice.post(f"/cases/{ref}/handling-plan", {"colour": "blue"})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["field"] == "colour"
+
+
+def test_lessons_and_actions_across_cases_are_scoped_and_filtered(
+    as_alice, as_bob, org_a, alice, org_b, bob
+):
+    from candour.cases.actions import add_action, record_lesson
+    from tests.conftest import make_case
+
+    phones = reach(org_a, alice, "open", service="Telephones")
+    pharmacy = reach(org_a, alice, "open", service="Pharmacy")
+    record_lesson(phones, by=alice, text="Answer within ten rings.", themes=["Access"])
+    record_lesson(pharmacy, by=alice, text="Check the dose twice.", themes=["Safety"])
+    record_lesson(make_case(org_b, bob), by=bob, text="Not for Walsall.", themes=["Access"])
+    add_action(
+        pharmacy, by=alice, description="Second check.", owner=alice, due=date(2026, 12, 1),
+        themes=["Safety"],
+    )  # fmt: skip
+
+    everything = as_alice.get("/learning/lessons").json()
+    assert [x["lesson"]["text"] for x in everything] == [
+        "Check the dose twice.",
+        "Answer within ten rings.",
+    ]
+    access = as_alice.get("/learning/lessons", theme="Access").json()
+    assert [(x["reference"], x["service"]) for x in access] == [(phones.reference, "Telephones")]
+    assert [x["lesson"]["text"] for x in as_bob.get("/learning/lessons").json()] == [
+        "Not for Walsall."
+    ]
+    found = as_alice.get("/learning/actions", service="Pharmacy", outstanding="true").json()
+    assert [(x["reference"], x["action"]["description"]) for x in found] == [
+        (pharmacy.reference, "Second check.")
+    ]
+    assert as_bob.get("/learning/actions").json() == []
+    assert as_alice.get("/learning/actions", status="finished").status_code == 422
