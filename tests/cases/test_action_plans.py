@@ -373,3 +373,19 @@ def test_the_list_of_lessons_and_actions_is_scoped_and_filtered(org_a, alice, iv
     assert list(actions_for(alice, status="verified")) == []
     with pytest.raises(InvalidCase, match="status: must be one of"):
         actions_for(alice, status="finished")
+
+
+def test_a_concern_with_a_promised_action_cannot_be_resolved_informally_until_it_is_done(
+    org_a, alice
+):
+    from candour.cases.intake import resolve_informally
+
+    concern = make_case(org_a, alice, kind="concern")
+    plan(concern, alice, alice, due=date(2026, 11, 3))
+    before = full_snapshot(concern)
+    with pytest.raises(TransitionNotAllowed, match="cannot be closed while promised actions"):
+        resolve_informally(concern, by=alice, resolution="Rebooked the appointment.")
+    assert full_snapshot(concern) == before
+    complete_action(concern, by=alice, number=1, evidence="Rebooked.")
+    verify_action(concern, by=alice, number=1, check="Attended.")
+    assert resolve_informally(concern, by=alice, resolution="Rebooked.").status == Status.CLOSED

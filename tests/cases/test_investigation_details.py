@@ -32,6 +32,7 @@ from candour.cases.models import (
 )
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import TransitionNotAllowed
+from candour.organisations.policy import PolicyError, preset, validate_policy
 
 from ..conftest import at, make_case
 from .conftest import last_event, reach, reload, snapshot
@@ -294,3 +295,12 @@ def test_evidence_reviewed_and_remedies_offered(org_a, alice, ivan):
     }
     offer_remedy(case, by=alice, kind="put_right", description="A same-week appointment.")
     assert Remedy.objects.filter(case=case).count() == 2
+
+
+def test_the_commissioner_preset_gives_staff_five_working_days_for_a_statement():
+    # 002 §10.5.1 V: investigations within 10 working days; statements within the first half.
+    assert str(validate_policy(preset("commissioner")).statement_due) == "5 working days"
+    assert validate_policy(preset("gp-practice")).statement_due is None
+    data = preset("commissioner") | {"statement_due": {"amount": 0, "unit": "working_days"}}
+    with pytest.raises(PolicyError, match=r"statement_due\.amount: Input should be greater than 0"):
+        validate_policy(data)
