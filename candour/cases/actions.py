@@ -268,6 +268,14 @@ def completed_actions(case: Case) -> list[dict]:
     ]
 
 
+def cancelled_promises(case: Case) -> list[dict]:
+    """Promised actions that will not be done, with the reasons the complainant is given."""
+    return [
+        {"number": a.number, "description": a.description, "reason": a.cancelled_reason}
+        for a in case.actions.filter(status=ActionStatus.CANCELLED, promised=True)
+    ]
+
+
 @transaction.atomic
 def record_lesson(case: Case, *, by, text: str, themes=()) -> Lesson:
     """R35: a lesson learned from the case, with its themes (free, reused by name)."""

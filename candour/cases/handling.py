@@ -384,6 +384,9 @@ def close_case(case: Case, *, by, note: str = "") -> Case:
     if action == "close_record":
         changes["outcome"] = Outcome.RECORDED
     extra = {"actions_completed": done} if done else {}
+    dropped = actions.cancelled_promises(case)
+    if dropped:
+        extra["actions_cancelled"] = dropped
     return apply(
         case, action, by=by, event="case_closed", changes=changes, note=note.strip(), **extra
     )

@@ -261,6 +261,13 @@ def test_a_case_with_an_open_promised_action_cannot_close_until_it_is_done_and_c
                 "verified_at": "2026-11-16T10:00:00+00:00",
             }
         ],
+        "actions_cancelled": [
+            {
+                "number": 2,
+                "description": "Add call-backs to the reception induction.",
+                "reason": "The induction is being rewritten in 2027.",
+            }
+        ],
     }
 
 
