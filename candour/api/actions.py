@@ -14,40 +14,56 @@ from candour.api import render
 from candour.api.schemas import (
     WRITE_ERRORS,
     AcknowledgeIn,
+    ActionIn,
     ApproveSummaryIn,
+    CancelActionIn,
     CaseDetail,
+    CompleteActionIn,
+    EvidenceIn,
     ExtensionIn,
     ExternalNotificationIn,
     ExternalNotifiedIn,
     FindingIn,
     GradeIn,
     HandlerIn,
+    HandlingPlanIn,
+    InvestigationIn,
     InvestigatorIn,
     IssueIn,
     LateDecisionIn,
+    LessonIn,
     NoteIn,
     OutcomeIn,
     OverrideConsentIn,
     PauseIn,
     ReasonIn,
     ReceiveConsentIn,
+    ReferralIn,
+    ReferralMadeIn,
     RefuseConsentIn,
+    RemedyIn,
     RequestConsentIn,
     ResolveInformallyIn,
     ResponseDateIn,
+    StaffIn,
+    StaffStepIn,
+    StatementReminderIn,
+    StatementRequestIn,
     UpdateIn,
+    VerifyActionIn,
     WithdrawConsentIn,
     WithdrawIn,
 )
-from candour.cases import consent, handling, intake, investigation
-from candour.cases.access import get_case
+from candour.cases import actions, consent, handling, intake, investigation, referrals
+from candour.cases.access import get_case, get_case_in_full
 
 router = Router(tags=["case actions"])
 
 
 def _done(request, reference: str) -> dict:
-    """The case after the action, read afresh (the action itself is the audit record)."""
-    return render.detail(request.auth, get_case(request.auth, reference))
+    """The case after the action, read afresh in a fixed number of queries (the action itself
+    is the audit record, so the read is not logged again)."""
+    return render.detail(request.auth, get_case_in_full(request.auth, reference))
 
 
 def _case(request, reference: str):
@@ -294,3 +310,196 @@ def convert_to_complaint(request, reference: str, payload: ReasonIn):
     """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
     intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
+
+
+# --- action plans and learning (R28, R35) ----------------------------------------------------
+
+
+@router.post("/{reference}/actions", response={201: CaseDetail, **WRITE_ERRORS})
+def add_action(request, reference: str, payload: ActionIn):
+    """Add an action to the case's action plan, with its owner and due date (R35). A promised
+    action keeps the case from closing until it is done and checked (R28)."""
+    actions.add_action(
+        _case(request, reference),
+        by=request.auth,
+        description=payload.description,
+        owner=_user(payload.owner),
+        due=payload.due,
+        promised=payload.promised,
+        themes=payload.themes,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/actions/{number}/complete", response={200: CaseDetail, **WRITE_ERRORS})
+def complete_action(request, reference: str, number: int, payload: CompleteActionIn):
+    """The action is done, with the evidence; by its owner or someone who handles cases."""
+    actions.complete_action(
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        evidence=payload.evidence,
+        at=payload.at,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/actions/{number}/verify", response={200: CaseDetail, **WRITE_ERRORS})
+def verify_action(request, reference: str, number: int, payload: VerifyActionIn):
+    """Record the check that the change works (R35)."""
+    actions.verify_action(
+        _case(request, reference), by=request.auth, number=number, check=payload.check
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/actions/{number}/cancel", response={200: CaseDetail, **WRITE_ERRORS})
+def cancel_action(request, reference: str, number: int, payload: CancelActionIn):
+    """An action that will not be done, with the reason."""
+    actions.cancel_action(
+        _case(request, reference), by=request.auth, number=number, reason=payload.reason
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/lessons", response={201: CaseDetail, **WRITE_ERRORS})
+def record_lesson(request, reference: str, payload: LessonIn):
+    """A lesson learned from the case, with its themes (R35)."""
+    actions.record_lesson(
+        _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
+    )
+    return Status(201, _done(request, reference))
+
+
+# --- risk referrals (R16) --------------------------------------------------------------------
+
+
+@router.post("/{reference}/referrals", response={201: CaseDetail, **WRITE_ERRORS})
+def raise_referral(request, reference: str, payload: ReferralIn):
+    """Flag a risk and refer it, with its owner and due date (R16). A police, legal claim or
+    disciplinary referral may also pause the case, if asked (R23)."""
+    referrals.raise_referral(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        detail=payload.detail,
+        owner=_user(payload.owner),
+        body=payload.body,
+        due=payload.due,
+        identified_at=payload.identified_at,
+        pause=payload.pause,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/referrals/{number}/made", response={200: CaseDetail, **WRITE_ERRORS})
+def record_referral(request, reference: str, number: int, payload: ReferralMadeIn):
+    """The referral was made: when, and the body's reference."""
+    referrals.record_referral(
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        at=payload.at,
+        their_reference=payload.their_reference,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
+# --- the handling plan (R18) and the investigation (R21) -------------------------------------
+
+
+@router.post("/{reference}/handling-plan", response={200: CaseDetail, **WRITE_ERRORS})
+def update_handling_plan(request, reference: str, payload: HandlingPlanIn):
+    """Change the handling plan agreed with the complainant; only the fields sent change."""
+    investigation.update_handling_plan(
+        _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/investigation", response={200: CaseDetail, **WRITE_ERRORS})
+def update_investigation(request, reference: str, payload: InvestigationIn):
+    """Root-cause analysis, independent clinical review, mediation agreed (R21)."""
+    investigation.update_investigation(
+        _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/staff", response={201: CaseDetail, **WRITE_ERRORS})
+def add_staff_involved(request, reference: str, payload: StaffIn):
+    """A member of staff involved in the complaint (R21)."""
+    investigation.add_staff_involved(
+        _case(request, reference), by=request.auth, name=payload.name, job_title=payload.job_title
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/staff/{number}/steps", response={200: CaseDetail, **WRITE_ERRORS})
+def record_staff_step(request, reference: str, number: int, payload: StaffStepIn):
+    """Informed, shown the complaint, offered support or interviewed; an interview needs the
+    first two before it (R21)."""
+    investigation.record_staff_step(
+        _case(request, reference),
+        by=request.auth,
+        staff=number,
+        step=payload.step,
+        at=payload.at,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/statements", response={201: CaseDetail, **WRITE_ERRORS})
+def request_statement(request, reference: str, payload: StatementRequestIn):
+    """Ask a member of staff for a statement by a due date (R21)."""
+    investigation.request_statement(
+        _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/statements/{number}/remind", response={200: CaseDetail, **WRITE_ERRORS})
+def remind_statement(request, reference: str, number: int, payload: StatementReminderIn):
+    """Chase an outstanding statement; the due date moves on."""
+    investigation.remind_statement(
+        _case(request, reference), by=request.auth, number=number, due=payload.due
+    )
+    return _done(request, reference)
+
+
+@router.post(
+    "/{reference}/statements/{number}/received", response={200: CaseDetail, **WRITE_ERRORS}
+)
+def receive_statement(request, reference: str, number: int, payload: ExternalNotifiedIn):
+    investigation.receive_statement(
+        _case(request, reference), by=request.auth, number=number, at=payload.at
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/evidence", response={201: CaseDetail, **WRITE_ERRORS})
+def record_evidence(request, reference: str, payload: EvidenceIn):
+    """Records, policies or other evidence reviewed (R21)."""
+    investigation.record_evidence(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        description=payload.description,
+        at=payload.at,
+    )
+    return Status(201, _done(request, reference))
+
+
+@router.post("/{reference}/remedies", response={201: CaseDetail, **WRITE_ERRORS})
+def offer_remedy(request, reference: str, payload: RemedyIn):
+    """A remedy offered: put things right, or reimburse costs with the amount (R21)."""
+    investigation.offer_remedy(
+        _case(request, reference),
+        by=request.auth,
+        kind=payload.kind,
+        description=payload.description,
+        amount=payload.amount,
+    )
+    return Status(201, _done(request, reference))

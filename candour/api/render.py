@@ -3,10 +3,19 @@ confidential complainant is shown only to staff who may see them."""
 
 from __future__ import annotations
 
-from candour.api.schemas import CaseDetail, CaseItem, PersonOut
-from candour.cases import deadlines
+from candour.api.schemas import (
+    CaseDetail,
+    CaseItem,
+    EvidenceOut,
+    HandlingPlanOut,
+    PersonOut,
+    RemedyOut,
+    StaffOut,
+    StatementOut,
+)
+from candour.cases import deadlines, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
-from candour.cases.models import Case
+from candour.cases.models import Case, HandlingPlan
 from candour.cases.workflow import allowed_actions
 
 
@@ -48,9 +57,75 @@ def deadlines_of(case: Case) -> list[dict]:
     return [deadline(d) for d in deadlines.for_case(case)]
 
 
+def action(a) -> dict:
+    return {
+        "number": a.number,
+        "description": a.description,
+        "owner": _username(a.owner),
+        "due": a.due,
+        "promised": a.promised,
+        "status": a.status,
+        "themes": [t.name for t in a.themes.all()],
+        "created_at": a.created_at,
+        "evidence": a.evidence,
+        "completed_at": a.completed_at,
+        "completed_by": _username(a.completed_by),
+        "verification": a.verification,
+        "verified_at": a.verified_at,
+        "verified_by": _username(a.verified_by),
+        "cancelled_reason": a.cancelled_reason,
+    }
+
+
+def lesson(x) -> dict:
+    return {
+        "number": x.number,
+        "text": x.text,
+        "themes": [t.name for t in x.themes.all()],
+        "recorded_at": x.recorded_at,
+        "recorded_by": _username(x.recorded_by),
+    }
+
+
+REFERRAL_FIELDS = [
+    "number", "kind", "body", "detail", "identified_at", "due", "due_at", "due_basis",
+    "referred_at", "their_reference", "note",
+]  # fmt: skip
+
+
+def referral(case: Case, r) -> dict:
+    out = {name: getattr(r, name) for name in REFERRAL_FIELDS}
+    out["owner"] = _username(r.owner)
+    out["pause_offered"] = referrals.pause_offered(case, r)
+    return out
+
+
+def _fields(row, schema) -> dict:
+    return {name: getattr(row, name) for name in schema.model_fields}
+
+
+def investigation(case: Case) -> dict:
+    """The handling plan and the investigation's records (R18, R21)."""
+    try:
+        plan = case.handling_plan
+    except HandlingPlan.DoesNotExist:
+        plan = None
+    return {
+        "handling_plan": _fields(plan, HandlingPlanOut) if plan else None,
+        "staff": [_fields(s, StaffOut) for s in case.staff.all()],
+        "statement_requests": [
+            {**_fields(r, StatementOut), "staff": r.staff.number}
+            for r in case.statement_requests.all()
+        ],
+        "evidence": [_fields(e, EvidenceOut) for e in case.evidence.all()],
+        "remedies": [_fields(r, RemedyOut) for r in case.remedies.all()],
+    }
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
-BUILT |= {"deadlines", "allowed_actions"}
+BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
+BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -86,6 +161,10 @@ def detail(user, case: Case) -> dict:
         {"reason": p.reason, "detail": p.detail, "started_at": p.started_at, "ended_at": p.ended_at}
         for p in case.pauses.all()
     ]
+    out["actions"] = [action(a) for a in case.actions.all()]
+    out["lessons"] = [lesson(x) for x in case.lessons.all()]
+    out["referrals"] = [referral(case, r) for r in case.referrals.all()]
+    out.update(investigation(case))
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

@@ -5,6 +5,7 @@ so that PostgreSQL never refuses what SQLite would have taken."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -17,11 +18,14 @@ from candour.cases.models import (
     Channel,
     ConsentMethod,
     ContactChannel,
+    EvidenceKind,
     Finding,
     Kind,
     LateDecision,
     PauseReason,
+    ReferralKind,
     Relationship,
+    RemedyKind,
     Status,
 )
 
@@ -150,6 +154,100 @@ class IssueOut(Schema):
     found_at: datetime | None
 
 
+class ActionOut(Schema):
+    number: int
+    description: str
+    owner: str
+    due: date
+    promised: bool
+    status: str
+    themes: list[str]
+    created_at: datetime
+    evidence: str
+    completed_at: datetime | None
+    completed_by: str | None
+    verification: str
+    verified_at: datetime | None
+    verified_by: str | None
+    cancelled_reason: str
+
+
+class ReferralOut(Schema):
+    number: int
+    kind: str
+    body: str
+    detail: str
+    owner: str
+    identified_at: datetime
+    due: date
+    due_at: datetime | None
+    due_basis: str
+    referred_at: datetime | None
+    their_reference: str
+    note: str
+    pause_offered: str | None = Field(
+        description="A pause reason to offer while the case is open (R23); never automatic."
+    )
+
+
+class HandlingPlanOut(Schema):
+    desired_outcomes: str
+    meeting_offered_at: datetime | None
+    meeting_held_at: datetime | None
+    advocacy_signposted_at: datetime | None
+    mediation_signposted_at: datetime | None
+    legal_implications: str
+    agreed_at: datetime | None
+    root_cause_analysis: bool
+    independent_clinical_review: bool
+    mediation_agreed: bool
+    updated_at: datetime | None
+
+
+class StaffOut(Schema):
+    number: int
+    name: str
+    job_title: str
+    informed_at: datetime | None
+    shown_complaint_at: datetime | None
+    support_offered_at: datetime | None
+    support_note: str
+    interviewed_at: datetime | None
+
+
+class StatementOut(Schema):
+    number: int
+    staff: int
+    requested_at: datetime
+    first_due: date
+    due: date
+    basis: str
+    reminders: int
+    reminded_at: datetime | None
+    received_at: datetime | None
+
+
+class EvidenceOut(Schema):
+    kind: str
+    description: str
+    reviewed_at: datetime
+
+
+class RemedyOut(Schema):
+    kind: str
+    description: str
+    amount: Decimal | None
+    offered_at: datetime
+
+
+class LessonOut(Schema):
+    number: int
+    text: str
+    themes: list[str]
+    recorded_at: datetime
+    recorded_by: str
+
+
 class PauseOut(Schema):
     reason: str
     detail: str
@@ -220,6 +318,14 @@ class CaseDetail(CaseItem):
     )
     issues: list[IssueOut]
     pauses: list[PauseOut]
+    actions: list[ActionOut] = Field(description="The action plan (R28, R35).")
+    lessons: list[LessonOut]
+    referrals: list[ReferralOut] = Field(description="Risk flags referred on (R16).")
+    handling_plan: HandlingPlanOut | None = Field(description="R18; none until first changed.")
+    staff: list[StaffOut] = Field(description="Staff involved in the investigation (R21).")
+    statement_requests: list[StatementOut]
+    evidence: list[EvidenceOut]
+    remedies: list[RemedyOut]
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -239,6 +345,37 @@ class CaseFilters(Schema):
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=400)
     count: bool = Field(False, description="Also count every matching case (slower).")
+
+
+class LearningFilters(Schema):
+    theme: str | None = Field(None, max_length=80, description="A theme's name, any case.")
+    service: str | None = Field(None, max_length=200)
+    since: date | None = Field(
+        None, description="Recorded (lessons) or agreed (actions) on or after."
+    )
+    until: date | None = None
+    q: str | None = Field(None, max_length=100, description="Words in the text, or a reference.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class ActionFilters(LearningFilters):
+    status: Literal["open", "done", "verified", "cancelled"] | None = None
+    outstanding: bool | None = None
+
+
+class Across(Schema):
+    reference: str
+    organisation: str
+    service: str
+
+
+class LessonItem(Across):
+    lesson: LessonOut
+
+
+class ActionItem(Across):
+    action: ActionOut
 
 
 class TimelineEntry(Schema):
@@ -346,6 +483,112 @@ class ExternalNotifiedIn(Input):
 class PauseIn(Input):
     reason: PauseReason
     detail: str
+
+
+Themes = Annotated[
+    list[Annotated[str, Field(max_length=80)]],
+    Field(default_factory=list, max_length=20, description="Free themes; reused by name."),
+]
+
+
+class ActionIn(Input):
+    description: str
+    owner: str = Field(max_length=150, description="The username of the action's owner.")
+    due: date
+    promised: bool = Field(
+        True, description="Promised to the complainant: the case cannot close until it is done."
+    )
+    themes: Themes
+
+
+class CompleteActionIn(Input):
+    evidence: str = Field(description="What shows the action was done.")
+    at: When = None
+
+
+class VerifyActionIn(Input):
+    check: str = Field(description="How the change was checked to work.")
+
+
+class CancelActionIn(Input):
+    reason: str
+
+
+class LessonIn(Input):
+    text: str
+    themes: Themes
+
+
+class ReferralIn(Input):
+    kind: ReferralKind
+    detail: str
+    owner: str = Field(max_length=150, description="The username of who makes the referral.")
+    body: str = Field(
+        "", max_length=200, description="Who it goes to; needed for a regulator (GMC, NMC …)."
+    )
+    due: date | None = Field(
+        None, description="Needed when the policy sets no time; may be earlier, not later."
+    )
+    identified_at: When = None
+    pause: bool = Field(False, description="Also pause the case (police, legal, disciplinary).")
+
+
+class ReferralMadeIn(Input):
+    at: When = None
+    their_reference: str = text(100)
+    note: str = ""
+
+
+class HandlingPlanIn(Input):
+    """Only the fields sent change; send null to clear a date."""
+
+    desired_outcomes: str | None = None
+    meeting_offered_at: datetime | None = None
+    meeting_held_at: datetime | None = None
+    advocacy_signposted_at: datetime | None = Field(
+        None, description="NHS Complaints Advocacy or ICAS signposted."
+    )
+    mediation_signposted_at: datetime | None = None
+    legal_implications: str | None = None
+    agreed_at: datetime | None = Field(None, description="When the complainant agreed it.")
+
+
+class InvestigationIn(Input):
+    root_cause_analysis: bool | None = None
+    independent_clinical_review: bool | None = None
+    mediation_agreed: bool | None = None
+
+
+class StaffIn(Input):
+    name: str = Field(max_length=200)
+    job_title: str = text(200)
+
+
+class StaffStepIn(Input):
+    step: Literal["informed", "shown_complaint", "support_offered", "interviewed"]
+    at: When = None
+    note: str = Field("", description="For support offered: what was offered.")
+
+
+class StatementRequestIn(Input):
+    staff: int = Field(description="The number of the member of staff on the case.")
+    due: date | None = Field(None, description="The policy's statement time unless given.")
+
+
+class StatementReminderIn(Input):
+    due: date | None = None
+
+
+class EvidenceIn(Input):
+    kind: EvidenceKind
+    description: str
+    at: When = None
+
+
+class RemedyIn(Input):
+    kind: RemedyKind
+    description: str
+    amount: Decimal | None = Field(None, max_digits=9, decimal_places=2, gt=0)
 
 
 class NoteIn(Input):

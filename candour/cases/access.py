@@ -12,7 +12,16 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from candour.audit.chain import record
-from candour.cases.models import Case, CaseParty, PartyRole, Person
+from candour.cases.models import (
+    Case,
+    CaseAction,
+    CaseParty,
+    Lesson,
+    PartyRole,
+    Person,
+    Referral,
+    StatementRequest,
+)
 from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability
 
@@ -63,11 +72,32 @@ def get_case_in_full(user, reference: str) -> Case:
     try:
         return (
             cases_for(user)
-            .select_related("organisation", "handler", "investigator", "recorded_by")
+            .select_related(
+                "organisation", "handler", "investigator", "recorded_by", "handling_plan"
+            )
             .prefetch_related(
                 Prefetch("parties", queryset=CaseParty.objects.select_related("person")),
                 "issues",
                 "pauses",
+                Prefetch(
+                    "actions",
+                    queryset=CaseAction.objects.select_related(
+                        "owner", "completed_by", "verified_by"
+                    ).prefetch_related("themes"),
+                ),
+                Prefetch("referrals", queryset=Referral.objects.select_related("owner")),
+                "staff",
+                Prefetch(
+                    "statement_requests", queryset=StatementRequest.objects.select_related("staff")
+                ),
+                "evidence",
+                "remedies",
+                Prefetch(
+                    "lessons",
+                    queryset=Lesson.objects.select_related("recorded_by").prefetch_related(
+                        "themes"
+                    ),
+                ),
             )
             .get(reference=reference)
         )

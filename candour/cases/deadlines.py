@@ -413,7 +413,7 @@ def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
     completed = None
     if issues and all(i.found_at for i in issues):
         completed = max(i.found_at for i in issues)
-    return compute(
+    out = compute(
         case,
         organisation.policy,
         organisation.working_calendar(),
@@ -421,6 +421,63 @@ def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
         issues_completed_at=completed,
         now=now,
     )
+    return out + item_deadlines(case, now)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
+    """The deadlines a case's own items carry, each with its date and basis: the actions of
+    its action plan (R35), its statement requests (R21) and its referrals (R16). Read with
+    .all() so that a prefetched case costs no query."""
+    now = now or timezone.now()
+    today = local(now).date()
+    out: list[Deadline] = []
+    for action in case.actions.all():
+        if action.status == "cancelled":
+            continue
+        made = fmt(local(action.created_at).date())
+        out.append(
+            Deadline(
+                f"action_{action.number}",
+                f"Action {action.number}: {shorten(action.description)}",
+                action.due,
+                f"due date set when the action was agreed on {made}",
+                _state(action.due, None, action.completed_at, today, now),
+                None,
+                action.completed_at,
+            )
+        )
+    for request in case.statement_requests.all():
+        out.append(
+            Deadline(
+                f"statement_{request.number}",
+                f"Statement from {request.staff.name}",
+                request.due,
+                request.basis,
+                _state(request.due, None, request.received_at, today, now),
+                None,
+                request.received_at,
+            )
+        )
+    for referral in case.referrals.all():
+        out.append(
+            Deadline(
+                f"referral_{referral.number}",
+                f"Refer to {referral.body}",
+                referral.due,
+                referral.due_basis,
+                _state(referral.due, referral.due_at, referral.referred_at, today, now),
+                referral.due_at,
+                referral.referred_at,
+            )
+        )
+    return out
 
 
 def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:

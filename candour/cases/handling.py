@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from candour.cases import deadlines
+from candour.cases import actions, deadlines
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase
 from candour.cases.models import (
@@ -376,10 +376,20 @@ def close_case(case: Case, *, by, note: str = "") -> Case:
     # has not been answered, not because "only a comment can be closed".
     action = "close" if case.kind in FORMAL_KINDS else "close_record"
     ensure_can(case, action, by)
+    # R28: promised actions outstanding keep the case open; closing records what was done,
+    # which is what the complainant is told.
+    actions.ensure_no_outstanding_actions(case)
+    done = actions.completed_actions(case)
     changes = {"closed_at": timezone.now()}
     if action == "close_record":
         changes["outcome"] = Outcome.RECORDED
-    return apply(case, action, by=by, event="case_closed", changes=changes, note=note.strip())
+    extra = {"actions_completed": done} if done else {}
+    dropped = actions.cancelled_promises(case)
+    if dropped:
+        extra["actions_cancelled"] = dropped
+    return apply(
+        case, action, by=by, event="case_closed", changes=changes, note=note.strip(), **extra
+    )
 
 
 @transaction.atomic

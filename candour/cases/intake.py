@@ -327,6 +327,11 @@ def resolve_informally(case: Case, *, by, resolution: str) -> Case:
     ensure_can(case, "resolve_informally", by)
     if not resolution.strip():
         raise InvalidCase("resolution", "is empty; say how the concern was resolved")
+    # R28: resolving closes the concern, so promised actions must be done first. Imported
+    # here: the actions module builds on this one (InvalidCase).
+    from candour.cases.actions import ensure_no_outstanding_actions
+
+    ensure_no_outstanding_actions(case)
     now = timezone.now()
     return apply(
         case,

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases import consent, deadlines
 from candour.cases.changes import apply
 from candour.cases.handling import ensure_investigation_may_start
 from candour.cases.intake import InvalidCase
-from candour.cases.models import FINDING_OUTCOMES, Case, Finding, Issue, Outcome
+from candour.cases.models import (
+    FINDING_OUTCOMES,
+    Case,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    HandlingPlan,
+    Issue,
+    Outcome,
+    Remedy,
+    RemedyKind,
+    StaffInvolved,
+    StatementRequest,
+)
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
 
 
@@ -114,3 +131,363 @@ def record_outcome(case: Case, *, by, summary: str, outcome: str | None = None) 
             "responded_at": timezone.now(),
         },
     )
+
+
+# --- the handling plan (R18) and the investigation (R21) -------------------------------------
+
+PLAN_TEXT = ("desired_outcomes", "legal_implications")
+PLAN_TIMES = (
+    "meeting_offered_at",
+    "meeting_held_at",
+    "advocacy_signposted_at",
+    "mediation_signposted_at",
+    "agreed_at",
+)
+INVESTIGATION_FLAGS = ("root_cause_analysis", "independent_clinical_review", "mediation_agreed")
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _plan(case: Case) -> HandlingPlan:
+    plan, _ = HandlingPlan.objects.select_for_update().get_or_create(case=case)
+    return plan
+
+
+def _change_plan(case: Case, plan: HandlingPlan, changes: dict, allowed, *, by, event: str):
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidCase(unknown[0], f"is not something this changes; use {', '.join(allowed)}")
+    values = {}
+    for field, value in changes.items():
+        if field in PLAN_TIMES:
+            value = None if value is None else consent._when(value, field)
+            if value is not None and value < case.received_at:
+                raise InvalidCase(field, "is before the case was received")
+        elif field in PLAN_TEXT:
+            value = (value or "").strip()
+        elif not isinstance(value, bool):
+            raise InvalidCase(field, "must be true or false")
+        values[field] = value
+    offered = values.get("meeting_offered_at", plan.meeting_offered_at)
+    held = values.get("meeting_held_at", plan.meeting_held_at)
+    if held is not None and (offered is None or held < offered):
+        raise InvalidCase("meeting_held_at", "needs a meeting offered before it")
+    changed = {f: v for f, v in values.items() if getattr(plan, f) != v}
+    if not changed:
+        raise InvalidCase("body", "changes nothing; give the parts of the plan that change")
+    before = {f: _plain(getattr(plan, f)) for f in changed}
+    for field, value in changed.items():
+        setattr(plan, field, value)
+    plan.updated_at = timezone.now()
+    plan.save()
+    record(
+        event,
+        actor=by,
+        case=case,
+        before=before,
+        after={f: _plain(v) for f, v in changed.items()},
+    )
+    return plan
+
+
+@transaction.atomic
+def update_handling_plan(case: Case, *, by, **changes) -> HandlingPlan:
+    """R18: the plan agreed with the complainant: desired outcomes, a meeting offered and
+    held, advocacy (NHS Complaints Advocacy, ICAS) and mediation signposted, legal
+    implications, and when the complainant agreed it. Only the fields given change; each
+    change is an event on the timeline with the old and new values."""
+    case = lock(case)
+    ensure_can(case, "update_handling_plan", by)
+    plan = _plan(case)
+    return _change_plan(
+        case, plan, changes, PLAN_TEXT + PLAN_TIMES, by=by, event="handling_plan_changed"
+    )
+
+
+@transaction.atomic
+def update_investigation(case: Case, *, by, **flags) -> HandlingPlan:
+    """R21: whether the investigation needs a root-cause analysis, an independent clinical
+    review, or mediation both parties agreed to."""
+    case = lock(case)
+    ensure_can(case, "update_investigation", by)
+    ensure_investigation_may_start(case)
+    plan = _plan(case)
+    return _change_plan(
+        case, plan, flags, INVESTIGATION_FLAGS, by=by, event="investigation_plan_changed"
+    )
+
+
+def _next(qs) -> int:
+    return (qs.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+@transaction.atomic
+def add_staff_involved(case: Case, *, by, name: str, job_title: str = "") -> StaffInvolved:
+    """R21: a member of staff involved in the complaint."""
+    case = lock(case)
+    ensure_can(case, "add_staff_involved", by)
+    ensure_investigation_may_start(case)
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidCase("name", "is empty; name the member of staff")
+    staff = StaffInvolved.objects.create(
+        case=case, number=_next(case.staff), name=name[:200], job_title=job_title.strip()[:200]
+    )
+    record(
+        "staff_involved_added",
+        actor=by,
+        case=case,
+        staff=staff.number,
+        name=staff.name,
+        job_title=staff.job_title,
+    )
+    return staff
+
+
+STAFF_STEPS = {
+    "informed": "informed_at",
+    "shown_complaint": "shown_complaint_at",
+    "support_offered": "support_offered_at",
+    "interviewed": "interviewed_at",
+}
+
+
+def _staff(case: Case, number: int) -> StaffInvolved:
+    staff = StaffInvolved.objects.select_for_update().filter(case=case, number=number).first()
+    if staff is None:
+        raise InvalidCase("staff", f"there is no member of staff {number} on {case.reference}")
+    return staff
+
+
+def _ensure_prepared(case: Case, staff: StaffInvolved, before: datetime, doing: str) -> None:
+    """R21: staff are told of the complaint and shown it before they are interviewed or
+    asked for a statement."""
+    missing = [
+        label
+        for label, at in (
+            ("informed", staff.informed_at),
+            ("shown the complaint", staff.shown_complaint_at),
+        )
+        if at is None or at > before
+    ]
+    if missing:
+        raise TransitionNotAllowed(
+            f"{case.reference}: {staff.name} has not been {' or '.join(missing)} yet; record "
+            f"that first, before {doing}."
+        )
+
+
+@transaction.atomic
+def record_staff_step(
+    case: Case, *, by, staff: int, step: str, at: datetime | None = None, note: str = ""
+) -> StaffInvolved:
+    """R21: a member of staff was informed, shown the complaint, offered support (with what
+    was offered) or interviewed, and when. An interview needs the first two before it."""
+    case = lock(case)
+    ensure_can(case, "record_staff_step", by)
+    ensure_investigation_may_start(case)
+    if step not in STAFF_STEPS:
+        raise InvalidCase("step", f"must be one of {', '.join(STAFF_STEPS)}")
+    member = _staff(case, staff)
+    field = STAFF_STEPS[step]
+    if getattr(member, field) is not None:
+        raise TransitionNotAllowed(
+            f"{case.reference}: {member.name} was already recorded as {step.replace('_', ' ')}."
+        )
+    at = consent._when(at, "at")
+    if at < case.received_at:
+        raise InvalidCase("at", "is before the case was received")
+    if step == "interviewed":
+        _ensure_prepared(case, member, at, "the interview")
+    if step == "support_offered":
+        member.support_note = note.strip()
+    setattr(member, field, at)
+    member.save(update_fields=[field, "support_note"])
+    record(
+        "staff_step_recorded",
+        actor=by,
+        case=case,
+        staff=member.number,
+        name=member.name,
+        step=step,
+        at_time=at.isoformat(),
+        note=note.strip(),
+    )
+    return member
+
+
+def _statement_due(case: Case, start: datetime, due: date | None, what: str):
+    policy = case.organisation.policy
+    day = deadlines.local(start).date()
+    if due is not None:
+        if due < day:
+            raise InvalidCase("due", "is in the past")
+        return due, f"due date set on {deadlines.fmt(day)}, {what}"
+    if policy.statement_due is None:
+        raise InvalidCase("due", "is missing; the policy sets no time for statements, so give one")
+    end, _ = deadlines.period_end(case.organisation.working_calendar(), start, policy.statement_due)
+    return end, f"{policy.statement_due} after {what} on {deadlines.fmt(day)}"
+
+
+@transaction.atomic
+def request_statement(case: Case, *, by, staff: int, due: date | None = None) -> StatementRequest:
+    """R21: ask a member of staff, already informed and shown the complaint, for a statement
+    by a due date (the policy's statement time unless given)."""
+    case = lock(case)
+    ensure_can(case, "request_statement", by)
+    ensure_investigation_may_start(case)
+    member = _staff(case, staff)
+    now = timezone.now()
+    _ensure_prepared(case, member, now, "asking for a statement")
+    day, basis = _statement_due(case, now, due, "the request")
+    request = StatementRequest.objects.create(
+        case=case,
+        number=_next(case.statement_requests),
+        staff=member,
+        requested_at=now,
+        first_due=day,
+        due=day,
+        basis=basis,
+    )
+    apply(
+        case,
+        "request_statement",
+        by=by,
+        event="statement_requested",
+        number=request.number,
+        staff=member.name,
+        due=day.isoformat(),
+        basis=basis,
+    )
+    return request
+
+
+def _request(case: Case, number: int) -> StatementRequest:
+    request = (
+        StatementRequest.objects.select_for_update()
+        .select_related("staff")
+        .filter(case=case, number=number)
+        .first()
+    )
+    if request is None:
+        raise InvalidCase("number", f"there is no statement request {number} on {case.reference}")
+    if request.received_at is not None:
+        raise TransitionNotAllowed(f"{case.reference}: statement {number} has been received.")
+    return request
+
+
+@transaction.atomic
+def remind_statement(case: Case, *, by, number: int, due: date | None = None) -> StatementRequest:
+    """A reminder to a member of staff for an outstanding statement; the due date moves on by
+    the policy's statement time from the reminder (or to the date given)."""
+    case = lock(case)
+    ensure_can(case, "remind_statement", by)
+    request = _request(case, number)
+    now = timezone.now()
+    day, basis = _statement_due(case, now, due, f"reminder {request.reminders + 1}")
+    previous = request.due
+    request.due, request.basis = day, basis
+    request.reminders, request.reminded_at = request.reminders + 1, now
+    request.save(update_fields=["due", "basis", "reminders", "reminded_at"])
+    apply(
+        case,
+        "remind_statement",
+        by=by,
+        event="statement_reminder_sent",
+        number=number,
+        staff=request.staff.name,
+        previous_due=previous.isoformat(),
+        due=day.isoformat(),
+        basis=basis,
+        reminder=request.reminders,
+    )
+    return request
+
+
+@transaction.atomic
+def receive_statement(
+    case: Case, *, by, number: int, at: datetime | None = None
+) -> StatementRequest:
+    case = lock(case)
+    ensure_can(case, "receive_statement", by)
+    request = _request(case, number)
+    at = consent._when(at, "at")
+    if at < request.requested_at:
+        raise InvalidCase("at", "is before the statement was asked for")
+    request.received_at = at
+    request.save(update_fields=["received_at"])
+    apply(
+        case,
+        "receive_statement",
+        by=by,
+        event="statement_received",
+        number=number,
+        staff=request.staff.name,
+        late=deadlines.local(at).date() > request.first_due,
+    )
+    return request
+
+
+@transaction.atomic
+def record_evidence(
+    case: Case, *, by, kind: str, description: str, at: datetime | None = None
+) -> Evidence:
+    """R21: records, policies or other evidence the investigation reviewed."""
+    case = lock(case)
+    ensure_can(case, "record_evidence", by)
+    ensure_investigation_may_start(case)
+    if kind not in EvidenceKind.values:
+        raise InvalidCase("kind", f"must be one of {', '.join(EvidenceKind.values)}")
+    if not description or not description.strip():
+        raise InvalidCase("description", "is empty; say what was reviewed")
+    item = Evidence.objects.create(
+        case=case,
+        kind=kind,
+        description=description.strip(),
+        reviewed_at=consent._when(at, "at"),
+        reviewed_by=by,
+    )
+    record("evidence_reviewed", actor=by, case=case, kind=kind, description=item.description)
+    return item
+
+
+@transaction.atomic
+def offer_remedy(
+    case: Case, *, by, kind: str, description: str, amount: Decimal | None = None
+) -> Remedy:
+    """R21 (seed 001 Appendix C): a remedy offered: put things right, or reimburse costs
+    (with the amount)."""
+    case = lock(case)
+    ensure_can(case, "offer_remedy", by)
+    if kind not in RemedyKind.values:
+        raise InvalidCase("kind", f"must be one of {', '.join(RemedyKind.values)}")
+    if not description or not description.strip():
+        raise InvalidCase("description", "is empty; say what is offered")
+    if amount is not None:
+        try:
+            amount = Decimal(str(amount).strip().lstrip("£"))
+        except InvalidOperation:
+            raise InvalidCase("amount", "must be a sum of money, for example 24.50") from None
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")) or amount >= 10**7:
+            raise InvalidCase("amount", "must be a sum of money in pounds and pence, above 0")
+    if kind == RemedyKind.REIMBURSE and amount is None:
+        raise InvalidCase("amount", "is missing; give the sum to be reimbursed")
+    remedy = Remedy.objects.create(
+        case=case,
+        kind=kind,
+        description=description.strip(),
+        amount=amount,
+        offered_at=timezone.now(),
+        offered_by=by,
+    )
+    record(
+        "remedy_offered",
+        actor=by,
+        case=case,
+        kind=kind,
+        description=remedy.description,
+        amount=str(amount) if amount is not None else None,
+    )
+    return remedy

@@ -450,3 +450,268 @@ class OmbudsmanReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_body_display()} referral of {self.case_id}"
+
+
+# --- action plans and learning (R28, R35) ---------------------------------------------------
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done, awaiting a check that it works"
+    VERIFIED = "verified", "Done and checked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# An action in one of these keeps the case open (R28: "actions outstanding").
+OUTSTANDING_ACTIONS = (ActionStatus.OPEN, ActionStatus.DONE)
+
+
+class CaseAction(models.Model):
+    """R28, R35: a change promised or planned because of the case, with its owner, due date,
+    evidence that it was done and a check, by someone named, that the change works."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    number = models.PositiveSmallIntegerField()
+    description = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField()
+    promised = models.BooleanField(
+        default=True, help_text="Promised to the complainant: the case cannot close until done."
+    )
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    themes = models.ManyToManyField("organisations.Theme", blank=True, related_name="actions")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    evidence = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verification = models.TextField(blank=True, help_text="How the change was checked to work.")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="case_action_number_unique")
+        ]
+        indexes = [models.Index(fields=["status", "due"], name="case_action_status_due")]
+
+    def __str__(self) -> str:
+        return f"Action {self.number}"
+
+    @property
+    def outstanding(self) -> bool:
+        return self.status in OUTSTANDING_ACTIONS
+
+
+class Lesson(models.Model):
+    """R35: a lesson learned from a case, with its themes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lessons")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    themes = models.ManyToManyField("organisations.Theme", blank=True, related_name="lessons")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="lesson_number_unique")
+        ]
+        indexes = [models.Index(fields=["recorded_at"], name="lesson_recorded_at")]
+
+    def __str__(self) -> str:
+        return f"Lesson {self.number}"
+
+
+# --- risk referrals (R16) -------------------------------------------------------------------
+
+
+class ReferralKind(models.TextChoices):
+    """R16; seed 001 §12, seed 002 §13, seed 004: matters a complaint may need to go to."""
+
+    SERIOUS_INCIDENT = "serious_incident", "Serious incident"
+    SAFEGUARDING_ADULT = "safeguarding_adult", "Adult safeguarding"
+    SAFEGUARDING_CHILD = "safeguarding_child", "Child safeguarding"
+    COUNTER_FRAUD = "counter_fraud", "Counter-fraud"
+    POLICE = "police", "Police"
+    DISCIPLINARY = "disciplinary", "Disciplinary or performance"
+    LEGAL_CLAIM = "legal_claim", "Legal claim"
+    MEDIA = "media", "Media interest"
+    INSURER = "insurer", "Insurer"
+    REGULATOR = "regulator", "Professional regulator"
+
+
+class Referral(models.Model):
+    """R16: a risk flag on a case that is referred on, with its own owner and due date."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=ReferralKind.choices)
+    body = models.CharField(max_length=200, help_text="Who it goes to, for example the GMC.")
+    detail = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identified_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    due = models.DateField()
+    due_at = models.DateTimeField(null=True, blank=True, help_text="For a rule in hours.")
+    due_basis = models.CharField(max_length=200)
+    referred_at = models.DateTimeField(null=True, blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    their_reference = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="referral_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.number}: {self.get_kind_display()}"
+
+
+# --- handling plan and investigation (R18, R21) ---------------------------------------------
+
+
+class HandlingPlan(models.Model):
+    """R18 (seed 001 §14, §15, Appendix C): the plan agreed with the complainant. The issues
+    are Issue rows, the agreed response date is on the case and consent is the case's consent
+    state; this holds the rest. Each change is an event on the timeline."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="handling_plan")
+    desired_outcomes = models.TextField(blank=True)
+    meeting_offered_at = models.DateTimeField(null=True, blank=True)
+    meeting_held_at = models.DateTimeField(null=True, blank=True)
+    advocacy_signposted_at = models.DateTimeField(
+        null=True, blank=True, help_text="NHS Complaints Advocacy or ICAS (seed 001 §18)."
+    )
+    mediation_signposted_at = models.DateTimeField(null=True, blank=True)
+    legal_implications = models.TextField(blank=True)
+    agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the complainant agreed the plan."
+    )
+    # The investigation's own flags (R21; seed 001 Appendix C).
+    root_cause_analysis = models.BooleanField(default=False)
+    independent_clinical_review = models.BooleanField(default=False)
+    mediation_agreed = models.BooleanField(
+        default=False, help_text="Both parties agreed to mediation (seed 001 §18)."
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Handling plan of {self.case}"
+
+
+class StaffInvolved(models.Model):
+    """R21: a member of staff the complaint is about or who was there: informed, shown the
+    complaint before any interview, and offered support (seed 001 §11), each with its date."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="staff")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=200, blank=True)
+    informed_at = models.DateTimeField(null=True, blank=True)
+    shown_complaint_at = models.DateTimeField(null=True, blank=True)
+    support_offered_at = models.DateTimeField(null=True, blank=True)
+    support_note = models.TextField(blank=True)
+    interviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="staff_involved_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatementRequest(models.Model):
+    """R21: a statement asked of a member of staff, due by a date, chased by reminders."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="statement_requests")
+    number = models.PositiveSmallIntegerField()
+    staff = models.ForeignKey(StaffInvolved, on_delete=models.PROTECT, related_name="requests")
+    requested_at = models.DateTimeField()
+    first_due = models.DateField()
+    due = models.DateField(help_text="The current due date: moved on by each reminder.")
+    basis = models.CharField(max_length=200)
+    reminders = models.PositiveSmallIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="statement_request_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.number}"
+
+
+class EvidenceKind(models.TextChoices):
+    RECORDS = "records", "Records (clinical or other)"
+    POLICY = "policy", "Policy, protocol or procedure"
+    STATEMENT = "statement", "Statement"
+    OTHER = "other", "Other"
+
+
+class Evidence(models.Model):
+    """R21: what the investigation reviewed (seed 001 Appendix C: records, policies)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=12, choices=EvidenceKind.choices)
+    description = models.TextField()
+    reviewed_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:40]}"
+
+
+class RemedyKind(models.TextChoices):
+    """Seed 001 Appendix C: "can we sort out treatment, reimburse financial loss"."""
+
+    PUT_RIGHT = "put_right", "Put things right"
+    REIMBURSE = "reimburse", "Reimburse costs"
+    OTHER = "other", "Other"
+
+
+class Remedy(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="remedies")
+    kind = models.CharField(max_length=12, choices=RemedyKind.choices)
+    description = models.TextField()
+    amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    offered_at = models.DateTimeField()
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

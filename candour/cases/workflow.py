@@ -54,6 +54,7 @@ def _t(label, frm, to=None, kinds=ALL_KINDS, capability=Capability.HANDLE_CASES)
 R, OP, P, D, C = (Status.RECEIVED, Status.OPEN, Status.PAUSED, Status.RESPONDED, Status.CLOSED)
 W = Status.WITHDRAWN
 ANY_STATUS = frozenset(Status)
+INV = Capability.INVESTIGATE
 
 TRANSITIONS: dict[str, Transition] = {
     "acknowledge": _t("acknowledged", {R}, OP, RESPONDING_KINDS),
@@ -94,6 +95,36 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "refer_to_ombudsman": _t("referred to the Ombudsman", {D, C, W}, None, RESPONDING_KINDS),
     "record_ombudsman_step": _t("updated its Ombudsman referral", ANY_STATUS, None),
+    # Action plans and learning (R28, R35). A promised action blocks "close" (actions.py);
+    # an action not promised to the complainant may be finished after the case has closed.
+    "add_action": _t("given an action", {R, OP, P, D}),
+    "complete_action": _t(
+        "recorded as having done an action",
+        {R, OP, P, D, C, W},
+        capability=Capability.VIEW_CASES,  # its owner; others need handle_cases (actions.py)
+    ),
+    "verify_action": _t("recorded as having checked an action", {R, OP, P, D, C, W}),
+    "cancel_action": _t("recorded as having cancelled an action", {R, OP, P, D, C, W}),
+    "record_lesson": _t("given a lesson learned", {R, OP, P, D, C, W}),
+    # Risk referrals (R16); a referral made is recorded whatever has happened to the case.
+    "raise_referral": _t("referred", {R, OP, P, D}),
+    "record_referral": _t("recorded as having made a referral", {R, OP, P, D, C, W}),
+    # The handling plan (R18) and the investigation (R21).
+    "update_handling_plan": _t(
+        "given a change to its handling plan", {R, OP, P}, None, RESPONDING_KINDS
+    ),
+    "update_investigation": _t(
+        "given a change to its investigation", {OP, P}, None, FORMAL_KINDS, INV
+    ),
+    "add_staff_involved": _t("given a member of staff involved", {OP, P}, None, FORMAL_KINDS, INV),
+    "record_staff_step": _t(
+        "given a step with a member of staff", {OP, P}, None, FORMAL_KINDS, INV
+    ),
+    "request_statement": _t("given a statement request", {OP, P}, None, FORMAL_KINDS, INV),
+    "remind_statement": _t("given a statement reminder", {OP, P}, None, FORMAL_KINDS, INV),
+    "receive_statement": _t("given a statement received", {OP, P, D}, None, FORMAL_KINDS, INV),
+    "record_evidence": _t("given evidence reviewed", {OP, P}, None, FORMAL_KINDS, INV),
+    "offer_remedy": _t("given a remedy offered", {OP, P, D}, None, RESPONDING_KINDS),
 }
 
 

@@ -31,10 +31,9 @@ from candour.coding.models import (
     CodeList,
     Dimension,
     Return,
-    Theme,
 )
 from candour.organisations.access import can
-from candour.organisations.models import Capability, Organisation, OrganisationKind
+from candour.organisations.models import Capability, Organisation, OrganisationKind, Theme
 
 # Which return an organisation's complaints go to unless a case is coded otherwise
 # (REGULATIONS.md §3.1: KO41b is primary care; everything else is KO41a).

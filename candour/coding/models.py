@@ -12,8 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from candour.organisations.models import Organisation
-
 
 class Return(models.TextChoices):
     KO41A = "KO41a", "KO41a: hospital and community health services"
@@ -94,29 +92,6 @@ class Code(models.Model):
         return self.label
 
 
-class Theme(models.Model):
-    """An organisation's own theme ("NHS funded continuing healthcare: retrospective"),
-    optionally mapped onto a subject code of each return it reports to."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="themes")
-    name = models.CharField(max_length=200)
-    subject_keys = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text='The subject code each return counts it under: {"KO41a": "commissioning"}.',
-    )
-    retired = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="theme_name_unique")
-        ]
-        ordering = ["organisation", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class CaseCoding(models.Model):
     """How a case is coded for one return and financial year, with the raw facts its age
     band and complainant status are mapped from."""
@@ -160,7 +135,9 @@ class CaseCode(models.Model):
 
 class CaseTheme(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="themes")
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="case_themes")
+    theme = models.ForeignKey(
+        "organisations.Theme", on_delete=models.PROTECT, related_name="case_themes"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "theme"], name="case_theme_unique")]

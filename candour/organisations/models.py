@@ -188,6 +188,31 @@ class ClosureDay(models.Model):
         return f"{self.date:%d %B %Y}: {self.reason}"
 
 
+class Theme(models.Model):
+    """An organisation's own theme ("Communication", "NHS funded continuing healthcare:
+    retrospective"): one list for coding complaints for reporting (candour.coding, where a
+    theme may be mapped onto a subject code of each return) and for the lessons and actions
+    learned from them (candour.cases.actions, R35)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=200)
+    subject_keys = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The subject code each return counts it under: {"KO41a": "commissioning"}.',
+    )
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="theme_name_unique")
+        ]
+        ordering = ["organisation", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Capability(models.TextChoices):
     """What a role lets a member do. Seeds' roles map onto these (R39)."""
 

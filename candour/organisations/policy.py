@@ -94,6 +94,8 @@ class Policy(Strict):
     update_repeats: bool = False
     six_month_review: Period | None = None
     external_notification: Period | None = None
+    # R21: how long a member of staff has to give a statement, and again after a reminder.
+    statement_due: Period | None = None
     grading: list[GradeLevel]
     stages: Annotated[list[str], Field(min_length=1)]
     escalation: EscalationBody
@@ -273,6 +275,9 @@ PRESETS: dict[str, dict] = {
         "consent_chase": {"amount": 10, "unit": WD},
         # 002 §10.5.1 V: investigations within 10 working days.
         "investigation": {"amount": 10, "unit": WD},
+        # 002 §10.5.1 V: staff co-operate with investigations of 10 working days, so
+        # statements are asked for within the first half of it.
+        "statement_due": {"amount": 5, "unit": WD},
         # 002 §10.5.1 VI: written response within 25 working days, the clock waiting for
         # consent and for approval of the complaint summary.
         "response": {"amount": 25, "unit": WD},

@@ -13,18 +13,22 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from candour.cases import consent, escalation, handling, intake, investigation
+from candour.cases import actions as plans
+from candour.cases import consent, escalation, handling, intake, investigation, referrals
 from candour.cases.intake import InvalidCase
 from candour.cases.models import (
     AckMethod,
     Case,
     ConsentMethod,
     ContactChannel,
+    EvidenceKind,
     Finding,
     LateDecision,
     OmbudsmanBody,
     OmbudsmanOutcome,
     PauseReason,
+    ReferralKind,
+    RemedyKind,
 )
 from candour.cases.workflow import (
     TRANSITIONS,
@@ -494,7 +498,306 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
     ),
 )
 
-ACTIONS = ACTIONS + ESCALATION_ACTIONS
+
+def _numbered(related: str, describe: Callable, **filters):
+    """Choices of a case's numbered items (actions, referrals, staff, statement requests)."""
+
+    def choices(case: Case, user):
+        items = getattr(case, related).filter(**filters).order_by("number")
+        return [(str(i.number), f"{i.number}: {describe(i)[:80]}") for i in items]
+
+    return choices
+
+
+def _number(data: dict, field: str) -> int:
+    raw = data[field]
+    if not raw.isdigit():
+        raise InvalidCase(field, "choose one from the list")
+    return int(raw)
+
+
+def _given(data: dict, names) -> dict:
+    """The handling plan's fields that were filled in: an empty field changes nothing."""
+    return {n: data[n] for n in names if data[n] not in (None, "")}
+
+
+ACTIONS_LIST = _numbered("actions", lambda a: a.description)
+STAFF_LIST = _numbered("staff", lambda m: f"{m.name}, {m.job_title}".strip(", "))
+STATEMENTS = _numbered("statement_requests", lambda r: f"statement from {r.staff.name}")
+REFERRALS = _numbered("referrals", lambda r: r.get_kind_display())
+OWNER = Field(
+    "owner", "Who owns it?", "select", choices=_people(Capability.VIEW_CASES), short="Owner"
+)
+WHEN_DONE = Field("at", "When", "datetime", default=now_local, short="When")
+
+
+def _staff_step_choices(case, user):
+    labels = {
+        "informed": "Told about the complaint",
+        "shown_complaint": "Shown the complaint before interview",
+        "support_offered": "Offered support",
+        "interviewed": "Interviewed",
+    }
+    return [(k, labels.get(k, k)) for k in investigation.STAFF_STEPS]
+
+
+# Issue 4: action plans and learning (R28, R35), referrals (R16), the handling plan (R18) and
+# the investigation (R21). Each form calls the function candour/api/actions.py calls.
+PLAN_ACTIONS: tuple[Action, ...] = (
+    Action(
+        "add-action",
+        "Add an action",
+        ("add_action",),
+        (
+            Field("description", "What will be done?", "textarea", short="Description"),
+            OWNER,
+            Field("due", "Due by", "date", needed=True, short="Due date"),
+            Field(
+                "promised",
+                "Promised to the complainant (the case stays open until it is done and checked)",
+                "checkbox",
+            ),
+            Field("themes", "Themes, separated by commas", hint="For example Communication"),
+        ),
+        lambda c, u, d: plans.add_action(
+            c,
+            by=u,
+            description=d["description"],
+            owner=_user(d["owner"]),
+            due=d["due"],
+            promised=d["promised"],
+            themes=[t for t in d["themes"].split(",") if t.strip()],
+        ),
+        "Action added",
+    ),
+    Action(
+        "complete-action",
+        "Record an action as done",
+        ("complete_action",),
+        (
+            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            Field("evidence", "Evidence that it was done", "textarea", short="Evidence"),
+            WHEN_DONE,
+        ),
+        lambda c, u, d: plans.complete_action(
+            c, by=u, number=_number(d, "number"), evidence=d["evidence"], at=d["at"]
+        ),
+        "Action recorded as done",
+    ),
+    Action(
+        "verify-action",
+        "Record that an action works",
+        ("verify_action",),
+        (
+            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            Field("check", "How was it checked to work?", "textarea", short="Check"),
+        ),
+        lambda c, u, d: plans.verify_action(c, by=u, number=_number(d, "number"), check=d["check"]),
+        "Action checked",
+    ),
+    Action(
+        "cancel-action",
+        "Cancel an action",
+        ("cancel_action",),
+        (
+            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            REASON,
+        ),
+        lambda c, u, d: plans.cancel_action(
+            c, by=u, number=_number(d, "number"), reason=d["reason"]
+        ),
+        "Action cancelled",
+    ),
+    Action(
+        "record-lesson",
+        "Record a lesson learned",
+        ("record_lesson",),
+        (
+            Field("text", "What was learned?", "textarea", short="Lesson"),
+            Field("themes", "Themes, separated by commas", hint="For example Communication"),
+        ),
+        lambda c, u, d: plans.record_lesson(
+            c, by=u, text=d["text"], themes=[t for t in d["themes"].split(",") if t.strip()]
+        ),
+        "Lesson recorded",
+    ),
+    Action(
+        "raise-referral",
+        "Refer a risk",
+        ("raise_referral",),
+        (
+            Field("kind", "What kind of referral?", "select", choices=ReferralKind.choices),
+            Field("detail", "What was found?", "textarea", short="Detail"),
+            OWNER,
+            Field("body", "Which body is told (for an external one)", short="Body"),
+            Field("due", "Due by", "date", hint="Leave empty to use the policy's time."),
+            Field(
+                "pause", "Pause the case while this runs (police, legal, disciplinary)", "checkbox"
+            ),
+        ),
+        lambda c, u, d: referrals.raise_referral(
+            c,
+            by=u,
+            kind=d["kind"],
+            detail=d["detail"],
+            owner=_user(d["owner"]),
+            body=d["body"],
+            due=d["due"],
+            pause=d["pause"],
+        ),
+        "Referral recorded",
+    ),
+    Action(
+        "record-referral",
+        "Record that a referral was made",
+        ("record_referral",),
+        (
+            Field("number", "Which referral?", "select", choices=REFERRALS, short="Referral"),
+            WHEN_DONE,
+            Field("their_reference", "Their reference", short="Reference"),
+            NOTE,
+        ),
+        lambda c, u, d: referrals.record_referral(
+            c,
+            by=u,
+            number=_number(d, "number"),
+            at=d["at"],
+            their_reference=d["their_reference"],
+            note=d["note"],
+        ),
+        "Referral recorded as made",
+    ),
+    Action(
+        "handling-plan",
+        "Change the handling plan",
+        ("update_handling_plan",),
+        (
+            Field("desired_outcomes", "What outcomes does the complainant want?", "textarea"),
+            Field("meeting_offered_at", "Meeting offered on", "datetime"),
+            Field("meeting_held_at", "Meeting held on", "datetime"),
+            Field("advocacy_signposted_at", "Advocacy signposted on", "datetime"),
+            Field("mediation_signposted_at", "Mediation signposted on", "datetime"),
+            Field("legal_implications", "Legal implications", "textarea"),
+            Field("agreed_at", "Plan agreed with the complainant on", "datetime"),
+        ),
+        lambda c, u, d: investigation.update_handling_plan(
+            c, by=u, **_given(d, investigation.PLAN_TEXT + investigation.PLAN_TIMES)
+        ),
+        "Handling plan changed",
+        hint="Fill in only what changes; each change is on the timeline.",
+    ),
+    Action(
+        "investigation-plan",
+        "Set what the investigation needs",
+        ("update_investigation",),
+        (
+            Field("root_cause_analysis", "A root-cause analysis", "checkbox"),
+            Field("independent_clinical_review", "An independent clinical review", "checkbox"),
+            Field("mediation_agreed", "Mediation both parties agreed to", "checkbox"),
+        ),
+        lambda c, u, d: investigation.update_investigation(
+            c, by=u, **{f: d[f] for f in investigation.INVESTIGATION_FLAGS}
+        ),
+        "Investigation plan changed",
+    ),
+    Action(
+        "add-staff",
+        "Add a member of staff involved",
+        ("add_staff_involved",),
+        (
+            Field("name", "Name", short="Name", max_length=200),
+            Field("job_title", "Job title", short="Job title", max_length=200),
+        ),
+        lambda c, u, d: investigation.add_staff_involved(
+            c, by=u, name=d["name"], job_title=d["job_title"]
+        ),
+        "Member of staff added",
+    ),
+    Action(
+        "staff-step",
+        "Record a step with a member of staff",
+        ("record_staff_step",),
+        (
+            Field("staff", "Who?", "select", choices=STAFF_LIST, short="Staff"),
+            Field("step", "What happened?", "radios", choices=_staff_step_choices),
+            WHEN_DONE,
+            NOTE,
+        ),
+        lambda c, u, d: investigation.record_staff_step(
+            c, by=u, staff=_number(d, "staff"), step=d["step"], at=d["at"], note=d["note"]
+        ),
+        "Recorded",
+        hint="Staff are told and shown the complaint before they are interviewed (R21).",
+    ),
+    Action(
+        "request-statement",
+        "Ask for a statement",
+        ("request_statement",),
+        (
+            Field("staff", "From whom?", "select", choices=STAFF_LIST, short="Staff"),
+            Field("due", "Due by", "date", hint="Leave empty to use the policy's time."),
+        ),
+        lambda c, u, d: investigation.request_statement(
+            c, by=u, staff=_number(d, "staff"), due=d["due"]
+        ),
+        "Statement requested",
+    ),
+    Action(
+        "remind-statement",
+        "Send a reminder for a statement",
+        ("remind_statement",),
+        (
+            Field("number", "Which request?", "select", choices=STATEMENTS, short="Request"),
+            Field("due", "New due date", "date", hint="Leave empty to use the policy's time."),
+        ),
+        lambda c, u, d: investigation.remind_statement(
+            c, by=u, number=_number(d, "number"), due=d["due"]
+        ),
+        "Reminder recorded",
+    ),
+    Action(
+        "receive-statement",
+        "Record a statement as received",
+        ("receive_statement",),
+        (
+            Field("number", "Which request?", "select", choices=STATEMENTS, short="Request"),
+            WHEN_DONE,
+        ),
+        lambda c, u, d: investigation.receive_statement(
+            c, by=u, number=_number(d, "number"), at=d["at"]
+        ),
+        "Statement received",
+    ),
+    Action(
+        "record-evidence",
+        "Record evidence reviewed",
+        ("record_evidence",),
+        (
+            Field("kind", "What kind?", "radios", choices=EvidenceKind.choices),
+            Field("description", "What was reviewed?", "textarea", short="Description"),
+        ),
+        lambda c, u, d: investigation.record_evidence(
+            c, by=u, kind=d["kind"], description=d["description"]
+        ),
+        "Evidence recorded",
+    ),
+    Action(
+        "offer-remedy",
+        "Record a remedy offered",
+        ("offer_remedy",),
+        (
+            Field("kind", "What kind?", "radios", choices=RemedyKind.choices),
+            Field("description", "What was offered?", "textarea", short="Description"),
+            Field("amount", "Amount in pounds (to reimburse costs)", short="Amount", width="5"),
+        ),
+        lambda c, u, d: investigation.offer_remedy(
+            c, by=u, kind=d["kind"], description=d["description"], amount=d["amount"] or None
+        ),
+        "Remedy recorded",
+    ),
+)
+
+ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS
 
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

@@ -10,6 +10,13 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
+from candour.cases.actions import (
+    add_action,
+    cancel_action,
+    complete_action,
+    record_lesson,
+    verify_action,
+)
 from candour.cases.consent import (
     approve_summary,
     override_consent,
@@ -48,9 +55,23 @@ from candour.cases.intake import (
     record_case,
     resolve_informally,
 )
-from candour.cases.investigation import add_issue, record_finding, record_outcome
+from candour.cases.investigation import (
+    add_issue,
+    add_staff_involved,
+    offer_remedy,
+    receive_statement,
+    record_evidence,
+    record_finding,
+    record_outcome,
+    record_staff_step,
+    remind_statement,
+    request_statement,
+    update_handling_plan,
+    update_investigation,
+)
 from candour.cases.models import Case, Kind, OmbudsmanReferral, Status
 from candour.cases.people import PersonDetails
+from candour.cases.referrals import raise_referral, record_referral
 from candour.cases.workflow import TRANSITIONS, PermissionDenied, TransitionNotAllowed
 
 from ..conftest import at, make_case, new_case
@@ -185,6 +206,72 @@ ACTIONS = {
             by=by,
             requested_on=date(2026, 11, 2),
             due=date(2026, 11, 30),
+        ),
+    ),
+    "add_action": (
+        Kind.COMPLAINT,
+        lambda c, by: add_action(
+            c, by=by, description="Retrain reception.", owner=by, due=date(2026, 11, 30)
+        ),
+    ),
+    "complete_action": (
+        Kind.COMPLAINT,
+        lambda c, by: complete_action(c, by=by, number=1, evidence="Training log signed."),
+    ),
+    "verify_action": (
+        Kind.COMPLAINT,
+        lambda c, by: verify_action(c, by=by, number=1, check="Audited a week of calls."),
+    ),
+    "cancel_action": (
+        Kind.COMPLAINT,
+        lambda c, by: cancel_action(c, by=by, number=1, reason="Overtaken by a new system."),
+    ),
+    "record_lesson": (
+        Kind.COMPLAINT,
+        lambda c, by: record_lesson(c, by=by, text="Call back the same day.", themes=["Access"]),
+    ),
+    "raise_referral": (
+        Kind.COMPLAINT,
+        lambda c, by: raise_referral(
+            c,
+            by=by,
+            kind="safeguarding_adult",
+            detail="Bruising noted.",
+            owner=by,
+            due=date(2026, 11, 3),
+        ),
+    ),
+    "record_referral": (
+        Kind.COMPLAINT,
+        lambda c, by: record_referral(c, by=by, number=1, their_reference="LA-1"),
+    ),
+    "update_handling_plan": (
+        Kind.COMPLAINT,
+        lambda c, by: update_handling_plan(c, by=by, desired_outcomes="An apology."),
+    ),
+    "update_investigation": (
+        Kind.COMPLAINT,
+        lambda c, by: update_investigation(c, by=by, root_cause_analysis=True),
+    ),
+    "add_staff_involved": (
+        Kind.COMPLAINT,
+        lambda c, by: add_staff_involved(c, by=by, name="Dr Example", job_title="GP"),
+    ),
+    "record_staff_step": (
+        Kind.COMPLAINT,
+        lambda c, by: record_staff_step(c, by=by, staff=1, step="informed"),
+    ),
+    "request_statement": (Kind.COMPLAINT, lambda c, by: request_statement(c, by=by, staff=1)),
+    "remind_statement": (Kind.COMPLAINT, lambda c, by: remind_statement(c, by=by, number=1)),
+    "receive_statement": (Kind.COMPLAINT, lambda c, by: receive_statement(c, by=by, number=1)),
+    "record_evidence": (
+        Kind.COMPLAINT,
+        lambda c, by: record_evidence(c, by=by, kind="records", description="GP record."),
+    ),
+    "offer_remedy": (
+        Kind.COMPLAINT,
+        lambda c, by: offer_remedy(
+            c, by=by, kind="reimburse", description="Taxi fares.", amount="24.50"
         ),
     ),
 }

@@ -13,7 +13,8 @@ from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied
 from candour.coding.codelists import load_shipped
 from candour.coding.coding import code_case, financial_year, save_theme
-from candour.coding.models import CaseCode, CaseCoding, CaseTheme, Theme
+from candour.coding.models import CaseCode, CaseCoding, CaseTheme
+from candour.organisations.models import Theme
 
 from ..cases.conftest import snapshot
 from ..conftest import at, make_case

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from candour.cases.models import Case, Kind, OmbudsmanReferral, Outcome
 from candour.coding.codelists import load_shipped
-from candour.coding.models import CaseCode, CaseCoding, CaseTheme, Code, Theme
+from candour.coding.models import CaseCode, CaseCoding, CaseTheme, Code
+from candour.organisations.models import Theme
 from candour.reporting.annual import annual_report
 from candour.reporting.ko41 import ko41
 

@@ -65,6 +65,51 @@ def unchanged(case, by):
     return case
 
 
+def with_action(case, by):
+    from candour.cases import actions as plans
+
+    plans.add_action(
+        case, by=by, description="Retrain reception.", owner=by, due=date(2026, 11, 30)
+    )
+    return case
+
+
+def action_done(case, by):
+    from candour.cases import actions as plans
+
+    with_action(case, by)
+    plans.complete_action(case, by=by, number=1, evidence="Training log signed.")
+    return case
+
+
+def with_referral(case, by):
+    from candour.cases import referrals
+
+    referrals.raise_referral(
+        case, by=by, kind="safeguarding_adult", detail="Bruising.", owner=by, due=date(2026, 11, 3)
+    )
+    return case
+
+
+def with_staff(case, by):
+    case = acknowledged(case, by)
+    investigation.add_staff_involved(case, by=by, name="Dr Example", job_title="GP")
+    return case
+
+
+def staff_ready(case, by):
+    case = with_staff(case, by)
+    for step in ("informed", "shown_complaint"):
+        investigation.record_staff_step(case, by=by, staff=1, step=step)
+    return case
+
+
+def with_statement(case, by):
+    case = staff_ready(case, by)
+    investigation.request_statement(case, by=by, staff=1, due=date(2026, 11, 9))
+    return case
+
+
 def referred(case, by):
     closed_case = closed(case, by)
     escalation.refer_to_ombudsman(closed_case, by=by, body="phso", referred_on=date(2026, 11, 2))
@@ -186,6 +231,117 @@ CASES = [
         referred,
         {"step": "requested", "on": "2026-11-02", "due": "2026-11-30"},
         "ombudsman_information_requested",
+    ),
+    (
+        "add-action",
+        {},
+        unchanged,
+        {
+            "description": "Retrain reception.",
+            "owner": "alice",
+            "due": "2026-11-30",
+            "promised": "yes",
+            "themes": "Communication, Access",
+        },
+        "action_added",
+    ),
+    (
+        "complete-action",
+        {},
+        with_action,
+        {"number": "1", "evidence": "Training log signed.", "at": "2026-11-02T09:00"},
+        "action_completed",
+    ),
+    (
+        "verify-action",
+        {},
+        action_done,
+        {"number": "1", "check": "Audited calls."},
+        "action_verified",
+    ),
+    ("cancel-action", {}, with_action, {"number": "1", "reason": "Overtaken."}, "action_cancelled"),
+    (
+        "record-lesson",
+        {},
+        unchanged,
+        {"text": "Call back the same day.", "themes": "Access"},
+        "lesson_recorded",
+    ),
+    (
+        "raise-referral",
+        {},
+        unchanged,
+        {
+            "kind": "safeguarding_adult",
+            "detail": "Bruising.",
+            "owner": "alice",
+            "due": "2026-11-03",
+        },
+        "referral_raised",
+    ),
+    (
+        "record-referral",
+        {},
+        with_referral,
+        {"number": "1", "at": "2026-11-02T09:00", "their_reference": "LA-1"},
+        "referral_made",
+    ),
+    (
+        "handling-plan",
+        {},
+        unchanged,
+        {"desired_outcomes": "An apology.", "meeting_offered_at": "2026-11-02T09:00"},
+        "handling_plan_changed",
+    ),
+    (
+        "investigation-plan",
+        {},
+        acknowledged,
+        {"root_cause_analysis": "yes"},
+        "investigation_plan_changed",
+    ),
+    (
+        "add-staff",
+        {},
+        acknowledged,
+        {"name": "Dr Example", "job_title": "GP"},
+        "staff_involved_added",
+    ),
+    (
+        "staff-step",
+        {},
+        with_staff,
+        {"staff": "1", "step": "informed", "at": "2026-11-02T09:00"},
+        "staff_step_recorded",
+    ),
+    (
+        "request-statement",
+        {},
+        staff_ready,
+        {"staff": "1", "due": "2026-11-09"},
+        "statement_requested",
+    ),
+    ("remind-statement", {}, with_statement, {"number": "1"}, "statement_reminder_sent"),
+    (
+        "receive-statement",
+        {},
+        with_statement,
+        {"number": "1", "at": "2026-11-02T09:00"},
+        "statement_received",
+    ),
+    (
+        "record-evidence",
+        {},
+        acknowledged,
+        {"kind": "records", "description": "GP record."},
+        "evidence_reviewed",
+    ),
+    (
+        "offer-remedy",
+        {},
+        acknowledged,
+        {"kind": "reimburse", "description": "Taxi fares.", "amount": "24.50"},
+        "remedy_offered",
     ),
 ]
 

@@ -69,3 +69,38 @@ def test_the_timeline_counts_openings_instead_of_listing_them(client, org_a, ali
     text = open_page(signed_in, case).content.decode()
     assert "opened 2 times" in text
     assert "Case viewed" not in text
+
+
+def test_the_case_page_lists_the_deadlines_of_actions_referrals_and_statements(
+    client, org_a, alice, frozen
+):
+    from datetime import date
+
+    from candour.cases.actions import add_action
+    from candour.cases.handling import acknowledge_case
+    from candour.cases.investigation import (
+        add_staff_involved,
+        record_staff_step,
+        request_statement,
+    )
+    from candour.cases.referrals import raise_referral
+
+    case = acknowledge_case(make_case(org_a, alice), by=alice, method="email")
+    add_action(case, by=alice, description="Retrain reception.", owner=alice, due=date(2026, 12, 1))
+    raise_referral(
+        case, by=alice, kind="regulator", body="GMC", detail="Conduct.", owner=alice,
+        due=date(2026, 11, 4),
+    )  # fmt: skip
+    add_staff_involved(case, by=alice, name="Dr Sam Example")
+    record_staff_step(case, by=alice, staff=1, step="informed")
+    record_staff_step(case, by=alice, staff=1, step="shown_complaint")
+    request_statement(case, by=alice, staff=1)
+
+    text = open_page(sign_in(client, alice), case).content.decode()
+    for words in (
+        "Action 1: Retrain reception.",
+        "Refer to GMC",
+        "Statement from Dr Sam Example",
+        "5 working days after the request on Mon 2 Nov 2026",
+    ):
+        assert words in text, words

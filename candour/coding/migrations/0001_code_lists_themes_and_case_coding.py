@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('organisations', '0003_themes'),
         ('cases', '0004_provider_led_and_ombudsman_referrals'),
         ('organisations', '0002_api_token_verbose_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -56,24 +57,11 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='Theme',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('subject_keys', models.JSONField(blank=True, default=dict, help_text='The subject code each return counts it under: {"KO41a": "commissioning"}.')),
-                ('retired', models.BooleanField(default=False)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='organisations.organisation')),
-            ],
-            options={
-                'ordering': ['organisation', 'name'],
-            },
-        ),
-        migrations.CreateModel(
             name='CaseTheme',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='cases.case')),
-                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_themes', to='coding.theme')),
+                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_themes', to='organisations.theme')),
             ],
         ),
         migrations.CreateModel(
@@ -112,10 +100,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='code',
             constraint=models.UniqueConstraint(fields=('code_list', 'key'), name='code_key_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='theme',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='theme_name_unique'),
         ),
         migrations.AddConstraint(
             model_name='casetheme',
