@@ -80,9 +80,9 @@ def _ensure_holder(letter: Letter, step: SignOffStep, by) -> set[str]:
     return held
 
 
-def _lock(letter: Letter) -> Letter:
+def lock_letter(letter: Letter) -> Letter:
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("_lock() must be called inside a transaction")
+        raise RuntimeError("lock_letter() must be called inside a transaction")
     return Letter.objects.select_for_update().select_related("case__organisation").get(pk=letter.pk)
 
 
@@ -244,7 +244,7 @@ def revise(letter: Letter, *, by, sections: list, subject: str | None = None) ->
     """A new version of the text. At a drafting step, by one of its holders. After signing,
     by a holder of the drafting step: the signed version stays as it was, and the new
     version goes back to the drafting step to be signed again."""
-    letter = _lock(letter)
+    letter = lock_letter(letter)
     chain = chain_of(letter)
     if letter.status == LetterStatus.DISPATCHED:
         raise TransitionNotAllowed("This letter has been sent; start a new letter instead.")
@@ -305,7 +305,7 @@ def revise(letter: Letter, *, by, sections: list, subject: str | None = None) ->
 @transaction.atomic
 def comment(letter: Letter, *, by, text: str) -> LetterAction:
     """A comment at the current step, by one of its holders."""
-    letter = _lock(letter)
+    letter = lock_letter(letter)
     _, step, visit = _current(letter, chain_of(letter))
     held = _ensure_holder(letter, step, by)
     if not text.strip():
@@ -335,7 +335,7 @@ def approve(letter: Letter, *, by, text: str = "") -> Letter:
     """Approve at the current step for the roles the user holds there. A joint step moves on
     when each of its roles has approved; the signing step freezes the text and records its
     hash; after the last step the letter is ready to send."""
-    letter = _lock(letter)
+    letter = lock_letter(letter)
     chain = chain_of(letter)
     index, step, visit = _current(letter, chain)
     held = _ensure_holder(letter, step, by)
@@ -381,7 +381,7 @@ def approve(letter: Letter, *, by, text: str = "") -> Letter:
 def send_back(letter: Letter, *, by, to_step: str, reason: str) -> Letter:
     """Send the letter back to any earlier step, with the reason (seed 000 line 23: national
     comments go back to the Regional Governance Manager)."""
-    letter = _lock(letter)
+    letter = lock_letter(letter)
     chain = chain_of(letter)
     index, step, visit = _current(letter, chain)
     held = _ensure_holder(letter, step, by)
