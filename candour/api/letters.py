@@ -16,9 +16,13 @@ from candour.api.errors import NotFound
 from candour.api.schemas import READ_ERRORS, WRITE_ERRORS
 from candour.cases.access import get_case
 from candour.cases.intake import InvalidCase
-from candour.letters import render, signoff
+from candour.letters import render, signoff, templates
 from candour.letters.access import LetterNotFound, get_letter, letters_for
 from candour.letters.dispatch import dispatch_letter
+from candour.letters.merge import MERGE_FIELDS
+from candour.organisations.access import organisation_ids_for
+from candour.organisations.models import Organisation
+from candour.organisations.policy import LetterKind
 
 router = Router(tags=["letters"])
 
@@ -251,3 +255,74 @@ def _file(request, pk, number, extension, mime, make):
     name = f"{letter.case.reference}-{letter.kind}-{letter.pk}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class TemplateOut(Schema):
+    organisation: str
+    kind: str
+    version: int
+    subject: str
+    sections: list[list[str]]
+    source: str
+
+
+class TemplateIn(Schema):
+    organisation: str
+    kind: str
+    subject: str
+    sections: list[list[str]]
+
+
+def _organisation(request, code: str) -> Organisation:
+    found = Organisation.objects.filter(
+        code=code.upper(), pk__in=organisation_ids_for(request.auth)
+    ).first()
+    if found is None:
+        raise NotFound(f"There is no organisation {code} that you can see.")
+    return found
+
+
+def _template(t) -> dict:
+    return {
+        "organisation": t.organisation.code,
+        "kind": t.kind,
+        "version": t.version,
+        "subject": t.subject,
+        "sections": t.sections,
+        "source": t.source,
+    }
+
+
+@router.get(
+    "/letter-templates/merge-fields",
+    response={200: dict[str, str], 401: dict},
+    summary="The merge fields templates may use",
+)
+def merge_fields(request):
+    return MERGE_FIELDS
+
+
+@router.get(
+    "/letter-templates",
+    response={200: list[TemplateOut], **READ_ERRORS},
+    summary="An organisation's current letter templates",
+)
+def list_templates(request, organisation: str):
+    """The template in force for each kind of letter: the organisation's own newest version,
+    else the nearest organisation above it that has one."""
+    found = _organisation(request, organisation)
+    return [_template(templates.current_template(found, kind)) for kind in LetterKind]
+
+
+@router.post(
+    "/letter-templates",
+    response={201: TemplateOut, **WRITE_ERRORS},
+    summary="Save a new version of a letter template",
+)
+def save_template(request, payload: TemplateIn):
+    """An administrator's change: a new version. Letters already started keep theirs."""
+    found = _organisation(request, payload.organisation)
+    saved = templates.save_template(
+        found, payload.kind, subject=payload.subject, sections=payload.sections, by=request.auth
+    )
+    return Status(201, _template(saved))

@@ -483,6 +483,8 @@ class Where:
 def where(letter: Letter, now: datetime | None = None) -> Where:
     """Which step the letter is at, who holds it, since when and its step due date."""
     now = now or timezone.now()
+    # The caller's object may predate the last step (each step function re-reads the row).
+    letter.refresh_from_db(fields=["status", "step", "step_since", "signed_version"])
     if not letter.step:
         return Where(letter.status, None, [], [], 0)
     chain = chain_of(letter)

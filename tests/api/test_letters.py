@@ -65,3 +65,32 @@ def test_a_final_response_through_the_api(gp_case, org_b, bob, alice):
     assert as_alice.get(f"/letters/{pk}/pdf").status_code == 404
     assert as_alice.post(f"/letters/{pk}/approve", {}).status_code == 404
     assert as_bob.get(f"/cases/{gp_case.reference}/letters").json()[0]["id"] == pk
+
+
+def test_templates_through_the_api(frozen, org_b, bob, alice):
+    as_bob = Api(bob)
+    current = as_bob.get("/letter-templates", organisation="MMG").json()
+    assert len(current) == 8 and all(t["version"] == 1 for t in current)
+    saved = as_bob.post(
+        "/letter-templates",
+        {
+            "organisation": "MMG",
+            "kind": "holding",
+            "subject": "Update on {{ reference }}",
+            "sections": [["body", "We need more time, {{ recipient.salutation }}."]],
+        },
+    )
+    assert saved.status_code == 201 and saved.json()["version"] == 2
+    bad = as_bob.post(
+        "/letter-templates",
+        {
+            "organisation": "MMG",
+            "kind": "holding",
+            "subject": "x",
+            "sections": [["body", "{{ nhs_number }}"]],
+        },
+    )
+    assert bad.status_code == 422 and "nhs_number" in str(bad.json())
+    assert "recipient.salutation" in as_bob.get("/letter-templates/merge-fields").json()
+    # Alice (another organisation) cannot see or change Minster's templates.
+    assert Api(alice).get("/letter-templates", organisation="MMG").status_code == 404
