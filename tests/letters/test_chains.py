@@ -129,3 +129,44 @@ def test_chains_need_a_catch_all():
     data["sign_off"] = data["sign_off"][:1]
     with pytest.raises(PolicyError, match="sign_off: add a chain for every other letter"):
         validate_policy(data)
+
+
+def test_the_national_vexatious_route_is_drafted_nationally_and_hand_delivered(
+    frozen, site, national, hugo, rita, regional_team
+):
+    """Seed 000 lines 31-52: HOHC documents, RGM sends to the National Complaints Reviewer,
+    who drafts; the National Medical Director signs; back to the site for hand delivery."""
+    from candour.letters.dispatch import dispatch_letter
+
+    reviewer = member("nora", national, "National Complaints Reviewer")
+    case = make_case(site, hugo)
+    letter = signoff.start_letter(case, "vexatious_warning", by=hugo)
+    assert [s["key"] for s in letter.chain["steps"]] == [
+        "documents",
+        "send_to_national",
+        "national_draft",
+        "national_sign_off",
+        "return_to_site",
+    ]
+    signoff.approve(letter, by=hugo)
+    signoff.approve(letter, by=rita)
+    with pytest.raises(PermissionDenied):
+        signoff.revise(letter, by=rita, sections=[["body", "Stop writing to us."]])
+    signoff.revise(letter, by=reviewer, sections=[["body", "You may go to stage 3."]])
+    signoff.approve(letter, by=reviewer)
+    signoff.approve(letter, by=regional_team["nmd"])
+    signoff.approve(letter, by=regional_team["rm"])
+    sent = dispatch_letter(letter, by=hugo, channel="hand_delivery")
+    assert sent.medical_in_confidence and sent.version.section("body") == "You may go to stage 3."
+
+
+def test_a_policy_without_chains_says_what_to_add(frozen, org_b, bob):
+    from candour.cases.workflow import TransitionNotAllowed
+    from candour.organisations.setup import set_policy
+
+    data = preset("gp-practice")
+    del data["sign_off"]
+    set_policy(org_b, data, by=None)
+    case = make_case(org_b, bob)
+    with pytest.raises(TransitionNotAllowed, match="has no sign-off chain for a final response"):
+        signoff.start_letter(case, "final_response", by=bob)
