@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csp",
     "candour.organisations",
     "candour.cases",
+    "candour.letters",
     "candour.audit",
     "candour.coding",
     "candour.web",

@@ -9,6 +9,7 @@ the admin; `validate_policy` turns any mistake into a message that names the fie
 from __future__ import annotations
 
 import copy
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -76,6 +77,112 @@ class ResponseClockStart(Strict):
     waits_for_summary_approval: bool = False
 
 
+class LetterKind(StrEnum):
+    """R24: the letters an organisation sends."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    CONSENT_REQUEST = "consent_request"
+    SUMMARY_FOR_APPROVAL = "summary_for_approval"
+    HOLDING = "holding"
+    FINAL_RESPONSE = "final_response"
+    LATE_COMPLAINT_DECISION = "late_complaint_decision"
+    VEXATIOUS_WARNING = "vexatious_warning"
+    MP_REPLY = "mp_reply"
+
+
+class DispatchChannel(StrEnum):
+    """R27: how a signed letter leaves."""
+
+    POST = "post"
+    EMAIL = "email"
+    HAND_DELIVERY = "hand_delivery"
+    RETURNED_TO_COMMISSIONER = "returned_to_commissioner"
+
+
+StepKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class SignOffStep(Strict):
+    """One step of a sign-off chain (R26).
+
+    `roles`: who may act. With `joint`, every role drafts together and the step is done when
+    each has approved; otherwise any one of them acts. `edits`: holders may change the text
+    here. `signs`: approving this step signs the letter (its text is then frozen). `due`: the
+    step's due time, counted from `due_from`: "arrival" (when the letter reached this step),
+    "receipt" (when the case's current stage began) or an earlier step's key (when the letter
+    first reached that step).
+    """
+
+    key: StepKey
+    label: Annotated[str, Field(min_length=1, max_length=120)]
+    roles: Annotated[list[str], Field(min_length=1)]
+    joint: bool = False
+    edits: bool = False
+    signs: bool = False
+    due: Period | None = None
+    due_from: str = "arrival"
+    source: str = ""
+
+
+class DispatchOption(Strict):
+    """A way the signed letter may leave, and who may send it that way."""
+
+    channel: DispatchChannel
+    roles: Annotated[list[str], Field(min_length=1)]
+    medical_in_confidence: bool = False
+    note: str = ""
+
+
+class SignOffChain(Strict):
+    """The steps a letter passes through before it is sent. `letters` empty: every letter
+    kind not covered by another chain; `stages` empty: every stage."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    letters: list[LetterKind] = []
+    stages: list[Annotated[int, Field(ge=1, le=9)]] = []
+    steps: Annotated[list[SignOffStep], Field(min_length=1)]
+    dispatch: Annotated[list[DispatchOption], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def check_steps(self) -> SignOffChain:
+        keys = [s.key for s in self.steps]
+        for i, step in enumerate(self.steps):
+            if step.key in keys[:i]:
+                raise ValueError(f"steps.{i}.key: {step.key!r} is used by an earlier step")
+            if step.due_from not in ("arrival", "receipt") and step.due_from not in keys[:i]:
+                raise ValueError(
+                    f"steps.{i}.due_from: must be arrival, receipt or the key of an earlier "
+                    f"step, not {step.due_from!r}"
+                )
+            if step.due_from != "arrival" and step.due is None:
+                raise ValueError(f"steps.{i}.due: give a due time for due_from {step.due_from}")
+        signing = [i for i, s in enumerate(self.steps) if s.signs]
+        if len(signing) != 1:
+            raise ValueError("steps: exactly one step must sign the letter (signs: true)")
+        if not any(s.edits for s in self.steps[: signing[0] + 1]):
+            raise ValueError("steps: a step before the signing step must draft it (edits: true)")
+        return self
+
+    def covers(self, kind: str, stage: int) -> bool:
+        return (not self.letters or kind in self.letters) and (
+            not self.stages or stage in self.stages
+        )
+
+    def index(self, key: str) -> int:
+        for i, step in enumerate(self.steps):
+            if step.key == key:
+                return i
+        raise KeyError(key)
+
+    @property
+    def signing_index(self) -> int:
+        return next(i for i, s in enumerate(self.steps) if s.signs)
+
+    @property
+    def drafting_index(self) -> int:
+        return next(i for i, s in enumerate(self.steps) if s.edits)
+
+
 class Policy(Strict):
     """Everything about a complaints policy that Candour computes with."""
 
@@ -101,6 +208,8 @@ class Policy(Strict):
     escalation: EscalationBody
     rights_paragraph: Annotated[str, Field(min_length=20)]
     roles: Annotated[list[str], Field(min_length=1)]
+    # R26: the sign-off chains, first match wins (see chain_for).
+    sign_off: list[SignOffChain] = []
 
     @model_validator(mode="after")
     def check_consistency(self) -> Policy:
@@ -118,7 +227,33 @@ class Policy(Strict):
                 "rights_paragraph: must name the escalation body "
                 f"({self.escalation.name}) so that letters state the complainant's rights"
             )
+        known = set(self.roles)
+        for c, chain in enumerate(self.sign_off):
+            for i, step in enumerate(chain.steps):
+                for role in step.roles:
+                    if role not in known:
+                        raise ValueError(
+                            f"sign_off.{c}.steps.{i}.roles: {role!r} is not one of the "
+                            f"policy's roles ({', '.join(self.roles)})"
+                        )
+            for i, option in enumerate(chain.dispatch):
+                for role in option.roles:
+                    if role not in known:
+                        raise ValueError(
+                            f"sign_off.{c}.dispatch.{i}.roles: {role!r} is not one of the "
+                            f"policy's roles ({', '.join(self.roles)})"
+                        )
+        if self.sign_off and not any(not c.letters and not c.stages for c in self.sign_off):
+            raise ValueError(
+                "sign_off: add a chain for every other letter (with no letters and no stages) "
+                "so that each letter has a way to be signed"
+            )
         return self
+
+    def chain_for(self, kind: str, stage: int) -> SignOffChain | None:
+        """The sign-off chain for a letter of `kind` at `stage`: the first chain that covers
+        it, so put the specific chains before the catch-all."""
+        return next((c for c in self.sign_off if c.covers(kind, stage)), None)
 
     def grade(self, level: int) -> GradeLevel:
         for g in self.grading:
@@ -139,11 +274,15 @@ def validate_policy(data: dict) -> Policy:
         for e in error.errors():
             where = ".".join(str(p) for p in e["loc"])
             message = e["msg"].removeprefix("Value error, ")
+            nested = re.match(r"^((?:steps|dispatch)(?:\.[\w.]+)?): (.*)$", message, re.S)
+            if where and nested:
+                # A chain's own check names the step or option inside the chain.
+                where, message = f"{where}.{nested.group(1)}", nested.group(2)
             if not where:
                 # check_consistency has no location of its own; its messages start with the
                 # field they are about, so report them as that field, not as "policy: grading:".
                 field, sep, rest = message.partition(": ")
-                if sep and field in Policy.model_fields:
+                if sep and field.split(".")[0] in Policy.model_fields:
                     where, message = field, rest
                 else:
                     where = "policy"
@@ -208,6 +347,297 @@ NHS_GRADING = [
 
 WD = "working_days"
 
+
+# --- sign-off chains (R26) -------------------------------------------------------------------
+
+# Seed 000, "Stage 2 sign off process [including NHSE letters]", encoded step by step. Line
+# numbers are those of ../shared/seeds/000_5380ba2ff028fde6.txt.
+NATIONAL_STAGE_2 = {
+    "name": "Stage 2 sign-off (regional and national)",
+    "letters": ["final_response"],
+    "stages": [2],
+    "steps": [
+        {
+            # 000 l.7-9, Step 1: "HOHC to provide all necessary documentation to Regional
+            # Governance Manager within 2-5 working days of receipt of Stage 2".
+            "key": "documents",
+            "label": "Head of Healthcare sends the documents to the Regional Governance Manager",
+            "roles": ["Head of Healthcare"],
+            "due": {"amount": 5, "unit": WD},
+            "due_from": "receipt",
+            "source": "seed 000 Stage 2, step 1 (line 9)",
+        },
+        {
+            # 000 l.11-13, Step 2: "Regional Governance Manager, Regional Medical Director and
+            # Regional Operations manager [jointly] to draft a response."
+            "key": "regional_draft",
+            "label": "Regional Governance Manager, Regional Medical Director and Regional "
+            "Operations Manager draft the response jointly",
+            "roles": [
+                "Regional Governance Manager",
+                "Regional Medical Director",
+                "Regional Operations Manager",
+            ],
+            "joint": True,
+            "edits": True,
+            "source": "seed 000 Stage 2, step 2 (line 13)",
+        },
+        {
+            # 000 l.15: "Regional Director to receive the draft for their comments."
+            "key": "regional_director",
+            "label": "Regional Director comments on the draft",
+            "roles": ["Regional Director"],
+            "source": "seed 000 Stage 2, step 2 (line 15)",
+        },
+        {
+            # 000 l.17: "Regional sign off following this."
+            "key": "regional_sign_off",
+            "label": "Regional sign-off",
+            "roles": ["Regional Director"],
+            "source": "seed 000 Stage 2, step 2 (line 17)",
+        },
+        {
+            # 000 l.19-21, Step 3: "Regional Governance Manager to send to National Complaints
+            # Manager for review within 10 working days (12-15 working days of receipt)": ten
+            # working days from the documents reaching the region (2-5 days after receipt).
+            "key": "send_to_national",
+            "label": "Regional Governance Manager sends it to the National Complaints Manager",
+            "roles": ["Regional Governance Manager"],
+            "due": {"amount": 10, "unit": WD},
+            "due_from": "regional_draft",
+            "source": "seed 000 Stage 2, step 3 (line 21)",
+        },
+        {
+            # 000 l.23: "National Complaints reviewer and National Medical team comments/
+            # review. If there are any comments - sends back to the Regional Governance
+            # manager." (A send-back to regional_draft, where the RGM drafts.)
+            "key": "national_review",
+            "label": "National Complaints Manager or Reviewer and the national medical team "
+            "review it",
+            "roles": ["National Complaints Manager", "National Complaints Reviewer"],
+            "source": "seed 000 Stage 2, step 3 (line 23)",
+        },
+        {
+            # 000 l.23-25: "If no comments, The National Medical Director to sign off."
+            "key": "national_sign_off",
+            "label": "National Medical Director signs the letter",
+            "roles": ["National Medical Director"],
+            "signs": True,
+            "source": "seed 000 Stage 2, step 3 (lines 23-25)",
+        },
+        {
+            # 000 l.27-29, Step 4: "The signed letter emailed to Regional Governance manager
+            # and Regional Manager who will then email it to the HOHC."
+            "key": "return_to_site",
+            "label": "Regional Governance Manager or Regional Manager returns the signed "
+            "letter to the Head of Healthcare",
+            "roles": ["Regional Governance Manager", "Regional Manager"],
+            "source": "seed 000 Stage 2, step 4 (line 29)",
+        },
+    ],
+    "dispatch": [
+        {
+            # 000 l.29: "HOHC/delegated member of healthcare to place the letter in an
+            # envelope, stamp it /write on the envelope 'medical in confidence' and hand
+            # deliver it to the patient."
+            "channel": "hand_delivery",
+            "roles": ["Head of Healthcare"],
+            "medical_in_confidence": True,
+            "note": "seed 000 Stage 2, step 4 (line 29)",
+        },
+        {
+            # 000 l.29: "NHSE letters are sent back to NHSE by the Regional Governance Manager"
+            "channel": "returned_to_commissioner",
+            "roles": ["Regional Governance Manager"],
+            "note": "NHS England letters go back to NHS England (seed 000 line 29)",
+        },
+    ],
+}
+
+# Seed 000, "Managing vexatious complainant" (lines 31-52).
+NATIONAL_VEXATIOUS = {
+    "name": "Vexatious route warning (regional and national)",
+    "letters": ["vexatious_warning"],
+    "steps": [
+        {
+            # 000 l.33-35: "HOHC to provide all necessary documentation to Regional Governance
+            # Manager concerns recorded, stage 1 letter and stage 2"
+            "key": "documents",
+            "label": "Head of Healthcare sends the concerns and both stages' letters to the "
+            "Regional Governance Manager",
+            "roles": ["Head of Healthcare"],
+            "source": "seed 000 vexatious, step 1 (line 35)",
+        },
+        {
+            # 000 l.37-39: "Regional Governance Manager to send these letters to National
+            # Complaints Reviewer"
+            "key": "send_to_national",
+            "label": "Regional Governance Manager sends the letters to the National Complaints "
+            "Reviewer",
+            "roles": ["Regional Governance Manager"],
+            "source": "seed 000 vexatious, step 2 (line 39)",
+        },
+        {
+            # 000 l.43-44: the reviewer agrees the route with the National Medical/Deputy
+            # Director and drafts the letter (escalate to stage 3; warning of the route).
+            "key": "national_draft",
+            "label": "National Complaints Reviewer drafts the warning",
+            "roles": ["National Complaints Reviewer"],
+            "edits": True,
+            "source": "seed 000 vexatious, step 3 (lines 43-44)",
+        },
+        {
+            # 000 l.48: "The letter is signed by the National Medical Director."
+            "key": "national_sign_off",
+            "label": "National Medical Director signs the letter",
+            "roles": ["National Medical Director"],
+            "signs": True,
+            "source": "seed 000 vexatious, step 4 (line 48)",
+        },
+        {
+            # 000 l.49: "Signed letter emailed to Regional Governance Manager and Regional
+            # Manager who will then email it to the HOHC."
+            "key": "return_to_site",
+            "label": "Regional Governance Manager or Regional Manager returns the signed "
+            "letter to the Head of Healthcare",
+            "roles": ["Regional Governance Manager", "Regional Manager"],
+            "source": "seed 000 vexatious, step 4 (line 49)",
+        },
+    ],
+    "dispatch": NATIONAL_STAGE_2["dispatch"],
+}
+
+# Stage 1 and every other letter: local resolution by the Head of Healthcare (the preset's
+# stages; seed 000 names the HOHC as the site's lead).
+NATIONAL_LOCAL = {
+    "name": "Local letters (Head of Healthcare)",
+    "steps": [
+        {
+            "key": "draft",
+            "label": "Head of Healthcare drafts and signs the letter",
+            "roles": ["Head of Healthcare"],
+            "edits": True,
+            "signs": True,
+        }
+    ],
+    "dispatch": [
+        {
+            "channel": "hand_delivery",
+            "roles": ["Head of Healthcare"],
+            "medical_in_confidence": True,
+        },
+        {"channel": "post", "roles": ["Head of Healthcare"]},
+    ],
+}
+
+
+def _by_post_or_email(roles: list[str]) -> list[dict]:
+    return [{"channel": "post", "roles": roles}, {"channel": "email", "roles": roles}]
+
+
+def _draft_then_sign(name, letters, drafters, signers, dispatchers, *, draft, sign, source):
+    """A two-step chain: `drafters` draft (any one of them), `signers` sign."""
+    return {
+        "name": name,
+        "letters": letters,
+        "steps": [
+            {"key": "draft", "label": draft, "roles": drafters, "edits": True, "source": source},
+            {"key": "signature", "label": sign, "roles": signers, "signs": True, "source": source},
+        ],
+        "dispatch": _by_post_or_email(dispatchers),
+    }
+
+
+def _one_step(name, roles, dispatchers, *, source=""):
+    """Every other letter: drafted and signed by any one of `roles`."""
+    return {
+        "name": name,
+        "steps": [
+            {
+                "key": "draft",
+                "label": f"{' or '.join(roles)} drafts and signs the letter",
+                "roles": roles,
+                "edits": True,
+                "signs": True,
+                "source": source,
+            }
+        ],
+        "dispatch": _by_post_or_email(dispatchers),
+    }
+
+
+GP_OFFICE = ["Executive Manager", "Office Manager"]
+# Seed 001 §14: "It will be the responsibility of the Executive Manager to prepare a draft
+# response and ensure that the draft has been seen and approved by the Partners"; §16 and
+# Appendix D: "No letter shall be sent without the Executive Managers agreement".
+GP_CHAINS = [
+    _draft_then_sign(
+        "Final response (Executive Manager drafts, a Partner approves)",
+        ["final_response", "vexatious_warning"],
+        ["Executive Manager"],
+        ["Partner"],
+        GP_OFFICE,
+        draft="Executive Manager drafts the response",
+        sign="A Partner approves and signs the response",
+        source="seed 001 §14, Appendix D",
+    ),
+    _one_step("Other letters (Executive Manager)", GP_OFFICE, GP_OFFICE, source="seed 001 §14"),
+]
+
+# Seed 002 §10.5.1 VI: "A written response, signed by the Accountable Officer or Appropriate
+# Director"; the Governance function (Head of Governance, Customer Care Officer) drafts.
+GOVERNANCE = ["Head of Governance", "Customer Care Officer"]
+COMMISSIONER_CHAINS = [
+    _draft_then_sign(
+        "Final response (Accountable Officer or Director signs)",
+        ["final_response", "vexatious_warning", "mp_reply"],
+        GOVERNANCE,
+        ["Accountable Officer", "Director"],
+        GOVERNANCE,
+        draft="Head of Governance or Customer Care Officer drafts the response",
+        sign="Accountable Officer or a Director signs the response",
+        source="seed 002 §10.5.1 VI",
+    ),
+    _one_step(
+        "Other letters (Governance function)", GOVERNANCE, GOVERNANCE, source="seed 002 §10.5.1 I"
+    ),
+]
+
+# The statutory baseline: the complaints manager drafts, the responsible person signs
+# (2009 Regulations reg 4(1)(a), reg 14(2)).
+BASELINE_CHAINS = [
+    _draft_then_sign(
+        "Final response (Responsible Person signs)",
+        ["final_response"],
+        ["Complaints Manager"],
+        ["Responsible Person"],
+        ["Complaints Manager"],
+        draft="Complaints Manager drafts the response",
+        sign="Responsible Person signs the response",
+        source="2009 Regulations reg 4(1)(a), reg 14(2)",
+    ),
+    _one_step("Other letters (Complaints Manager)", ["Complaints Manager"], ["Complaints Manager"]),
+]
+
+# The clinic (seed 004): the complaints manager drafts; the registered manager or a director
+# signs.
+CLINIC_OFFICE = ["Complaints Manager", "Registered Manager"]
+CLINIC_CHAINS = [
+    _draft_then_sign(
+        "Final response (Registered Manager or Director signs)",
+        ["final_response"],
+        ["Complaints Manager"],
+        ["Registered Manager", "Director"],
+        CLINIC_OFFICE,
+        draft="Complaints Manager drafts the response",
+        sign="Registered Manager or Director signs the response",
+        source="seed 004",
+    ),
+    _one_step(
+        "Other letters (Complaints Manager)", CLINIC_OFFICE, CLINIC_OFFICE, source="seed 004"
+    ),
+]
+
 PRESETS: dict[str, dict] = {
     "nhs-england-2009": {
         "name": "NHS England statutory baseline",
@@ -231,6 +661,7 @@ PRESETS: dict[str, dict] = {
         "escalation": PHSO,
         "rights_paragraph": PHSO_RIGHTS,
         "roles": ["Responsible Person", "Complaints Manager", "Investigating Officer"],
+        "sign_off": BASELINE_CHAINS,
     },
     "gp-practice": {
         "name": "GP practice (Minster Medical Group)",
@@ -262,6 +693,7 @@ PRESETS: dict[str, dict] = {
             "Investigating Officer",
             "Receptionist",
         ],
+        "sign_off": GP_CHAINS,
     },
     "commissioner": {
         "name": "Commissioner (Walsall CCG)",
@@ -298,6 +730,7 @@ PRESETS: dict[str, dict] = {
             "Accountable Officer",
             "Investigating Officer",
         ],
+        "sign_off": COMMISSIONER_CHAINS,
     },
     "private-clinic": {
         "name": "Private clinic (Luxira Aesthetics)",
@@ -332,6 +765,7 @@ PRESETS: dict[str, dict] = {
             "and comply with its recommendations."
         ),
         "roles": ["Complaints Manager", "Registered Manager", "Clinician", "Director"],
+        "sign_off": CLINIC_CHAINS,
     },
     "national-provider": {
         "name": "National healthcare provider with regional and national tiers",
@@ -363,10 +797,13 @@ PRESETS: dict[str, dict] = {
             "Regional Medical Director",
             "Regional Operations Manager",
             "Regional Director",
+            "Regional Manager",
+            "National Complaints Manager",
             "National Complaints Reviewer",
             "National Medical Director",
             "Investigating Officer",
         ],
+        "sign_off": [NATIONAL_STAGE_2, NATIONAL_VEXATIOUS, NATIONAL_LOCAL],
     },
 }
 

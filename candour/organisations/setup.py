@@ -54,6 +54,8 @@ ROLE_CAPABILITIES: dict[str, list[str]] = {
     "Regional Medical Director": [V, INV, S],
     "Regional Operations Manager": [V, INV],
     "Regional Director": [V, S],
+    "Regional Manager": [V, H],
+    "National Complaints Manager": [V, H, INV, C],
     "National Complaints Reviewer": [V, H, INV, C],
     "National Medical Director": [V, S, C],
 }

@@ -1,0 +1,23 @@
+"""Letters are case data: every query on them goes through cases_for(user)."""
+
+from __future__ import annotations
+
+from candour.cases.access import cases_for
+from candour.letters.models import Letter
+
+
+class LetterNotFound(LookupError):
+    def __init__(self, pk):
+        super().__init__(f"There is no letter {pk} that you can see.")
+
+
+def letters_for(user):
+    """The letters of the cases `user` may see."""
+    return Letter.objects.filter(case__in=cases_for(user).values("pk"))
+
+
+def get_letter(user, pk: int) -> Letter:
+    try:
+        return letters_for(user).select_related("case__organisation").get(pk=pk)
+    except (Letter.DoesNotExist, ValueError, TypeError):
+        raise LetterNotFound(pk) from None

@@ -1,0 +1,91 @@
+"""Dispatch of a signed letter (R27): channel, date, by whom, and copies to the staff named
+in the response (seed 001 §11). A letter to a representative is held while the patient's
+consent is in dispute (R13: case.representative_on_hold)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.audit.chain import record
+from candour.cases.intake import InvalidCase
+from candour.cases.models import PartyRole
+from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+from candour.letters.models import CHANNEL_LABELS, Dispatch, LetterStatus
+from candour.letters.signoff import chain_of, lock_letter, roles_held
+from candour.organisations.policy import DispatchChannel
+
+
+@transaction.atomic
+def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) -> Dispatch:
+    """Record that the signed letter was sent, how and when."""
+    letter = lock_letter(letter)
+    case = letter.case
+    if letter.status == LetterStatus.DISPATCHED:
+        raise TransitionNotAllowed("This letter has already been sent.")
+    if letter.status != LetterStatus.READY:
+        raise TransitionNotAllowed(
+            "This letter has not finished its sign-off chain; it can be sent when it is signed "
+            "and every step after the signature is done."
+        )
+    chain = chain_of(letter)
+    options = {o.channel.value: o for o in chain.dispatch}
+    if channel not in options:
+        allowed = ", ".join(options)
+        raise InvalidCase("channel", f"must be one of {allowed} for this letter")
+    option = options[channel]
+    if not roles_held(by, case, option.roles):
+        raise PermissionDenied(
+            f"Only the {' or the '.join(option.roles)} at {case.organisation.name} or above "
+            f"may send this letter by {CHANNEL_LABELS[DispatchChannel(channel)].lower()}."
+        )
+    recipient = letter.recipient
+    if (
+        recipient is not None
+        and recipient.role == PartyRole.REPRESENTATIVE
+        and case.representative_on_hold
+    ):
+        raise TransitionNotAllowed(
+            f"This letter is to {case.reference}'s representative, and correspondence with the "
+            "representative is on hold while the patient's consent is in dispute (R13). Record "
+            "the patient's consent, or start a letter to the patient instead."
+        )
+    today = timezone.localdate()
+    sent_on = sent_on or today
+    version = letter.signed_version
+    if sent_on > today:
+        raise InvalidCase("sent_on", "is in the future")
+    if sent_on < timezone.localtime(version.signed_at).date():
+        raise InvalidCase("sent_on", "is before the letter was signed")
+    copies = [
+        {"user": u.pk, "name": u.get_full_name() or u.get_username(), "email": u.email}
+        for u in letter.staff_named.order_by("username")
+    ]
+    sent = Dispatch.objects.create(
+        letter=letter,
+        version=version,
+        channel=channel,
+        medical_in_confidence=option.medical_in_confidence,
+        sent_on=sent_on,
+        recorded_at=timezone.now(),
+        by=by,
+        recipient=recipient.person.full_name if recipient else "",
+        copies=copies,
+    )
+    letter.status = LetterStatus.DISPATCHED
+    letter.save(update_fields=["status"])
+    record(
+        "letter_dispatched",
+        actor=by,
+        case=case,
+        letter=letter.pk,
+        channel=channel,
+        medical_in_confidence=option.medical_in_confidence,
+        sent_on=sent_on,
+        version=version.number,
+        text_hash=version.text_hash,
+        copies=[c["name"] for c in copies],
+    )
+    return sent

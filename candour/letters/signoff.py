@@ -1,0 +1,511 @@
+"""Sign-off chains (R26): a letter's journey from draft to signature and on to dispatch.
+
+The chain is data in the organisation's policy (policy.SignOffChain); a letter keeps a copy
+of the chain it started with. Each function here is one state change in one transaction
+with its audit event. Who may act at a step is enforced: the user must hold one of the
+step's roles at the case's organisation or at an organisation above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from candour.audit.chain import record
+from candour.cases.deadlines import DeadlineState, fmt, local, period_end
+from candour.cases.intake import InvalidCase
+from candour.cases.models import Case, CaseParty
+from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+from candour.letters import compose
+from candour.letters.merge import default_recipient, fields_for
+from candour.letters.models import (
+    LETTER_KIND_LABELS,
+    Letter,
+    LetterAction,
+    LetterStatus,
+    LetterVersion,
+    StepAction,
+    StepVisit,
+)
+from candour.letters.templates import current_template, render_sections
+from candour.organisations.access import can
+from candour.organisations.models import Capability, Membership
+from candour.organisations.policy import LetterKind, SignOffChain, SignOffStep
+
+
+def chain_of(letter: Letter) -> SignOffChain:
+    return SignOffChain.model_validate(letter.chain)
+
+
+def _lineage(case: Case) -> list[int]:
+    """The case's organisation and every organisation above it."""
+    return [int(i) for i in case.organisation.path.strip("/").split("/") if i]
+
+
+def roles_held(user, case: Case, roles: list[str]) -> set[str]:
+    """Which of `roles` the user holds at the case's organisation or above it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return set(
+        Membership.objects.filter(
+            user=user, organisation_id__in=_lineage(case), role__name__in=roles
+        ).values_list("role__name", flat=True)
+    )
+
+
+def holders(case: Case, roles: list[str]) -> list[str]:
+    """The people who may act at a step: holders of its roles at the organisation or above."""
+    rows = (
+        Membership.objects.filter(organisation_id__in=_lineage(case), role__name__in=roles)
+        .select_related("user", "role")
+        .order_by("role__name", "user__username")
+    )
+    return [f"{_name(m.user)} ({m.role.name})" for m in rows]
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _ensure_holder(letter: Letter, step: SignOffStep, by) -> set[str]:
+    held = roles_held(by, letter.case, step.roles)
+    if not held:
+        raise PermissionDenied(
+            f"Only the {' or the '.join(step.roles)} at {letter.case.organisation.name} or "
+            f"above may act at the step '{step.label}'; you hold none of these roles there."
+        )
+    return held
+
+
+def lock_letter(letter: Letter) -> Letter:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_letter() must be called inside a transaction")
+    return Letter.objects.select_for_update().select_related("case__organisation").get(pk=letter.pk)
+
+
+def _current(letter: Letter, chain: SignOffChain) -> tuple[int, SignOffStep, StepVisit]:
+    if not letter.step:
+        state = LetterStatus(letter.status).label.lower()
+        raise TransitionNotAllowed(
+            f"This {LETTER_KIND_LABELS[LetterKind(letter.kind)].lower()} is {state}; it is at "
+            "no step of its sign-off chain."
+        )
+    index = chain.index(letter.step)
+    visit = letter.visits.filter(step=letter.step, left_at__isnull=True).latest("arrived_at")
+    return index, chain.steps[index], visit
+
+
+def _due(letter: Letter, chain: SignOffChain, step: SignOffStep, arrived_at: datetime):
+    """The step's due date and its basis, on the organisation's working calendar."""
+    if step.due is None:
+        return None, ""
+    case = letter.case
+    if step.due_from == "arrival":
+        start, what = arrived_at, "reaching this step"
+    elif step.due_from == "receipt":
+        start, what = case.stage_started_at, f"receipt of stage {case.stage}"
+    else:
+        first = letter.visits.filter(step=step.due_from).order_by("arrived_at").first()
+        start = first.arrived_at if first else arrived_at
+        what = f"reaching '{chain.steps[chain.index(step.due_from)].label}'"
+    due, _ = period_end(case.organisation.working_calendar(), start, step.due)
+    return due, f"{step.due} from {what} ({fmt(local(start).date())})"
+
+
+def _arrive(letter: Letter, chain: SignOffChain, index: int, now: datetime) -> StepVisit:
+    step = chain.steps[index]
+    letter.step, letter.step_since = step.key, now
+    due, basis = _due(letter, chain, step, now)
+    return StepVisit.objects.create(
+        letter=letter, step=step.key, arrived_at=now, due=due, due_basis=basis
+    )
+
+
+def _approved_roles(visit: StepVisit) -> set[str]:
+    """The roles that have approved during this stay at a joint step."""
+    approved: set[str] = set()
+    for roles in visit.actions.filter(action=StepAction.APPROVE).values_list("roles", flat=True):
+        approved.update(roles)
+    return approved
+
+
+def _act(letter, visit, action, held, by, at, *, comment: str = "", to_step: str = ""):
+    return LetterAction.objects.create(
+        letter=letter,
+        visit=visit,
+        action=action,
+        roles=sorted(held),
+        comment=comment,
+        to_step=to_step,
+        at=at,
+        by=by,
+    )
+
+
+def _leave(visit: StepVisit, how: str, now: datetime) -> None:
+    visit.left_at, visit.left_how = now, how
+    visit.save(update_fields=["left_at", "left_how"])
+
+
+def _latest(letter: Letter) -> LetterVersion:
+    return letter.versions.order_by("-number").first()
+
+
+@transaction.atomic
+def start_letter(
+    case: Case,
+    kind: str,
+    *,
+    by,
+    recipient: CaseParty | None = None,
+    staff_named=(),
+) -> Letter:
+    """Start a letter from the organisation's current template, at the first step of the
+    chain its policy gives for this kind of letter at the case's stage."""
+    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    if kind not in LetterKind.__members__.values():
+        raise InvalidCase("kind", f"must be one of {', '.join(k.value for k in LetterKind)}")
+    chain = case.organisation.policy.chain_for(kind, case.stage)
+    if chain is None:
+        raise TransitionNotAllowed(
+            f"The policy of {case.organisation.name} has no sign-off chain for a "
+            f"{LETTER_KIND_LABELS[LetterKind(kind)].lower()} at stage {case.stage}; add one to "
+            "its sign_off section."
+        )
+    first = chain.steps[0]
+    if not can(by, Capability.HANDLE_CASES, case.organisation_id) and not roles_held(
+        by, case, first.roles
+    ):
+        raise PermissionDenied(
+            f"You do not have a role at {case.organisation.name} that allows starting a letter "
+            "(record and handle cases)."
+        )
+    if recipient is None:
+        recipient = default_recipient(case)
+    elif recipient.case_id != case.pk:
+        raise InvalidCase("recipient", "is not a person on this case")
+    named = list(staff_named)
+    for person in named:
+        if not Membership.objects.filter(
+            user=person, organisation__path__startswith=_root_path(case)
+        ).exists():
+            raise InvalidCase("staff_named", f"{_name(person)} is not on the staff here")
+    template = current_template(case.organisation, kind)
+    subject, sections = render_sections(template, fields_for(by, case, recipient))
+    now = timezone.now()
+    letter = Letter.objects.create(
+        case=case,
+        kind=kind,
+        stage=case.stage,
+        template=template,
+        recipient=recipient,
+        chain=chain.model_dump(mode="json"),
+        created_at=now,
+        created_by=by,
+    )
+    letter.case = case
+    letter.staff_named.set(named)
+    version = LetterVersion.objects.create(
+        letter=letter,
+        number=1,
+        subject=subject,
+        sections=sections,
+        text_hash=compose.text_hash(subject, sections),
+        created_at=now,
+        created_by=by,
+    )
+    _arrive(letter, chain, 0, now)
+    letter.save(update_fields=["step", "step_since"])
+    record(
+        "letter_started",
+        actor=by,
+        case=case,
+        letter=letter.pk,
+        kind=kind,
+        template_version=template.version,
+        chain=chain.name,
+        step=first.key,
+        version=version.number,
+        text_hash=version.text_hash,
+    )
+    return letter
+
+
+def _root_path(case: Case) -> str:
+    """Staff of the case's whole organisation tree may be named in a letter."""
+    return "/" + case.organisation.path.strip("/").split("/")[0] + "/"
+
+
+@transaction.atomic
+def revise(letter: Letter, *, by, sections: list, subject: str | None = None) -> LetterVersion:
+    """A new version of the text. At a drafting step, by one of its holders. After signing,
+    by a holder of the drafting step: the signed version stays as it was, and the new
+    version goes back to the drafting step to be signed again."""
+    letter = lock_letter(letter)
+    chain = chain_of(letter)
+    if letter.status == LetterStatus.DISPATCHED:
+        raise TransitionNotAllowed("This letter has been sent; start a new letter instead.")
+    now = timezone.now()
+    if letter.status == LetterStatus.IN_SIGN_OFF:
+        _, step, visit = _current(letter, chain)
+        if not step.edits:
+            drafting = [s.label for s in chain.steps if s.edits]
+            raise TransitionNotAllowed(
+                f"The text cannot be changed at the step '{step.label}'; send it back to "
+                f"'{drafting[0]}' to change it."
+            )
+        held = _ensure_holder(letter, step, by)
+    else:
+        step = chain.steps[chain.drafting_index]
+        held = _ensure_holder(letter, step, by)
+        visit = None
+    latest = _latest(letter)
+    names = [n for n, _ in latest.sections]
+    clean = compose.clean_sections(letter.kind, sections, names)
+    subject = (subject if subject is not None else latest.subject).strip()
+    if not subject:
+        raise InvalidCase("subject", "is empty; give the letter a subject line")
+    if subject == latest.subject and clean == latest.sections:
+        raise InvalidCase("sections", "nothing has changed")
+    version = LetterVersion.objects.create(
+        letter=letter,
+        number=latest.number + 1,
+        subject=subject,
+        sections=clean,
+        text_hash=compose.text_hash(subject, clean),
+        created_at=now,
+        created_by=by,
+    )
+    reopened = visit is None
+    if reopened:
+        # After signing: the signed version is kept; the new one must be signed afresh.
+        open_visit = letter.visits.filter(left_at__isnull=True).first()
+        if open_visit:
+            _leave(open_visit, "revised", now)
+        letter.status, letter.signed_version = LetterStatus.IN_SIGN_OFF, None
+        visit = _arrive(letter, chain, chain.drafting_index, now)
+        letter.save(update_fields=["status", "signed_version", "step", "step_since"])
+    _act(letter, visit, StepAction.REVISE, held, by, now)
+    record(
+        "letter_revised",
+        actor=by,
+        case=letter.case,
+        letter=letter.pk,
+        version=version.number,
+        text_hash=version.text_hash,
+        step=letter.step,
+        after_signing=reopened,
+    )
+    return version
+
+
+@transaction.atomic
+def comment(letter: Letter, *, by, text: str) -> LetterAction:
+    """A comment at the current step, by one of its holders."""
+    letter = lock_letter(letter)
+    _, step, visit = _current(letter, chain_of(letter))
+    held = _ensure_holder(letter, step, by)
+    if not text.strip():
+        raise InvalidCase("text", "is empty; write the comment")
+    action = _act(letter, visit, StepAction.COMMENT, held, by, timezone.now(), comment=text.strip())
+    record(
+        "letter_commented",
+        actor=by,
+        case=letter.case,
+        letter=letter.pk,
+        step=step.key,
+        comment=action.comment,
+    )
+    return action
+
+
+def approval_problems(letter: Letter) -> list[str]:
+    """What stops the current text from being approved (compose.problems)."""
+    version = _latest(letter)
+    return compose.problems(
+        letter.kind, letter.case, letter.case.organisation.policy, version.sections
+    )
+
+
+@transaction.atomic
+def approve(letter: Letter, *, by, text: str = "") -> Letter:
+    """Approve at the current step for the roles the user holds there. A joint step moves on
+    when each of its roles has approved; the signing step freezes the text and records its
+    hash; after the last step the letter is ready to send."""
+    letter = lock_letter(letter)
+    chain = chain_of(letter)
+    index, step, visit = _current(letter, chain)
+    held = _ensure_holder(letter, step, by)
+    if chain.drafting_index <= index <= chain.signing_index:
+        found = approval_problems(letter)
+        if found:
+            raise TransitionNotAllowed(
+                f"The {LETTER_KIND_LABELS[LetterKind(letter.kind)].lower()} cannot be "
+                f"approved yet. {' '.join(found)}"
+            )
+    now = timezone.now()
+    _act(letter, visit, StepAction.APPROVE, held, by, now, comment=text.strip())
+    details = {"letter": letter.pk, "step": step.key, "roles": sorted(held)}
+    if text.strip():
+        details["comment"] = text.strip()
+    if step.joint:
+        waiting = [r for r in step.roles if r not in _approved_roles(visit)]
+        if waiting:
+            record("letter_approved", actor=by, case=letter.case, waiting_for=waiting, **details)
+            return letter
+    _leave(visit, "approved", now)
+    details["met"] = None if visit.due is None else local(now).date() <= visit.due
+    event = "letter_approved"
+    if step.signs:
+        version = _latest(letter)
+        version.signed_at, version.signed_by = now, by
+        version.save(update_fields=["signed_at", "signed_by"])
+        letter.signed_version, letter.status = version, LetterStatus.SIGNED
+        details.update(version=version.number, text_hash=version.text_hash)
+        event = "letter_signed"
+    if index + 1 < len(chain.steps):
+        _arrive(letter, chain, index + 1, now)
+        details["next_step"] = letter.step
+    else:
+        letter.step, letter.step_since, letter.status = "", now, LetterStatus.READY
+        details["next_step"] = None
+    letter.save(update_fields=["status", "signed_version", "step", "step_since"])
+    record(event, actor=by, case=letter.case, **details)
+    return letter
+
+
+@transaction.atomic
+def send_back(letter: Letter, *, by, to_step: str, reason: str) -> Letter:
+    """Send the letter back to any earlier step, with the reason (seed 000 line 23: national
+    comments go back to the Regional Governance Manager)."""
+    letter = lock_letter(letter)
+    chain = chain_of(letter)
+    index, step, visit = _current(letter, chain)
+    held = _ensure_holder(letter, step, by)
+    if letter.status != LetterStatus.IN_SIGN_OFF:
+        raise TransitionNotAllowed(
+            "The letter is signed; to change it, revise it (a new version goes back to be "
+            "drafted and signed again)."
+        )
+    earlier = [s.key for s in chain.steps[:index]]
+    if to_step not in earlier:
+        raise InvalidCase(
+            "to_step",
+            f"must be an earlier step: {', '.join(earlier)}"
+            if earlier
+            else "this is the first step; there is no earlier step to send it back to",
+        )
+    if not reason.strip():
+        raise InvalidCase("reason", "is empty; say what needs to change")
+    now = timezone.now()
+    _act(
+        letter, visit, StepAction.SEND_BACK, held, by, now, comment=reason.strip(), to_step=to_step
+    )
+    _leave(visit, "sent_back", now)
+    _arrive(letter, chain, chain.index(to_step), now)
+    letter.save(update_fields=["step", "step_since"])
+    record(
+        "letter_sent_back",
+        actor=by,
+        case=letter.case,
+        letter=letter.pk,
+        step=step.key,
+        to_step=to_step,
+        reason=reason.strip(),
+        roles=sorted(held),
+    )
+    return letter
+
+
+# --- where a letter is (the case page and the API) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class StepState:
+    key: str
+    label: str
+    roles: list[str]
+    arrived_at: datetime
+    due: date | None
+    basis: str
+    state: DeadlineState | None
+    left_at: datetime | None = None
+    left_how: str = ""
+
+
+def _visit_state(visit: StepVisit, today: date) -> DeadlineState | None:
+    if visit.due is None:
+        return None
+    if visit.left_at is not None:
+        return (
+            DeadlineState.MET if local(visit.left_at).date() <= visit.due else DeadlineState.MISSED
+        )
+    if today > visit.due:
+        return DeadlineState.OVERDUE
+    return DeadlineState.DUE_TODAY if today == visit.due else DeadlineState.PENDING
+
+
+def history(letter: Letter, now: datetime | None = None) -> list[StepState]:
+    """Every stay at every step, with its due date and whether it was met."""
+    chain = chain_of(letter)
+    today = local(now or timezone.now()).date()
+    out = []
+    for visit in letter.visits.all():
+        step = chain.steps[chain.index(visit.step)]
+        out.append(
+            StepState(
+                key=step.key,
+                label=step.label,
+                roles=step.roles,
+                arrived_at=visit.arrived_at,
+                due=visit.due,
+                basis=visit.due_basis,
+                state=_visit_state(visit, today),
+                left_at=visit.left_at,
+                left_how=visit.left_how,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Where:
+    status: str
+    step: StepState | None
+    held_by: list[str]
+    waiting_for: list[str]
+    days_there: int
+
+
+def where(letter: Letter, now: datetime | None = None) -> Where:
+    """Which step the letter is at, who holds it, since when and its step due date."""
+    now = now or timezone.now()
+    # The caller's object may predate the last step (each step function re-reads the row).
+    letter.refresh_from_db(fields=["status", "step", "step_since", "signed_version"])
+    if not letter.step:
+        return Where(letter.status, None, [], [], 0)
+    chain = chain_of(letter)
+    step = chain.steps[chain.index(letter.step)]
+    visit = letter.visits.filter(step=letter.step, left_at__isnull=True).latest("arrived_at")
+    waiting = list(step.roles)
+    if step.joint:
+        waiting = [r for r in step.roles if r not in _approved_roles(visit)]
+    state = StepState(
+        key=step.key,
+        label=step.label,
+        roles=step.roles,
+        arrived_at=visit.arrived_at,
+        due=visit.due,
+        basis=visit.due_basis,
+        state=_visit_state(visit, local(now).date()),
+    )
+    return Where(
+        status=letter.status,
+        step=state,
+        held_by=holders(letter.case, waiting),
+        waiting_for=waiting,
+        days_there=(local(now).date() - local(visit.arrived_at).date()).days,
+    )

@@ -1,0 +1,208 @@
+"""Seed 000's Stage 2 sign-off, walked step by step through the national provider's preset
+chain, including a send-back from national review to the regional draft."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from candour.cases.deadlines import DeadlineState
+from candour.cases.investigation import record_finding
+from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+from candour.letters import signoff
+from candour.letters.models import Letter, LetterStatus
+from candour.organisations.setup import create_organisation
+
+from ..conftest import at
+from .conftest import last_event, member, stage_two_case
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(letter, by, **overrides):
+    """Replace the preset's [[guidance]] with words, as the regional team would."""
+    version = letter.versions.order_by("-number").first()
+    words = {
+        "apology": "I am sorry that our call back came so late.",
+        "investigation": "The Head of Healthcare reviewed the call log and spoke to staff.",
+        "explanation": "The request was filed under the wrong clinic and not seen.",
+        "learning": "Call back requests are now checked every morning.",
+        "conclusions": "We have upheld your complaint that the call back came late.",
+    }
+    words.update(overrides)
+    sections = [[n, words.get(n, t)] for n, t in version.sections]
+    return signoff.revise(letter, by=by, sections=sections)
+
+
+def reload(letter) -> Letter:
+    return Letter.objects.select_related("case__organisation").get(pk=letter.pk)
+
+
+def test_stage_two_walked_step_by_step_with_a_send_back(
+    frozen, site, region, hugo, rita, regional_team
+):
+    t = regional_team
+    case = stage_two_case(site, hugo)
+    assert case.stage == 2
+
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    assert letter.chain["name"] == "Stage 2 sign-off (regional and national)"
+    here = signoff.where(letter)
+    # 000 line 9: documents to the Regional Governance Manager within 2-5 working days of
+    # receipt of stage 2 (received Monday 2 November; 5 working days is Monday 9 November).
+    assert here.step.key == "documents"
+    assert here.step.due == date(2026, 11, 9)
+    assert "5 working days from receipt of stage 2" in here.step.basis
+    assert here.held_by == ["hugo (Head of Healthcare)"]
+
+    # Someone without the step's role is refused, and nothing is written.
+    with pytest.raises(PermissionDenied, match="Only the Head of Healthcare"):
+        signoff.approve(letter, by=rita)
+
+    frozen.move_to(at(date(2026, 11, 5), 10))
+    signoff.approve(letter, by=hugo, text="Documents attached: stage 1 letter, call log.")
+    letter = reload(letter)
+    assert letter.step == "regional_draft"
+    assert signoff.history(letter)[0].state == DeadlineState.MET
+
+    # 000 line 13: the regional draft is joint; the Head of Healthcare cannot draft it.
+    with pytest.raises(PermissionDenied):
+        fill(letter, hugo)
+    # The preset's guidance must be replaced before anyone approves.
+    with pytest.raises(TransitionNotAllowed, match="guidance in \\[\\[double brackets\\]\\]"):
+        signoff.approve(letter, by=rita)
+    fill(letter, rita)
+    # An issue without a finding stops approval, and the refusal says which.
+    with pytest.raises(TransitionNotAllowed, match="Issue 2 has no finding yet"):
+        signoff.approve(letter, by=rita)
+    record_finding(case, by=rita, issue_number=2, finding="upheld", summary="Two weeks late.")
+    fill(letter, rita, explanation="The request was filed under the wrong clinic.")
+
+    signoff.approve(letter, by=rita)
+    assert last_event(case).data["waiting_for"] == [
+        "Regional Medical Director",
+        "Regional Operations Manager",
+    ]
+    assert reload(letter).step == "regional_draft"
+    signoff.approve(letter, by=t["rmd"])
+    here = signoff.where(reload(letter))
+    assert here.waiting_for == ["Regional Operations Manager"]
+    assert here.held_by == ["rom (Regional Operations Manager)"]
+    signoff.approve(letter, by=t["rom"])
+
+    # 000 line 15: the Regional Director comments; line 17: regional sign-off.
+    letter = reload(letter)
+    assert letter.step == "regional_director"
+    signoff.comment(letter, by=t["rd"], text="Say when the new checks started.")
+    with pytest.raises(TransitionNotAllowed, match="cannot be changed at the step"):
+        fill(letter, t["rd"])
+    signoff.approve(letter, by=t["rd"])
+    assert reload(letter).step == "regional_sign_off"
+    signoff.approve(letter, by=t["rd"])
+
+    # 000 line 21: the RGM sends it to national review within 10 working days of the
+    # documents reaching the region (Thursday 5 November + 10 = Thursday 19 November).
+    letter = reload(letter)
+    here = signoff.where(letter)
+    assert here.step.key == "send_to_national"
+    assert here.step.due == date(2026, 11, 19)
+    frozen.move_to(at(date(2026, 11, 10), 11))
+    signoff.approve(letter, by=rita)
+    assert reload(letter).step == "national_review"
+
+    # 000 line 23: national comments send it back to the Regional Governance Manager.
+    with pytest.raises(Exception, match="must be an earlier step"):
+        signoff.send_back(letter, by=t["ncm"], to_step="national_sign_off", reason="x")
+    signoff.send_back(
+        letter, by=t["ncm"], to_step="regional_draft", reason="Add the date the checks began."
+    )
+    letter = reload(letter)
+    assert letter.step == "regional_draft"
+    event = last_event(case)
+    assert event.event == "letter_sent_back"
+    assert event.data["to_step"] == "regional_draft"
+    # A fresh visit: the joint approvals given before count no more.
+    assert signoff.where(letter).waiting_for == [
+        "Regional Governance Manager",
+        "Regional Medical Director",
+        "Regional Operations Manager",
+    ]
+    fill(letter, rita, learning="Since 9 November, call back requests are checked daily.")
+    for person in (rita, t["rmd"], t["rom"], t["rd"], t["rd"], rita, t["ncm"]):
+        signoff.approve(letter, by=person)
+    letter = reload(letter)
+    assert letter.step == "national_sign_off"
+
+    # 000 line 25: only the National Medical Director signs.
+    with pytest.raises(PermissionDenied, match="National Medical Director"):
+        signoff.approve(letter, by=t["ncm"])
+    signoff.approve(letter, by=t["nmd"])
+    letter = reload(letter)
+    signed = letter.signed_version
+    assert letter.status == LetterStatus.SIGNED
+    assert signed.signed_by == t["nmd"]
+    event = last_event(case)
+    assert event.event == "letter_signed"
+    assert event.data["text_hash"] == signed.text_hash
+    assert "checked daily" in signed.section("learning")
+
+    # 000 line 29: the signed letter returns to the HOHC through the RGM or Regional Manager.
+    assert letter.step == "return_to_site"
+    signoff.approve(letter, by=t["rm"])
+    letter = reload(letter)
+    assert letter.status == LetterStatus.READY and letter.step == ""
+    steps = [(s.key, s.left_how) for s in signoff.history(letter)]
+    assert steps == [
+        ("documents", "approved"),
+        ("regional_draft", "approved"),
+        ("regional_director", "approved"),
+        ("regional_sign_off", "approved"),
+        ("send_to_national", "approved"),
+        ("national_review", "sent_back"),
+        ("regional_draft", "approved"),
+        ("regional_director", "approved"),
+        ("regional_sign_off", "approved"),
+        ("send_to_national", "approved"),
+        ("national_review", "approved"),
+        ("national_sign_off", "approved"),
+        ("return_to_site", "approved"),
+    ]
+
+
+def test_a_role_held_in_another_region_does_not_reach_the_case(
+    frozen, national, site, hugo, rita, regional_team
+):
+    other_region = create_organisation(
+        name="Secure Estate Health South", code="SEHS", kind="region", parent=national
+    )
+    stranger = member("sara", other_region, "Regional Governance Manager")
+    case = stage_two_case(site, hugo)
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    signoff.approve(letter, by=hugo)
+    with pytest.raises(PermissionDenied, match="at HMP Example Site or above"):
+        signoff.comment(letter, by=stranger, text="Looks fine.")
+    # The same role at the case's own region may act.
+    signoff.comment(letter, by=rita, text="Drafting now.")
+
+
+def test_a_missed_step_due_date_is_recorded_as_missed(frozen, site, hugo, regional_team):
+    case = stage_two_case(site, hugo)
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    frozen.move_to(at(date(2026, 11, 10), 9))  # Tuesday: the documents were due Monday 9th
+    assert signoff.where(letter).step.state == DeadlineState.OVERDUE
+    signoff.approve(letter, by=hugo)
+    assert last_event(case).data["met"] is False
+    assert signoff.history(reload(letter))[0].state == DeadlineState.MISSED
+
+
+def test_a_stage_one_letter_uses_the_local_chain(frozen, site, hugo):
+    from ..conftest import make_case
+
+    case = make_case(site, hugo)
+    letter = signoff.start_letter(case, "acknowledgement", by=hugo)
+    assert letter.chain["name"] == "Local letters (Head of Healthcare)"
+    signoff.approve(letter, by=hugo)
+    letter = reload(letter)
+    assert letter.status == LetterStatus.READY
+    assert letter.signed_version.number == 1
