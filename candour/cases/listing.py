@@ -36,14 +36,26 @@ from candour.organisations.models import Capability, Membership, Organisation, c
 SORTS = {
     # sort name: (field, descending)
     "response_due": ("response_due", False),
+    "next_due": ("next_due", False),
     "received_at": ("received_at", False),
     "-received_at": ("received_at", True),
     "reference": ("reference", False),
 }
 
 
+# Sorts on a date that may be empty: undated cases come last, walked by id (see _walks).
+UNDATED_LAST_SORTS = {"response_due", "next_due"}
+
+
 class Queue(StrEnum):
-    """The worklist's queues (issue 3): which cases a handler is looking at."""
+    """The worklist's queues (issue 3): which cases a handler is looking at.
+
+    TODO(issue 4, AWAITING_SIGN_OFF): the "awaiting sign-off" queue belongs here once letters
+    have sign-off chains (issue 4): a member `AWAITING_SIGN_OFF = "awaiting_sign_off"`, its
+    label in QUEUE_LABELS, and in Scope.queue_condition the open cases with a draft waiting
+    for this user's (or their team's) step of the chain. Until then there is no such queue,
+    rather than one that always shows nothing.
+    """
 
     OPEN = "open"
     MINE = "mine"
@@ -186,7 +198,7 @@ def _decode(cursor: str, sort: str):
         cursor_sort, value, pk = json.loads(raw)
         if cursor_sort != sort or not isinstance(pk, int):
             raise ValueError
-        if sort == "response_due":
+        if sort in UNDATED_LAST_SORTS:
             value = None if value is None else date.fromisoformat(value)
         elif sort in ("received_at", "-received_at"):
             value = datetime.fromisoformat(value)
@@ -220,13 +232,13 @@ def _walks(sort: str, after) -> list[Walk]:
     The response-due order puts undated cases last, so it is two walks once a cursor is
     among the dated cases: the rest of the dated cases, then the undated ones by id."""
     field, descending = SORTS[sort]
-    if sort == "response_due":
+    if sort in UNDATED_LAST_SORTS:
         dated = (F(field).asc(nulls_last=True), "pk")
-        undated = Walk(Q(response_due__isnull=True), ("pk",))
+        undated = Walk(Q(**{f"{field}__isnull": True}), ("pk",))
         if after is None:
             return [Walk(Q(), dated)]
         if after[0] is None:
-            return [Walk(Q(response_due__isnull=True, pk__gt=after[1]), ("pk",))]
+            return [Walk(Q(**{f"{field}__isnull": True}, pk__gt=after[1]), ("pk",))]
         return [Walk(_after(field, False, *after), dated), undated]
     order = ("-" + field, "-pk") if descending else (field, "pk")
     return [Walk(_after(field, descending, *after) if after else Q(), order)]
@@ -236,7 +248,7 @@ def _walks(sort: str, after) -> list[Walk]:
 # many it becomes one long statement (SQLite allows 500 terms in a compound SELECT).
 MAX_BRANCHES = 100
 # Sorts with an (organisation, field) index that each branch can walk.
-BRANCHING_SORTS = {"response_due", "received_at", "-received_at"}
+BRANCHING_SORTS = {"response_due", "next_due", "received_at", "-received_at"}
 
 
 def _walk(
@@ -260,7 +272,7 @@ def _walk(
         params.extend(inner_params)
     column = connection.ops.quote_name(field)
     direction = "DESC" if descending else "ASC"
-    nulls_last = f"{column} IS NULL, " if sort == "response_due" else ""
+    nulls_last = f"{column} IS NULL, " if sort in UNDATED_LAST_SORTS else ""
     union = " UNION ALL ".join(parts)
     ids = RawSQL(
         f"SELECT id FROM ({union}) AS branches "
@@ -295,6 +307,23 @@ def scope_ids(user, *, organisation: str | None = None, within=None):
     return ids
 
 
+def parse_queue(value) -> Queue | None:
+    """The queue named by `value` (None for no queue); a clear error for any other name."""
+    if value in (None, ""):
+        return None
+    try:
+        return Queue(value)
+    except ValueError:
+        names = ", ".join(q.value for q in Queue)
+        raise InvalidCase("queue", f"is not a queue; choose one of {names}") from None
+
+
+def parse_sort(value) -> str:
+    if value not in SORTS:
+        raise InvalidCase("sort", f"is not a sort; choose one of {', '.join(SORTS)}")
+    return value
+
+
 def page(
     user,
     *,
@@ -314,9 +343,10 @@ def page(
     count=False,
 ) -> Page:
     ids = scope_ids(user, organisation=organisation, within=within)
+    sort = parse_sort(sort)
     filters = Scope(
         user,
-        queue=Queue(queue) if queue else None,
+        queue=parse_queue(queue),
         status=status,
         kind=kind,
         stage=stage,
@@ -383,24 +413,45 @@ def queue_counts(
     return {Queue(k): v for k, v in totals.items()}
 
 
-FACETS = ("kind", "status", "stage", "grade")
+FACETS = ("kind", "status", "stage", "grade", "service")
 
 
-def facet_counts(user, *, queue: str, within=None, **filters) -> dict[str, dict]:
-    """For the worklist's filters: how many cases of the queue have each kind, status, stage
-    and grade, in one grouped query. Only for the counted (open) queues, for the same reason
-    as queue_counts."""
-    ids = scope_ids(user, within=within)
-    where = Scope(user, queue=Queue(queue), **filters).where(ids)
-    rows = (
+def facet_counts(
+    user,
+    *,
+    queue: str,
+    within=None,
+    organisation: str | None = None,
+    due_within: int = DUE_SOON_WORKING_DAYS,
+    **filters,
+) -> dict[str, dict]:
+    """For the worklist's filters: how many cases of the queue have each kind, status, stage,
+    grade and service, given the other filters chosen (so each count is what choosing that
+    value would show, whatever is chosen for the same filter now). One grouped query over the
+    queue (a few hundred groups at most); each filter's counts are then summed from the
+    groups that pass the other filters. Only for the counted (open) queues, for the same
+    reason as queue_counts."""
+    queue = parse_queue(queue)
+    ids = scope_ids(user, organisation=organisation, within=within)
+    where = Scope(user, queue=queue, due_within=due_within).where(ids)
+    groups = list(
         cases_for(user)
         .filter(where, organisation_id__in=ids)
         .values(*FACETS)
         .annotate(n=Count("pk"))
         .order_by()
     )
+    chosen = {f: v for f, v in filters.items() if f in FACETS and v not in (None, "")}
+    if "service" in chosen:
+        chosen["service"] = chosen["service"].strip().lower()
+
+    def value_of(row: dict, facet: str):
+        return (row[facet] or "").lower() if facet == "service" else row[facet]
+
     out: dict[str, dict] = {facet: {} for facet in FACETS}
-    for row in rows:
+    for row in groups:
         for facet in FACETS:
-            out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
+            others = (f for f in chosen if f != facet)
+            if all(value_of(row, f) == chosen[f] for f in others):
+                out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
     return out

@@ -205,6 +205,9 @@ class Case(models.Model):
                 fields=["organisation", "response_due", "id"], name="case_org_response_due"
             ),
             models.Index(fields=["response_due", "id"], name="case_response_due"),
+            # The worklist's "next due" sort and its due-soon and overdue queues.
+            models.Index(fields=["organisation", "next_due", "id"], name="case_org_next_due"),
+            models.Index(fields=["next_due", "id"], name="case_next_due"),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
         ]
