@@ -16,18 +16,30 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from candour.cases import fulltext
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
-from candour.cases.models import CaseParty, ConsentState, Status
+from candour.cases.models import Case, CaseParty, ConsentState, Status
 from candour.cases.people import normalise_nhs_number
 from candour.cases.workflow import RESPONDING_KINDS
 from candour.organisations.access import organisation_ids_for
@@ -162,27 +174,134 @@ class Page:
     count: int | None
 
 
+# Search finds the matching case ids first, from an index, when there are at most this many
+# (a list the page then orders); past it the term is common and each case walked in the
+# page's order is checked instead, which finds a page after a few hundred rows.
+SEARCH_LIST_LIMIT = 2000
+
+MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        date(2000, number, 1).strftime("%B").lower(),
+        date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+MONTHS["sept"] = 9
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_WORDED_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)? ([a-z]+),? (\d{2,4})$")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
+_OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+_REFERENCE = re.compile(r"^[A-Z0-9]+-\d")
+
+
+def parse_date_of_birth(text: str) -> date | None:
+    """A date written as 12/03/1980, 12-03-1980, 12.03.1980, 12 March 1980, 12 Mar 1980 or
+    1980-03-12; None if `text` does not look like a date; InvalidCase if it looks like one
+    but is not a real date (say 31/02/1980) or its year is not written in full."""
+    text = text.strip().lower()
+    if match := _ISO_DATE.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _NUMERIC_DATE.match(text):
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) != 4:
+            raise InvalidCase("q", "give the year of birth in full, like 12/03/1980")
+    elif (match := _WORDED_DATE.match(text)) and match.group(2) in MONTHS:
+        day, month, year = int(match.group(1)), MONTHS[match.group(2)], int(match.group(3))
+        if len(match.group(3)) != 4:
+            raise InvalidCase("q", "give the year of birth in full, like 12 March 1980")
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidCase(
+            "q", f"'{text}' is not a real date; write a date of birth like 12/03/1980"
+        ) from None
+
+
+def _prefix(field: str, text: str) -> Q:
+    """`field` starts with `text` (lower case already), as a range an index can walk."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return Q(**{f"{field}__gte": text, f"{field}__lt": upper, f"{field}__startswith": text})
+
+
+def _cases_of(people: Q) -> tuple[QuerySet, QuerySet]:
+    parties = CaseParty.objects.alias(
+        first_lower=Lower("person__first_name"), last_lower=Lower("person__last_name")
+    ).filter(people)
+    return parties.values_list("case_id", flat=True), parties
+
+
+def _either(ids, correlated) -> Q:
+    """`pk IN (the ids)` when there are few enough to list; otherwise the row-by-row check
+    (`ids` a query of case ids or a list of at most SEARCH_LIST_LIMIT + 1 of them)."""
+    ids = list(ids[: SEARCH_LIST_LIMIT + 1])
+    if len(ids) <= SEARCH_LIST_LIMIT:
+        return Q(pk__in=ids)
+    return Q(correlated)
+
+
+def search_condition(user, q: str) -> Q:
+    """What a search box query means, as a condition on the user's cases (docs/adr/0006):
+
+    - ten digits (spaces allowed): an NHS number;
+    - a date (12/03/1980, 12 March 1980, 1980-03-12): a date of birth;
+    - a full postcode (WS1 1AA, WS11AA) or an outward code (WS1): a postcode;
+    - a reference or the start of one (WAL-2026-00001, WAL-2026);
+    - anything else: every word starts a first or last name of someone on the case, or
+      every word is in the complaint's text (description, typed summary, desired outcome,
+      issues), or the whole starts a reference.
+
+    A person found by who they are is found only on cases whose identities the user may see
+    (R8), and so is the complaint's text, which may name them. A reference is not an
+    identity: it is found wherever the user may see the case.
+    """
+    q = " ".join(q.split())
+    upper = q.upper()
+    may_see = Q(confidential=False) | Q(
+        organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
+    )
+
+    def people(condition: Q) -> Q:
+        ids, parties = _cases_of(condition)
+        return _either(ids, Exists(parties.filter(case_id=OuterRef("pk")))) & may_see
+
+    def by_reference() -> Q:
+        starts = _prefix("reference", upper)
+        return _either(Case.objects.filter(starts).values_list("pk", flat=True), starts)
+
+    digits = normalise_nhs_number(q)
+    if len(digits) == 10 and digits.isdigit():
+        return people(Q(person__nhs_number=digits))
+    born = parse_date_of_birth(q)
+    if born is not None:
+        return people(Q(person__date_of_birth=born))
+    if match := _POSTCODE.match(upper):
+        return people(Q(person__postcode=f"{match.group(1)} {match.group(2)}"))
+    if _OUTWARD_CODE.match(upper):
+        return people(_prefix("person__postcode", upper + " ")) | by_reference()
+    if _REFERENCE.match(upper):
+        return by_reference()
+
+    found = by_reference()
+    names = Q()
+    for word in q.lower().split():
+        names &= _prefix("first_lower", word) | _prefix("last_lower", word)
+    if names:
+        found |= people(names)
+    if fulltext.words(q):
+        ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1)
+        found |= _either(ids, fulltext.condition(q)) & may_see
+    return found
+
+
 def search(user, cases: QuerySet, q: str) -> QuerySet:
     q = " ".join(q.split())
     if not q:
         return cases
-    by_reference = Q(reference__istartswith=q)
-    people = CaseParty.objects.all()
-    digits = normalise_nhs_number(q)
-    if len(digits) == 10 and digits.isdigit():
-        people = people.filter(person__nhs_number=digits)
-    else:
-        postcode = q.upper()
-        by_name = Q()
-        for word in q.split():
-            by_name &= Q(person__first_name__istartswith=word) | Q(
-                person__last_name__istartswith=word
-            )
-        people = people.filter(by_name | Q(person__postcode__startswith=postcode))
-    may_see = Q(confidential=False) | Q(
-        organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
-    )
-    return cases.filter(by_reference | (Q(pk__in=people.values("case_id")) & may_see))
+    return cases.filter(search_condition(user, q))
 
 
 def _encode(sort: str, value, pk: int) -> str:

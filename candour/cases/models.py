@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from candour.organisations.models import Organisation
 
@@ -282,7 +283,16 @@ class Person(models.Model):
     times_to_avoid = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "last_name"], name="person_org_last_name")]
+        indexes = [
+            models.Index(fields=["organisation", "last_name"], name="person_org_last_name"),
+            # Search (candour.cases.listing.search): names by prefix, whatever their case;
+            # NHS number, date of birth and postcode exactly.
+            models.Index(Lower("last_name"), name="person_lower_last_name"),
+            models.Index(Lower("first_name"), name="person_lower_first_name"),
+            models.Index(fields=["nhs_number"], name="person_nhs_number"),
+            models.Index(fields=["date_of_birth"], name="person_date_of_birth"),
+            models.Index(fields=["postcode"], name="person_postcode"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or "Unnamed person"

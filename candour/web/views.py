@@ -174,7 +174,13 @@ def worklist(request):
             **filters.listing_arguments(),
         )
     except InvalidCase as error:
-        errors["cursor"] = f"That page link no longer works ({error}); this is the first page"
+        if error.field == "q":
+            # A search that cannot be read (a date that is not a date): say how to write it
+            # and show the first page of the queue without it.
+            errors["q"] = "Search: " + str(error).split(": ", 1)[1]
+            filters.q = ""
+        else:
+            errors["cursor"] = f"That page link no longer works ({error}); this is the first page"
         filters.cursor = ""
         page = listing.page(
             request.user, within=within, limit=PAGE_SIZE, **filters.listing_arguments()
