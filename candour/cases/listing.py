@@ -23,9 +23,11 @@ from enum import StrEnum
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -39,7 +41,7 @@ from django.utils import timezone
 from candour.cases import fulltext
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
-from candour.cases.models import Case, CaseParty, ConsentState, Status
+from candour.cases.models import OPEN_STATUSES, Case, CaseParty, ConsentState, Status
 from candour.cases.people import normalise_nhs_number
 from candour.cases.workflow import RESPONDING_KINDS
 from candour.organisations.access import organisation_ids_for
@@ -94,10 +96,31 @@ QUEUE_LABELS = {
     Queue.ALL: "All",
 }
 
-OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
 FINISHED_STATUSES = (Status.RESPONDED, Status.CLOSED, Status.WITHDRAWN)
 # How far ahead "due soon" looks unless the caller says.
 DUE_SOON_WORKING_DAYS = 5
+
+
+class _InLiterals(Func):
+    """`field IN ('a', 'b')` with the values written into the SQL, not bound as parameters:
+    SQLite uses a partial index only when the query's condition matches the index's as
+    written, and a bound parameter never does. For our own constants only."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, values):
+        super().__init__(F(field))
+        self.values = tuple(str(v) for v in values)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        literals = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
+        return f"{column} IN ({literals})", params
+
+
+def is_open() -> Q:
+    """The case is still being worked: matches the open cases' partial indexes."""
+    return Q(_InLiterals("status", OPEN_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -118,7 +141,7 @@ class Scope:
 
     def queue_condition(self, queue: Queue, organisation_ids) -> Q:
         today = self.today or timezone.localdate()
-        open_ = Q(status__in=OPEN_STATUSES)
+        open_ = is_open()
         match queue:
             case Queue.OPEN:
                 return open_
@@ -134,7 +157,8 @@ class Scope:
             case Queue.UNASSIGNED:
                 return open_ & Q(handler__isnull=True, investigator__isnull=True)
             case Queue.AWAITING_ACKNOWLEDGEMENT:
-                return Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
+                # `open_` as well, though implied, so the open cases' index is used.
+                return open_ & Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
             case Queue.AWAITING_CONSENT:
                 return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
             case Queue.DUE_SOON:
@@ -234,16 +258,31 @@ def _cases_of(people: Q) -> tuple[QuerySet, QuerySet]:
     return parties.values_list("case_id", flat=True), parties
 
 
-def _either(ids, correlated) -> Q:
-    """`pk IN (the ids)` when there are few enough to list; otherwise the row-by-row check
-    (`ids` a query of case ids or a list of at most SEARCH_LIST_LIMIT + 1 of them)."""
-    ids = list(ids[: SEARCH_LIST_LIMIT + 1])
-    if len(ids) <= SEARCH_LIST_LIMIT:
-        return Q(pk__in=ids)
-    return Q(correlated)
+@dataclass
+class Matching:
+    """A search as a condition on cases, and how it matches: `listed` ids found up front,
+    `row_by_row` if some part is checked on each case walked (a common term)."""
+
+    condition: Q
+    listed: int = 0
+    row_by_row: bool = False
+
+    def either(self, ids, correlated) -> Q:
+        """`pk IN (the ids)` when there are few enough to list; otherwise the row-by-row
+        check (`ids` a query of case ids or a list of at most SEARCH_LIST_LIMIT + 1)."""
+        ids = list(ids[: SEARCH_LIST_LIMIT + 1])
+        if len(ids) <= SEARCH_LIST_LIMIT:
+            self.listed += len(ids)
+            return Q(pk__in=ids)
+        self.row_by_row = True
+        return Q(correlated)
 
 
 def search_condition(user, q: str) -> Q:
+    return search_matching(user, q).condition
+
+
+def search_matching(user, q: str) -> Matching:
     """What a search box query means, as a condition on the user's cases (docs/adr/0006):
 
     - ten digits (spaces allowed): an NHS number;
@@ -259,6 +298,12 @@ def search_condition(user, q: str) -> Q:
     identity: it is found wherever the user may see the case.
     """
     q = " ".join(q.split())
+    matching = Matching(Q())
+    matching.condition = _search(user, q, matching)
+    return matching
+
+
+def _search(user, q: str, matching: Matching) -> Q:
     upper = q.upper()
     may_see = Q(confidential=False) | Q(
         organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
@@ -266,11 +311,11 @@ def search_condition(user, q: str) -> Q:
 
     def people(condition: Q) -> Q:
         ids, parties = _cases_of(condition)
-        return _either(ids, Exists(parties.filter(case_id=OuterRef("pk")))) & may_see
+        return matching.either(ids, Exists(parties.filter(case_id=OuterRef("pk")))) & may_see
 
     def by_reference() -> Q:
         starts = _prefix("reference", upper)
-        return _either(Case.objects.filter(starts).values_list("pk", flat=True), starts)
+        return matching.either(Case.objects.filter(starts).values_list("pk", flat=True), starts)
 
     digits = normalise_nhs_number(q)
     if len(digits) == 10 and digits.isdigit():
@@ -293,7 +338,7 @@ def search_condition(user, q: str) -> Q:
         found |= people(names)
     if fulltext.words(q):
         ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1)
-        found |= _either(ids, fulltext.condition(q)) & may_see
+        found |= matching.either(ids, fulltext.condition(q)) & may_see
     return found
 
 
@@ -366,6 +411,8 @@ def _walks(sort: str, after) -> list[Walk]:
 # An organisation-at-a-time walk pays off when a user sees several organisations; past this
 # many it becomes one long statement (SQLite allows 500 terms in a compound SELECT).
 MAX_BRANCHES = 100
+# Ids a search lists, times branches: past this the statement has too many parameters.
+MAX_LISTED_IN_BRANCHES = 20000
 # Sorts with an (organisation, field) index that each branch can walk.
 BRANCHING_SORTS = {"response_due", "next_due", "received_at", "-received_at"}
 
@@ -474,17 +521,25 @@ def page(
         due_within=due_within,
     )
     where = filters.where(ids)
+    q = " ".join((q or "").split())
+    matching = search_matching(user, q) if q else None
+    if matching:
+        where &= matching.condition
 
     def narrowed(cases: QuerySet) -> QuerySet:
-        cases = cases.filter(where)
-        return search(user, cases, q) if q else cases
+        return cases.filter(where)
 
     everything = narrowed(cases_for(user).filter(organisation_id__in=ids))
     total = everything.count() if count else None
 
     field, _ = SORTS[sort]
     after = _decode(cursor, sort) if cursor else None
-    if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and not q:
+    # A search walks each organisation on its own too when it checks cases row by row (a
+    # common term), unless the ids it lists would be repeated too often in one statement.
+    branch_search = matching is None or (
+        matching.row_by_row and matching.listed * len(ids) <= MAX_LISTED_IN_BRANCHES
+    )
+    if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and branch_search:
         branches = [narrowed(cases_in(user, pk)) for pk in sorted(ids)]
     else:
         branches = [everything]

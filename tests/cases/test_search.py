@@ -207,3 +207,19 @@ def test_the_full_text_index_is_in_place_after_every_migration(db):
                 "case_text_search",
                 "issue_text_search",
             }
+
+
+def test_a_search_across_several_organisations_walks_each_and_keeps_the_order(
+    rita, hugo, region, site, way
+):
+    made = [make_case(site, hugo, description="Wheelchair access was refused.") for _ in range(3)]
+    made += [make_case(region, rita, description="Wheelchair was broken.") for _ in range(3)]
+    make_case(site, hugo, description="Something else entirely.")
+    seen, cursor = [], None
+    while True:
+        page = listing.page(rita, q="wheelchair", queue="all", limit=2, cursor=cursor)
+        seen += page.cases
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert sorted(c.pk for c in seen) == sorted(c.pk for c in made)
