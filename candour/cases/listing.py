@@ -16,18 +16,32 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from candour.cases import fulltext
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
-from candour.cases.models import CaseParty, ConsentState, Status
+from candour.cases.models import OPEN_STATUSES, Case, CaseParty, ConsentState, Status
 from candour.cases.people import normalise_nhs_number
 from candour.cases.workflow import RESPONDING_KINDS
 from candour.organisations.access import organisation_ids_for
@@ -36,14 +50,26 @@ from candour.organisations.models import Capability, Membership, Organisation, c
 SORTS = {
     # sort name: (field, descending)
     "response_due": ("response_due", False),
+    "next_due": ("next_due", False),
     "received_at": ("received_at", False),
     "-received_at": ("received_at", True),
     "reference": ("reference", False),
 }
 
 
+# Sorts on a date that may be empty: undated cases come last, walked by id (see _walks).
+UNDATED_LAST_SORTS = {"response_due", "next_due"}
+
+
 class Queue(StrEnum):
-    """The worklist's queues (issue 3): which cases a handler is looking at."""
+    """The worklist's queues (issue 3): which cases a handler is looking at.
+
+    TODO(issue 4, AWAITING_SIGN_OFF): the "awaiting sign-off" queue belongs here once letters
+    have sign-off chains (issue 4): a member `AWAITING_SIGN_OFF = "awaiting_sign_off"`, its
+    label in QUEUE_LABELS, and in Scope.queue_condition the open cases with a draft waiting
+    for this user's (or their team's) step of the chain. Until then there is no such queue,
+    rather than one that always shows nothing.
+    """
 
     OPEN = "open"
     MINE = "mine"
@@ -70,10 +96,31 @@ QUEUE_LABELS = {
     Queue.ALL: "All",
 }
 
-OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
 FINISHED_STATUSES = (Status.RESPONDED, Status.CLOSED, Status.WITHDRAWN)
 # How far ahead "due soon" looks unless the caller says.
 DUE_SOON_WORKING_DAYS = 5
+
+
+class _InLiterals(Func):
+    """`field IN ('a', 'b')` with the values written into the SQL, not bound as parameters:
+    SQLite uses a partial index only when the query's condition matches the index's as
+    written, and a bound parameter never does. For our own constants only."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, values):
+        super().__init__(F(field))
+        self.values = tuple(str(v) for v in values)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        literals = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
+        return f"{column} IN ({literals})", params
+
+
+def is_open() -> Q:
+    """The case is still being worked: matches the open cases' partial indexes."""
+    return Q(_InLiterals("status", OPEN_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -94,7 +141,7 @@ class Scope:
 
     def queue_condition(self, queue: Queue, organisation_ids) -> Q:
         today = self.today or timezone.localdate()
-        open_ = Q(status__in=OPEN_STATUSES)
+        open_ = is_open()
         match queue:
             case Queue.OPEN:
                 return open_
@@ -110,7 +157,8 @@ class Scope:
             case Queue.UNASSIGNED:
                 return open_ & Q(handler__isnull=True, investigator__isnull=True)
             case Queue.AWAITING_ACKNOWLEDGEMENT:
-                return Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
+                # `open_` as well, though implied, so the open cases' index is used.
+                return open_ & Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
             case Queue.AWAITING_CONSENT:
                 return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
             case Queue.DUE_SOON:
@@ -150,27 +198,155 @@ class Page:
     count: int | None
 
 
+# Search finds the matching case ids first, from an index, when there are at most this many
+# (a list the page then orders); past it the term is common and each case walked in the
+# page's order is checked instead, which finds a page after a few hundred rows.
+SEARCH_LIST_LIMIT = 2000
+
+MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        date(2000, number, 1).strftime("%B").lower(),
+        date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+MONTHS["sept"] = 9
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_WORDED_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)? ([a-z]+),? (\d{2,4})$")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
+_OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+_REFERENCE = re.compile(r"^[A-Z0-9]+-\d")
+
+
+def parse_date_of_birth(text: str) -> date | None:
+    """A date written as 12/03/1980, 12-03-1980, 12.03.1980, 12 March 1980, 12 Mar 1980 or
+    1980-03-12; None if `text` does not look like a date; InvalidCase if it looks like one
+    but is not a real date (say 31/02/1980) or its year is not written in full."""
+    text = text.strip().lower()
+    if match := _ISO_DATE.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _NUMERIC_DATE.match(text):
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) != 4:
+            raise InvalidCase("q", "give the year of birth in full, like 12/03/1980")
+    elif (match := _WORDED_DATE.match(text)) and match.group(2) in MONTHS:
+        day, month, year = int(match.group(1)), MONTHS[match.group(2)], int(match.group(3))
+        if len(match.group(3)) != 4:
+            raise InvalidCase("q", "give the year of birth in full, like 12 March 1980")
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidCase(
+            "q", f"'{text}' is not a real date; write a date of birth like 12/03/1980"
+        ) from None
+
+
+def _prefix(field: str, text: str) -> Q:
+    """`field` starts with `text` (lower case already), as a range an index can walk."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return Q(**{f"{field}__gte": text, f"{field}__lt": upper, f"{field}__startswith": text})
+
+
+def _cases_of(people: Q) -> tuple[QuerySet, QuerySet]:
+    parties = CaseParty.objects.alias(
+        first_lower=Lower("person__first_name"), last_lower=Lower("person__last_name")
+    ).filter(people)
+    return parties.values_list("case_id", flat=True), parties
+
+
+@dataclass
+class Matching:
+    """A search as a condition on cases, and how it matches: `listed` ids found up front,
+    `row_by_row` if some part is checked on each case walked (a common term)."""
+
+    condition: Q
+    listed: int = 0
+    row_by_row: bool = False
+
+    def either(self, ids, correlated) -> Q:
+        """`pk IN (the ids)` when there are few enough to list; otherwise the row-by-row
+        check (`ids` a query of case ids or a list of at most SEARCH_LIST_LIMIT + 1)."""
+        ids = list(ids[: SEARCH_LIST_LIMIT + 1])
+        if len(ids) <= SEARCH_LIST_LIMIT:
+            self.listed += len(ids)
+            return Q(pk__in=ids)
+        self.row_by_row = True
+        return Q(correlated)
+
+
+def search_condition(user, q: str) -> Q:
+    return search_matching(user, q).condition
+
+
+def search_matching(user, q: str) -> Matching:
+    """What a search box query means, as a condition on the user's cases (docs/adr/0006):
+
+    - ten digits (spaces allowed): an NHS number;
+    - a date (12/03/1980, 12 March 1980, 1980-03-12): a date of birth;
+    - a full postcode (WS1 1AA, WS11AA) or an outward code (WS1): a postcode;
+    - a reference or the start of one (WAL-2026-00001, WAL-2026);
+    - anything else: every word starts a first or last name of someone on the case, or
+      every word is in the complaint's text (description, typed summary, desired outcome,
+      issues), or the whole starts a reference.
+
+    A person found by who they are is found only on cases whose identities the user may see
+    (R8), and so is the complaint's text, which may name them. A reference is not an
+    identity: it is found wherever the user may see the case.
+    """
+    q = " ".join(q.split())
+    matching = Matching(Q())
+    matching.condition = _search(user, q, matching)
+    return matching
+
+
+def _search(user, q: str, matching: Matching) -> Q:
+    upper = q.upper()
+    may_see = Q(confidential=False) | Q(
+        organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
+    )
+
+    def people(condition: Q) -> Q:
+        ids, parties = _cases_of(condition)
+        return matching.either(ids, Exists(parties.filter(case_id=OuterRef("pk")))) & may_see
+
+    def by_reference() -> Q:
+        starts = _prefix("reference", upper)
+        return matching.either(Case.objects.filter(starts).values_list("pk", flat=True), starts)
+
+    digits = normalise_nhs_number(q)
+    if len(digits) == 10 and digits.isdigit():
+        return people(Q(person__nhs_number=digits))
+    born = parse_date_of_birth(q)
+    if born is not None:
+        return people(Q(person__date_of_birth=born))
+    if match := _POSTCODE.match(upper):
+        return people(Q(person__postcode=f"{match.group(1)} {match.group(2)}"))
+    if _OUTWARD_CODE.match(upper):
+        return people(_prefix("person__postcode", upper + " ")) | by_reference()
+    if _REFERENCE.match(upper):
+        return by_reference()
+
+    found = by_reference()
+    names = Q()
+    for word in q.lower().split():
+        names &= _prefix("first_lower", word) | _prefix("last_lower", word)
+    if names:
+        found |= people(names)
+    if fulltext.words(q):
+        ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1)
+        found |= matching.either(ids, fulltext.condition(q)) & may_see
+    return found
+
+
 def search(user, cases: QuerySet, q: str) -> QuerySet:
     q = " ".join(q.split())
     if not q:
         return cases
-    by_reference = Q(reference__istartswith=q)
-    people = CaseParty.objects.all()
-    digits = normalise_nhs_number(q)
-    if len(digits) == 10 and digits.isdigit():
-        people = people.filter(person__nhs_number=digits)
-    else:
-        postcode = q.upper()
-        by_name = Q()
-        for word in q.split():
-            by_name &= Q(person__first_name__istartswith=word) | Q(
-                person__last_name__istartswith=word
-            )
-        people = people.filter(by_name | Q(person__postcode__startswith=postcode))
-    may_see = Q(confidential=False) | Q(
-        organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
-    )
-    return cases.filter(by_reference | (Q(pk__in=people.values("case_id")) & may_see))
+    return cases.filter(search_condition(user, q))
 
 
 def _encode(sort: str, value, pk: int) -> str:
@@ -186,7 +362,7 @@ def _decode(cursor: str, sort: str):
         cursor_sort, value, pk = json.loads(raw)
         if cursor_sort != sort or not isinstance(pk, int):
             raise ValueError
-        if sort == "response_due":
+        if sort in UNDATED_LAST_SORTS:
             value = None if value is None else date.fromisoformat(value)
         elif sort in ("received_at", "-received_at"):
             value = datetime.fromisoformat(value)
@@ -220,13 +396,13 @@ def _walks(sort: str, after) -> list[Walk]:
     The response-due order puts undated cases last, so it is two walks once a cursor is
     among the dated cases: the rest of the dated cases, then the undated ones by id."""
     field, descending = SORTS[sort]
-    if sort == "response_due":
+    if sort in UNDATED_LAST_SORTS:
         dated = (F(field).asc(nulls_last=True), "pk")
-        undated = Walk(Q(response_due__isnull=True), ("pk",))
+        undated = Walk(Q(**{f"{field}__isnull": True}), ("pk",))
         if after is None:
             return [Walk(Q(), dated)]
         if after[0] is None:
-            return [Walk(Q(response_due__isnull=True, pk__gt=after[1]), ("pk",))]
+            return [Walk(Q(**{f"{field}__isnull": True}, pk__gt=after[1]), ("pk",))]
         return [Walk(_after(field, False, *after), dated), undated]
     order = ("-" + field, "-pk") if descending else (field, "pk")
     return [Walk(_after(field, descending, *after) if after else Q(), order)]
@@ -235,8 +411,10 @@ def _walks(sort: str, after) -> list[Walk]:
 # An organisation-at-a-time walk pays off when a user sees several organisations; past this
 # many it becomes one long statement (SQLite allows 500 terms in a compound SELECT).
 MAX_BRANCHES = 100
+# Ids a search lists, times branches: past this the statement has too many parameters.
+MAX_LISTED_IN_BRANCHES = 20000
 # Sorts with an (organisation, field) index that each branch can walk.
-BRANCHING_SORTS = {"response_due", "received_at", "-received_at"}
+BRANCHING_SORTS = {"response_due", "next_due", "received_at", "-received_at"}
 
 
 def _walk(
@@ -260,7 +438,7 @@ def _walk(
         params.extend(inner_params)
     column = connection.ops.quote_name(field)
     direction = "DESC" if descending else "ASC"
-    nulls_last = f"{column} IS NULL, " if sort == "response_due" else ""
+    nulls_last = f"{column} IS NULL, " if sort in UNDATED_LAST_SORTS else ""
     union = " UNION ALL ".join(parts)
     ids = RawSQL(
         f"SELECT id FROM ({union}) AS branches "
@@ -295,6 +473,23 @@ def scope_ids(user, *, organisation: str | None = None, within=None):
     return ids
 
 
+def parse_queue(value) -> Queue | None:
+    """The queue named by `value` (None for no queue); a clear error for any other name."""
+    if value in (None, ""):
+        return None
+    try:
+        return Queue(value)
+    except ValueError:
+        names = ", ".join(q.value for q in Queue)
+        raise InvalidCase("queue", f"is not a queue; choose one of {names}") from None
+
+
+def parse_sort(value) -> str:
+    if value not in SORTS:
+        raise InvalidCase("sort", f"is not a sort; choose one of {', '.join(SORTS)}")
+    return value
+
+
 def page(
     user,
     *,
@@ -314,9 +509,10 @@ def page(
     count=False,
 ) -> Page:
     ids = scope_ids(user, organisation=organisation, within=within)
+    sort = parse_sort(sort)
     filters = Scope(
         user,
-        queue=Queue(queue) if queue else None,
+        queue=parse_queue(queue),
         status=status,
         kind=kind,
         stage=stage,
@@ -325,17 +521,25 @@ def page(
         due_within=due_within,
     )
     where = filters.where(ids)
+    q = " ".join((q or "").split())
+    matching = search_matching(user, q) if q else None
+    if matching:
+        where &= matching.condition
 
     def narrowed(cases: QuerySet) -> QuerySet:
-        cases = cases.filter(where)
-        return search(user, cases, q) if q else cases
+        return cases.filter(where)
 
     everything = narrowed(cases_for(user).filter(organisation_id__in=ids))
     total = everything.count() if count else None
 
     field, _ = SORTS[sort]
     after = _decode(cursor, sort) if cursor else None
-    if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and not q:
+    # A search walks each organisation on its own too when it checks cases row by row (a
+    # common term), unless the ids it lists would be repeated too often in one statement.
+    branch_search = matching is None or (
+        matching.row_by_row and matching.listed * len(ids) <= MAX_LISTED_IN_BRANCHES
+    )
+    if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and branch_search:
         branches = [narrowed(cases_in(user, pk)) for pk in sorted(ids)]
     else:
         branches = [everything]
@@ -383,24 +587,45 @@ def queue_counts(
     return {Queue(k): v for k, v in totals.items()}
 
 
-FACETS = ("kind", "status", "stage", "grade")
+FACETS = ("kind", "status", "stage", "grade", "service")
 
 
-def facet_counts(user, *, queue: str, within=None, **filters) -> dict[str, dict]:
-    """For the worklist's filters: how many cases of the queue have each kind, status, stage
-    and grade, in one grouped query. Only for the counted (open) queues, for the same reason
-    as queue_counts."""
-    ids = scope_ids(user, within=within)
-    where = Scope(user, queue=Queue(queue), **filters).where(ids)
-    rows = (
+def facet_counts(
+    user,
+    *,
+    queue: str,
+    within=None,
+    organisation: str | None = None,
+    due_within: int = DUE_SOON_WORKING_DAYS,
+    **filters,
+) -> dict[str, dict]:
+    """For the worklist's filters: how many cases of the queue have each kind, status, stage,
+    grade and service, given the other filters chosen (so each count is what choosing that
+    value would show, whatever is chosen for the same filter now). One grouped query over the
+    queue (a few hundred groups at most); each filter's counts are then summed from the
+    groups that pass the other filters. Only for the counted (open) queues, for the same
+    reason as queue_counts."""
+    queue = parse_queue(queue)
+    ids = scope_ids(user, organisation=organisation, within=within)
+    where = Scope(user, queue=queue, due_within=due_within).where(ids)
+    groups = list(
         cases_for(user)
         .filter(where, organisation_id__in=ids)
         .values(*FACETS)
         .annotate(n=Count("pk"))
         .order_by()
     )
+    chosen = {f: v for f, v in filters.items() if f in FACETS and v not in (None, "")}
+    if "service" in chosen:
+        chosen["service"] = chosen["service"].strip().lower()
+
+    def value_of(row: dict, facet: str):
+        return (row[facet] or "").lower() if facet == "service" else row[facet]
+
     out: dict[str, dict] = {facet: {} for facet in FACETS}
-    for row in rows:
+    for row in groups:
         for facet in FACETS:
-            out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
+            others = (f for f in chosen if f != facet)
+            if all(value_of(row, f) == chosen[f] for f in others):
+                out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
     return out

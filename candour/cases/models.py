@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from candour.organisations.models import Organisation
 
@@ -48,6 +49,10 @@ class Status(models.TextChoices):
     RESPONDED = "responded", "Response sent"
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The statuses of a case still being worked (the worklist's open queues).
+OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
 
 
 class ConsentState(models.TextChoices):
@@ -210,6 +215,22 @@ class Case(models.Model):
                 fields=["organisation", "response_due", "id"], name="case_org_response_due"
             ),
             models.Index(fields=["response_due", "id"], name="case_response_due"),
+            # The worklist's "next due" sort and its due-soon and overdue queues.
+            models.Index(fields=["organisation", "next_due", "id"], name="case_org_next_due"),
+            models.Index(fields=["next_due", "id"], name="case_next_due"),
+            # The open queues in date order: open cases are a few in a hundred, and their
+            # dates are the latest, so a walk of the whole index would first pass every
+            # closed case (docs/performance.md, "Worklist and search").
+            models.Index(
+                fields=["organisation", "response_due", "id"],
+                name="case_open_org_response_due",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["organisation", "next_due", "id"],
+                name="case_open_org_next_due",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
             # Reports count responses by when they were sent (candour.reporting).
@@ -286,7 +307,16 @@ class Person(models.Model):
     times_to_avoid = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "last_name"], name="person_org_last_name")]
+        indexes = [
+            models.Index(fields=["organisation", "last_name"], name="person_org_last_name"),
+            # Search (candour.cases.listing.search): names by prefix, whatever their case;
+            # NHS number, date of birth and postcode exactly.
+            models.Index(Lower("last_name"), name="person_lower_last_name"),
+            models.Index(Lower("first_name"), name="person_lower_first_name"),
+            models.Index(fields=["nhs_number"], name="person_nhs_number"),
+            models.Index(fields=["date_of_birth"], name="person_date_of_birth"),
+            models.Index(fields=["postcode"], name="person_postcode"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or "Unnamed person"

@@ -35,38 +35,119 @@ from candour.web.forms import Field, Form
 PAGE_SIZE = 25
 
 
+MAX_DUE_WITHIN = 60
+
+# The worklist's sortable columns: column → (sort ascending, sort descending or None).
+SORT_LABELS = {
+    "response_due": "Response due, soonest first",
+    "next_due": "Next due, soonest first",
+    "received_at": "Received, oldest first",
+    "-received_at": "Received, newest first",
+    "reference": "Reference",
+}
+
+
 @dataclass
 class WorklistFilters:
-    """The worklist's query string. More filters (grade, stage, mine, due within…) are
-    added here and passed on to listing.page."""
+    """The worklist's query string, checked: a value that is not on offer is dropped with a
+    message saying what to choose, and the page is shown without it."""
 
+    queue: str = listing.Queue.OPEN.value
     status: str = ""
     kind: str = ""
+    stage: str = ""
+    grade: str = ""
+    service: str = ""
+    due_within: int = listing.DUE_SOON_WORKING_DAYS
+    sort: str = "response_due"
+    q: str = ""
     cursor: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> tuple[WorklistFilters, dict[str, str]]:
         errors = {}
+        q = " ".join(query.get("q", "").split())[:200]
+        # A search looks at every case the user may see unless a queue is chosen.
+        default_queue = listing.Queue.ALL.value if q else listing.Queue.OPEN.value
         filters = cls(
+            queue=query.get("queue", "") or default_queue,
             status=query.get("status", ""),
             kind=query.get("kind", ""),
+            stage=query.get("stage", "").strip(),
+            grade=query.get("grade", "").strip(),
+            service=" ".join(query.get("service", "").split())[:200],
+            sort=query.get("sort", "") or "response_due",
+            q=q,
             cursor=query.get("cursor", ""),
         )
+        if filters.queue not in {q.value for q in listing.Queue}:
+            errors["queue"] = "Choose a queue from the list"
+            filters.queue = default_queue
         if filters.status and filters.status not in Status.values:
             errors["status"] = "Choose a status from the list"
             filters.status = ""
         if filters.kind and filters.kind not in Kind.values:
             errors["kind"] = "Choose a kind from the list"
             filters.kind = ""
+        for field, name in (("stage", "stage"), ("grade", "grade")):
+            value = getattr(filters, field)
+            if value and not (value.isdigit() and 1 <= int(value) <= 9):
+                errors[field] = f"Choose a {name} from the list"
+                setattr(filters, field, "")
+        raw_days = query.get("due_within", "").strip()
+        if raw_days:
+            if raw_days.isdigit() and 1 <= int(raw_days) <= MAX_DUE_WITHIN:
+                filters.due_within = int(raw_days)
+            else:
+                errors["due_within"] = (
+                    f"Enter the number of working days as a whole number from 1 to "
+                    f"{MAX_DUE_WITHIN}, like 5"
+                )
+        if filters.sort not in listing.SORTS:
+            errors["sort"] = "Choose a sort from the column headings"
+            filters.sort = "response_due"
         return filters, errors
 
     def listing_arguments(self) -> dict:
-        return {"status": self.status or None, "kind": self.kind or None}
+        return {
+            "queue": self.queue,
+            "status": self.status or None,
+            "kind": self.kind or None,
+            "stage": int(self.stage) if self.stage else None,
+            "grade": int(self.grade) if self.grade else None,
+            "service": self.service or None,
+            "due_within": self.due_within,
+            "sort": self.sort,
+            "q": self.q or None,
+        }
+
+    def facet_arguments(self) -> dict:
+        arguments = self.listing_arguments()
+        for field in ("sort", "q"):
+            arguments.pop(field)
+        return arguments
+
+    @property
+    def filtering(self) -> bool:
+        return any((self.status, self.kind, self.stage, self.grade, self.service))
 
     def query(self, **changes) -> str:
-        values = {"status": self.status, "kind": self.kind, "cursor": ""} | changes
+        values = {
+            "q": self.q,
+            "queue": self.queue,
+            "status": self.status,
+            "kind": self.kind,
+            "stage": self.stage,
+            "grade": self.grade,
+            "service": self.service,
+            "due_within": self.due_within
+            if self.due_within != listing.DUE_SOON_WORKING_DAYS
+            else "",
+            "sort": self.sort if self.sort != "response_due" else "",
+            "cursor": "",
+        } | changes
         params = QueryDict(mutable=True)
-        params.update({k: v for k, v in values.items() if v})
+        params.update({k: v for k, v in values.items() if v not in ("", None)})
         return params.urlencode()
 
 
@@ -74,6 +155,17 @@ def _handler_name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def _options(choices, chosen: str, counts: dict | None, any_text: str) -> list[dict]:
+    """Select items with the number of cases each would show, when counted."""
+    items = [{"value": "", "text": any_text}]
+    for value, label in choices:
+        text = label
+        if counts is not None:
+            text = f"{label} ({counts.get(value, 0):,})"
+        items.append({"value": str(value), "text": text, "selected": str(value) == chosen})
+    return items
 
 
 def worklist(request):
@@ -88,8 +180,24 @@ def worklist(request):
             **filters.listing_arguments(),
         )
     except InvalidCase as error:
-        errors["cursor"] = f"That page link no longer works ({error}); this is the first page"
-        page = listing.page(request.user, within=within, limit=PAGE_SIZE)
+        if error.field == "q":
+            # A search that cannot be read (a date that is not a date): say how to write it
+            # and show the first page of the queue without it.
+            errors["q"] = "Search: " + str(error).split(": ", 1)[1]
+            filters.q = ""
+        else:
+            errors["cursor"] = f"That page link no longer works ({error}); this is the first page"
+        filters.cursor = ""
+        page = listing.page(
+            request.user, within=within, limit=PAGE_SIZE, **filters.listing_arguments()
+        )
+    counts = listing.queue_counts(request.user, within=within, due_within=filters.due_within)
+    counted = filters.queue in {q.value for q in listing.COUNTED_QUEUES} and not filters.q
+    facets = (
+        listing.facet_counts(request.user, within=within, **filters.facet_arguments())
+        if counted
+        else None
+    )
     urgencies = deadlines.next_due_urgencies(page.cases)
     rows = [
         {
@@ -100,6 +208,16 @@ def worklist(request):
         }
         for case in page.cases
     ]
+    services = sorted(
+        {s for s in (facets or {}).get("service", {}) if s} | ({filters.service} - {""}),
+        key=str.lower,
+    )
+    stages = sorted({1, 2} | set((facets or {}).get("stage", {})) - {None})
+    grades = sorted({1, 2, 3, 4} | set((facets or {}).get("grade", {})) - {None})
+
+    def facet(name):
+        return None if facets is None else facets[name]
+
     return render(
         request,
         "web/worklist.jinja",
@@ -108,10 +226,36 @@ def worklist(request):
             "filters": filters,
             "errors": errors,
             "within": within,
+            "queues": [
+                {
+                    "value": q.value,
+                    "label": listing.QUEUE_LABELS[q],
+                    "count": counts.get(q),
+                    "query": filters.query(
+                        queue=q.value, status="", kind="", stage="", grade="", service=""
+                    ),
+                }
+                for q in listing.Queue
+            ],
+            "queue_label": listing.QUEUE_LABELS[listing.Queue(filters.queue)],
+            "status_items": _options(Status.choices, filters.status, facet("status"), "Any status"),
+            "kind_items": _options(Kind.choices, filters.kind, facet("kind"), "Any kind"),
+            "stage_items": _options(
+                [(s, f"Stage {s}") for s in stages], filters.stage, facet("stage"), "Any stage"
+            ),
+            "grade_items": _options(
+                [(g, f"Grade {g}") for g in grades], filters.grade, facet("grade"), "Any grade"
+            ),
+            "service_items": _options(
+                [(s, s) for s in services], filters.service, facet("service"), "Any service"
+            ),
+            "sort_links": {
+                sort: filters.query(sort=sort if sort != "response_due" else "")
+                for sort in listing.SORTS
+            },
+            "sort_label": SORT_LABELS[filters.sort],
             "next_query": filters.query(cursor=page.next_cursor) if page.next_cursor else None,
             "first_query": filters.query() if filters.cursor else None,
-            "statuses": Status.choices,
-            "kinds": Kind.choices,
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
         },

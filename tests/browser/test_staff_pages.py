@@ -23,12 +23,12 @@ def test_the_worklist_then_a_case_page(page, org_a, alice, ivan):
 
     # Filter by kind with the form, as a user would.
     page.get_by_label("Kind").select_option("concern")
-    page.get_by_role("button", name="Show cases").click()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"kind=concern"))
     assert rows.count() == 1 and second.reference in rows.first.inner_text()
 
     page.get_by_label("Kind").select_option("")
-    page.get_by_role("button", name="Show cases").click()
+    page.get_by_role("button", name="Apply filters").click()
     page.get_by_role("link", name=first.reference).click()
     page.wait_for_url(re.compile(rf"/cases/{first.reference}/"))
     assert first.reference in page.get_by_role("heading", level=1).inner_text()

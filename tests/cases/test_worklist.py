@@ -116,3 +116,35 @@ def test_the_filters_counts_add_up_to_the_queue(alice, desk):
     assert sum(facets["status"].values()) == 4
     assert refs(alice, queue="open", kind="comment") == {desk["comment"].reference}
     assert refs(alice, queue="open", status="open") == {desk["ivans"].reference}
+
+
+@pytest.mark.parametrize("sort", list(listing.SORTS))
+def test_every_sort_pages_through_every_case_once_in_order(alice, rita, region, site, hugo, sort):
+    """Across two organisations (one walk each, merged) and with undated cases last."""
+    from candour.organisations.setup import add_member
+
+    add_member(alice, region, "Regional Governance Manager")
+    made = [make_case(site, hugo) for _ in range(4)] + [make_case(region, rita) for _ in range(3)]
+    dates = [date(2026, 11, d) for d in (9, 5, 9, 20)] + [None, date(2026, 11, 5), None]
+    for case, day in zip(made, dates, strict=True):
+        Case.objects.filter(pk=case.pk).update(next_due=day)
+    seen, cursor = [], None
+    while True:
+        found = listing.page(rita, sort=sort, limit=2, cursor=cursor, queue="all")
+        seen += found.cases
+        cursor = found.next_cursor
+        if not cursor:
+            break
+    assert sorted(c.pk for c in seen) == sorted(c.pk for c in made)
+    if sort == "next_due":
+        keys = [(c.next_due is None, c.next_due or date.min, c.pk) for c in seen]
+        assert keys == sorted(keys)
+
+
+def test_an_unknown_queue_or_sort_is_refused_with_what_to_choose(alice):
+    from candour.cases.intake import InvalidCase
+
+    with pytest.raises(InvalidCase, match="queue: is not a queue; choose one of open, mine"):
+        listing.page(alice, queue="everything")
+    with pytest.raises(InvalidCase, match="sort: is not a sort; choose one of response_due"):
+        listing.page(alice, sort="colour")

@@ -1,0 +1,102 @@
+"""Full-text search of what a complaint says: its description, typed summary, desired outcome
+and the description and desired outcome of each issue (docs/adr/0006).
+
+SQLite: two FTS5 tables over the case and issue tables (external content, so the text is
+stored once), kept in step by triggers written by migration
+cases/0003_search_indexes_and_full_text, which also fill them for rows already there. Rows
+written with executemany (the demo loader) fire the triggers like any other insert.
+
+PostgreSQL: GIN indexes on the same `to_tsvector('english', ...)` expressions this module
+queries, so COPY and every write keep them current without anything else.
+
+Each function gives SQL that finds the ids of cases whose text matches, either as a list
+(`matching_case_ids`, up to a limit) or as a condition on one case row (`condition`), the
+form that suits a word found in most cases (docs/performance.md, "Worklist and search").
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+# The expressions indexed on PostgreSQL: a query must repeat them exactly to use the index.
+PG_CASE_TEXT = (
+    "to_tsvector('english'::regconfig, {t}description || ' ' || {t}summary || ' ' || "
+    "{t}desired_outcome)"
+)
+PG_ISSUE_TEXT = "to_tsvector('english'::regconfig, {t}description || ' ' || {t}desired_outcome)"
+PG_QUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+
+SQLITE_CASE_TABLE = "cases_case_text"
+SQLITE_ISSUE_TABLE = "cases_issue_text"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _fts5_query(text: str) -> str:
+    """Every word must appear (FTS5's implicit AND); each word quoted so nothing a user types
+    is read as FTS5 syntax."""
+    return " ".join(f'"{w}"' for w in words(text))
+
+
+def matching_case_ids(text: str, limit: int) -> list[int]:
+    """Ids of up to `limit` cases whose own text or whose issues' text match `text`, from the
+    full-text index alone (not scoped: the caller narrows to what the user may see)."""
+    if not words(text):
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"(SELECT id FROM cases_case WHERE {PG_CASE_TEXT.format(t='')} @@ {PG_QUERY} "
+                f"LIMIT %s) UNION (SELECT case_id FROM cases_issue "
+                f"WHERE {PG_ISSUE_TEXT.format(t='')} @@ {PG_QUERY} LIMIT %s)",
+                [text, limit, text, limit],
+            )
+        else:
+            query = _fts5_query(text)
+            cursor.execute(
+                f"SELECT * FROM (SELECT rowid FROM {SQLITE_CASE_TABLE} "
+                f"WHERE {SQLITE_CASE_TABLE} MATCH %s LIMIT %s) "
+                f"UNION SELECT * FROM (SELECT i.case_id FROM {SQLITE_ISSUE_TABLE} t "
+                f"JOIN cases_issue i ON i.id = t.rowid "
+                f"WHERE {SQLITE_ISSUE_TABLE} MATCH %s LIMIT %s)",
+                [query, limit, query, limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def condition(text: str) -> RawSQL:
+    """A condition on one row of cases_case: its text or one of its issues' text matches.
+    Checked row by row as a page is walked in its sort order, each check one seek."""
+    if connection.vendor == "postgresql":
+        sql = (
+            f"({PG_CASE_TEXT.format(t='cases_case.')} @@ {PG_QUERY} OR EXISTS (SELECT 1 "
+            f"FROM cases_issue i WHERE i.case_id = cases_case.id "
+            f"AND {PG_ISSUE_TEXT.format(t='i.')} @@ {PG_QUERY}))"
+        )
+        return RawSQL(sql, [text, text], output_field=BooleanField())
+    query = _fts5_query(text)
+    sql = (
+        f"(EXISTS (SELECT 1 FROM {SQLITE_CASE_TABLE} WHERE {SQLITE_CASE_TABLE} MATCH %s "
+        f"AND rowid = cases_case.id) OR EXISTS (SELECT 1 FROM cases_issue i "
+        f"JOIN {SQLITE_ISSUE_TABLE} t ON t.rowid = i.id WHERE i.case_id = cases_case.id "
+        f"AND {SQLITE_ISSUE_TABLE} MATCH %s))"
+    )
+    return RawSQL(sql, [query, query], output_field=BooleanField())
+
+
+def rebuild() -> None:
+    """Rebuild the SQLite full-text tables from the case and issue tables (after writing rows
+    with the triggers dropped, or to repair them). PostgreSQL's indexes need nothing."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for table in (SQLITE_CASE_TABLE, SQLITE_ISSUE_TABLE):
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
