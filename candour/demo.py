@@ -195,13 +195,13 @@ def logins_text() -> str:
     width = max(len(s.username) for s in LOGINS)
     names = {o.code: o.name for o in ORGANISATIONS}
     lines = [
-        f"Candour is at {DEMO_URL} (run `candour serve` or `manage.py runserver`).",
+        f"Candour is at {DEMO_URL} once served (`.venv/bin/candour serve`).",
         f"Demo logins (synthetic data only), all with the password {DEMO_PASSWORD!r}:",
         f"  {ADMIN_USERNAME:<{width}}  Django admin superuser (sees no case data)",
     ]
     lines += [f"  {s.username:<{width}}  {s.role}, {names[s.organisation]}" for s in LOGINS]
     lines += [
-        "Then a 6-digit code: run `candour totp USERNAME` to print the current one, or add the",
+        "Then a 6-digit code: `.venv/bin/candour totp USERNAME` prints the current one; or add the",
         f"key {two_factor.DEMO_SECRET} to an authenticator app (the same for every demo login).",
     ]
     return "\n".join(lines)
