@@ -1682,7 +1682,7 @@ class DemoResult:
 
 
 def run_demo(
-    cases: int = 300,
+    cases: int = 3000,
     *,
     if_empty: bool = False,
     seed: int = 1,

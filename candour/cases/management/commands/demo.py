@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=300, help="How many cases to load.")
+        parser.add_argument("--cases", type=int, default=3000, help="How many cases to load.")
         parser.add_argument(
             "--if-empty",
             action="store_true",
