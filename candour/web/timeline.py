@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from candour.cases.deadlines import fmt
 
 # Reads of the case are in the audit trail too (R38); the timeline counts them instead of
 # listing every one.
@@ -23,9 +28,29 @@ def words(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _moment(text: str) -> str:
+    """The audit trail keeps dates and times as ISO 8601 (audit.chain); a person reads
+    "Wed 28 May 2025" or "Wed 28 May 2025 at 12:14", in UK time."""
+    if ISO_DATE.match(text):
+        return fmt(date.fromisoformat(text))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{fmt(moment.date())} at {moment:%H:%M}"
+
+
 def _value(value) -> str:
     if value is None or value == "":
         return "none"
+    if isinstance(value, str) and (ISO_DATE.match(value) or ISO_MOMENT.match(value)):
+        return _moment(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

@@ -104,3 +104,22 @@ def test_the_case_page_lists_the_deadlines_of_actions_referrals_and_statements(
         "5 working days after the request on Mon 2 Nov 2026",
     ):
         assert words in text, words
+
+
+def test_the_timeline_gives_dates_and_times_as_people_read_them():
+    from candour.web.timeline import details
+
+    lines = details(
+        {
+            "before": {"agreed_response_date": None},
+            "after": {"agreed_response_date": "2026-12-01"},
+            "received_at": "2026-07-01T08:30:00+00:00",
+            "note": "Rang back on 2026-11-02 as agreed",
+        }
+    )
+    assert lines == [
+        "Agreed response date: none → Tue 1 Dec 2026",
+        # 08:30 UTC in July is 09:30 in London (British Summer Time).
+        "Received at: Wed 1 Jul 2026 at 09:30",
+        "Note: Rang back on 2026-11-02 as agreed",
+    ]
