@@ -14,7 +14,7 @@ from django.utils import timezone
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Case, ConsentMethod, ConsentState
-from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.cases.workflow import ensure_can, lock
 
 
 def _when(at: datetime | None, field: str) -> datetime:
@@ -27,20 +27,11 @@ def _when(at: datetime | None, field: str) -> datetime:
     return at
 
 
-def _refuse_if(case: Case, states: set[str], doing: str) -> None:
-    if case.consent_state in states:
-        raise TransitionNotAllowed(
-            f"{case.reference}: cannot {doing} while consent is "
-            f"{ConsentState(case.consent_state).label.lower()}."
-        )
-
-
 @transaction.atomic
 def request_consent(case: Case, *, by, at: datetime | None = None) -> Case:
     """Ask the patient for consent; starts the consent chase deadline."""
     case = lock(case)
     ensure_can(case, "request_consent", by)
-    _refuse_if(case, {ConsentState.RECEIVED}, "ask for consent")
     at = _when(at, "at")
     return apply(
         case,
@@ -57,7 +48,6 @@ def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) 
     starts now (002 §10.5.1 VI)."""
     case = lock(case)
     ensure_can(case, "receive_consent", by)
-    _refuse_if(case, {ConsentState.RECEIVED, ConsentState.NOT_NEEDED}, "record consent")
     if method not in ConsentMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(ConsentMethod.values)}")
     at = _when(at, "at")
@@ -82,7 +72,6 @@ def refuse_consent(case: Case, *, by, note: str) -> Case:
     """The patient refused consent: the case cannot be investigated for the representative."""
     case = lock(case)
     ensure_can(case, "refuse_consent", by)
-    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.REFUSED}, "record a refusal")
     if not note.strip():
         raise InvalidCase("note", "is empty; record what the patient said")
     return apply(
@@ -100,7 +89,6 @@ def withdraw_consent(case: Case, *, by, note: str, stop_representative: bool = T
     representative stops until it is clarified (receive_consent lifts the hold)."""
     case = lock(case)
     ensure_can(case, "withdraw_consent", by)
-    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.WITHDRAWN}, "withdraw consent")
     if not note.strip():
         raise InvalidCase("note", "is empty; record what the patient said and when")
     return apply(
@@ -129,7 +117,6 @@ def override_consent(case: Case, *, by, grounds: str, reason: str) -> Case:
     (safeguarding, public interest) with reasons (002 §10.5.1 III)."""
     case = lock(case)
     ensure_can(case, "override_consent", by)
-    _refuse_if(case, {ConsentState.NOT_NEEDED, ConsentState.RECEIVED}, "override consent")
     if grounds not in OVERRIDE_GROUNDS:
         raise InvalidCase("grounds", f"must be one of {', '.join(OVERRIDE_GROUNDS)}")
     if len(reason.strip()) < 10:
@@ -153,12 +140,6 @@ def approve_summary(case: Case, *, by, at: datetime | None = None, summary: str 
     """R5: the complainant approved the typed summary of their verbal complaint."""
     case = lock(case)
     ensure_can(case, "approve_summary", by)
-    if not case.summary_required:
-        raise TransitionNotAllowed(
-            f"{case.reference} needs no summary approval: it was not made verbally."
-        )
-    if case.summary_approved_at:
-        raise TransitionNotAllowed(f"{case.reference}: the summary is already approved.")
     text = summary.strip() or case.summary
     if not text:
         raise InvalidCase("summary", "is empty; type the summary the complainant approved")

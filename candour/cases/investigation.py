@@ -12,7 +12,6 @@ from django.utils import timezone
 from candour.audit.chain import record
 from candour.cases import consent, deadlines
 from candour.cases.changes import apply
-from candour.cases.handling import ensure_investigation_may_start
 from candour.cases.intake import InvalidCase
 from candour.cases.models import (
     FINDING_OUTCOMES,
@@ -62,7 +61,6 @@ def record_finding(case: Case, *, by, issue_number: int, finding: str, summary: 
     """R22: the finding on one issue: upheld, partly upheld or not upheld."""
     case = lock(case)
     ensure_can(case, "record_finding", by)
-    ensure_investigation_may_start(case)
     if finding not in Finding.values:
         raise InvalidCase("finding", f"must be one of {', '.join(Finding.values)}")
     if not summary.strip():
@@ -99,7 +97,6 @@ def record_outcome(case: Case, *, by, summary: str, outcome: str | None = None) 
     is sent and the response deadline is met or missed by now."""
     case = lock(case)
     ensure_can(case, "record_outcome", by)
-    ensure_investigation_may_start(case)
     issues = list(case.issues.filter(stage=case.stage))
     if not issues:
         raise TransitionNotAllowed(
@@ -212,7 +209,6 @@ def update_investigation(case: Case, *, by, **flags) -> HandlingPlan:
     review, or mediation both parties agreed to."""
     case = lock(case)
     ensure_can(case, "update_investigation", by)
-    ensure_investigation_may_start(case)
     plan = _plan(case)
     return _change_plan(
         case, plan, flags, INVESTIGATION_FLAGS, by=by, event="investigation_plan_changed"
@@ -228,7 +224,6 @@ def add_staff_involved(case: Case, *, by, name: str, job_title: str = "") -> Sta
     """R21: a member of staff involved in the complaint."""
     case = lock(case)
     ensure_can(case, "add_staff_involved", by)
-    ensure_investigation_may_start(case)
     name = " ".join((name or "").split())
     if not name:
         raise InvalidCase("name", "is empty; name the member of staff")
@@ -287,7 +282,6 @@ def record_staff_step(
     was offered) or interviewed, and when. An interview needs the first two before it."""
     case = lock(case)
     ensure_can(case, "record_staff_step", by)
-    ensure_investigation_may_start(case)
     if step not in STAFF_STEPS:
         raise InvalidCase("step", f"must be one of {', '.join(STAFF_STEPS)}")
     member = _staff(case, staff)
@@ -337,7 +331,6 @@ def request_statement(case: Case, *, by, staff: int, due: date | None = None) ->
     by a due date (the policy's statement time unless given)."""
     case = lock(case)
     ensure_can(case, "request_statement", by)
-    ensure_investigation_may_start(case)
     member = _staff(case, staff)
     now = timezone.now()
     _ensure_prepared(case, member, now, "asking for a statement")
@@ -437,7 +430,6 @@ def record_evidence(
     """R21: records, policies or other evidence the investigation reviewed."""
     case = lock(case)
     ensure_can(case, "record_evidence", by)
-    ensure_investigation_may_start(case)
     if kind not in EvidenceKind.values:
         raise InvalidCase("kind", f"must be one of {', '.join(EvidenceKind.values)}")
     if not description or not description.strip():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from candour.cases.models import Case, Kind, Status
+from candour.cases.models import Case, ConsentState, Kind, LateDecision, Status
 from candour.organisations.access import can
 from candour.organisations.models import Capability
 
@@ -128,6 +128,99 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# --- guards: what else the case's state must be for an action ---------------------------------
+# A guard returns why the action cannot be taken now, or None. ensure_can() raises it, and
+# allowed_actions() leaves the action out, so a page never offers what would be refused. Each
+# rule lives only here; the domain functions reach it through ensure_can.
+
+
+def _consent_not(states: set[str], doing: str):
+    def guard(case: Case) -> str | None:
+        if case.consent_state in states:
+            state = ConsentState(case.consent_state).label.lower()
+            return f"{case.reference}: cannot {doing} while consent is {state}."
+        return None
+
+    return guard
+
+
+def investigation_blocker(case: Case) -> str | None:
+    """R12: no investigation without consent or a recorded override; R7: a late complaint
+    needs a decision to accept it first."""
+    if not case.consent_satisfied:
+        return (
+            f"{case.reference} cannot be investigated yet: consent is "
+            f"{case.get_consent_state_display().lower()}. Record consent, or record an override "
+            "with its reasons."
+        )
+    if case.out_of_time and case.late_decision != LateDecision.ACCEPTED:
+        return (
+            f"{case.reference} was made after the time limit. Record a decision on the late "
+            "complaint before investigating."
+        )
+    return None
+
+
+def _summary_awaited(case: Case) -> str | None:
+    if not case.summary_required:
+        return f"{case.reference} needs no summary approval: it was not made verbally."
+    if case.summary_approved_at:
+        return f"{case.reference}: the summary is already approved."
+    return None
+
+
+def _late_undecided(case: Case) -> str | None:
+    if not case.out_of_time:
+        return f"{case.reference} was made within the time limit."
+    if case.late_decision:
+        return f"{case.reference}: the late complaint is already decided."
+    return None
+
+
+def _notification_identified(case: Case) -> str | None:
+    if not case.external_notification_identified_at:
+        return f"{case.reference} has no external notification to record."
+    return None
+
+
+def _no_agreed_date(case: Case) -> str | None:
+    if case.agreed_response_date:
+        return (
+            f"{case.reference} already has an agreed response date "
+            f"({case.agreed_response_date:%d %B %Y}); agree an extension to change it."
+        )
+    return None
+
+
+def _has_response_date(case: Case) -> str | None:
+    if not (case.agreed_response_date or case.response_due):
+        return f"{case.reference} has no response date yet to extend; agree a response date."
+    return None
+
+
+RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
+GUARDS = {
+    "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
+    "receive_consent": _consent_not({RECEIVED_, NOT_NEEDED}, "record consent"),
+    "refuse_consent": _consent_not({NOT_NEEDED, ConsentState.REFUSED}, "record a refusal"),
+    "withdraw_consent": _consent_not({NOT_NEEDED, ConsentState.WITHDRAWN}, "withdraw consent"),
+    "override_consent": _consent_not({NOT_NEEDED, RECEIVED_}, "override consent"),
+    "approve_summary": _summary_awaited,
+    "decide_late_complaint": _late_undecided,
+    "record_external_notification": _notification_identified,
+    "agree_response_date": _no_agreed_date,
+    "agree_extension": _has_response_date,
+    "assign_investigator": investigation_blocker,
+    "record_finding": investigation_blocker,
+    "record_outcome": investigation_blocker,
+    "update_investigation": investigation_blocker,
+    "add_staff_involved": investigation_blocker,
+    "record_staff_step": investigation_blocker,
+    "request_statement": investigation_blocker,
+    "record_evidence": investigation_blocker,
+}
+
+
 def allowed_actions(case: Case, user=None) -> list[str]:
     """The actions the state machine allows now (and the user may take, if given)."""
     return [
@@ -135,6 +228,7 @@ def allowed_actions(case: Case, user=None) -> list[str]:
         for name, t in TRANSITIONS.items()
         if case.status in t.from_statuses
         and case.kind in t.kinds
+        and not (name in GUARDS and GUARDS[name](case))
         and (user is None or can(user, t.capability, case.organisation_id))
     ]
 
@@ -159,6 +253,9 @@ def ensure_can(case: Case, action: str, by) -> Transition:
             f"{case.reference} cannot be {t.label}: it is {Status(case.status).label.lower()}. "
             f"This is allowed only when it is {allowed}."
         )
+    why = GUARDS[action](case) if action in GUARDS else None
+    if why:
+        raise TransitionNotAllowed(why)
     return t
 
 

@@ -36,8 +36,9 @@ from candour.cases.workflow import (
     TransitionNotAllowed,
     allowed_actions,
     ensure_can,
+    investigation_blocker,
 )
-from candour.organisations.access import people_with
+from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
 from candour.web.forms import Field, now_local
 
@@ -808,11 +809,15 @@ def offered(case: Case, user) -> list[Action]:
 
 
 def blockers(case: Case, user) -> list[str]:
-    """What stops the next step, in the domain's words (R12, R7)."""
-    if "assign_investigator" not in allowed_actions(case, user) or case.investigator_id:
+    """What stops the investigation starting, in the domain's words (R12, R7): shown on the
+    case page while the state machine would otherwise let this user assign an investigator."""
+    assign = TRANSITIONS["assign_investigator"]
+    if (
+        case.investigator_id
+        or case.status not in assign.from_statuses
+        or case.kind not in assign.kinds
+        or not can(user, assign.capability, case.organisation_id)
+    ):
         return []
-    try:
-        handling.ensure_investigation_may_start(case)
-    except TransitionNotAllowed as error:
-        return [str(error)]
-    return []
+    why = investigation_blocker(case)
+    return [why] if why else []

@@ -500,3 +500,28 @@ def test_received_date_is_checked_by_the_domain(client, org_a, alice, frozen):
     )
     assert response.status_code == 400
     assert "When is in the future" in response.content.decode()
+
+
+def test_the_page_offers_only_what_the_domain_would_accept_now(client, org_a, alice, frozen):
+    """A complaint from the patient needs no consent, was written and is in time: recording,
+    refusing, withdrawing or overriding consent, summary approval, the late-complaint decision
+    and recording an external notification nobody has named are not offered
+    (workflow.GUARDS)."""
+    case = make_case(org_a, alice)
+    page = sign_in(client, alice).get(reverse("web:case", args=[case.reference])).content.decode()
+    for slug in (
+        "receive-consent",
+        "refuse-consent",
+        "withdraw-consent",
+        "override-consent",
+        "approve-summary",
+        "late-decision",
+        "external-notification-done",
+    ):
+        assert url(case, slug) not in page, slug
+    assert url(case, "acknowledge") in page
+    # Asking for consent stays open: the complaint may draw on someone else's records.
+    assert url(case, "request-consent") in page
+    # Opened directly, the refused action explains itself instead of showing its form.
+    response = client.get(url(case, "receive-consent"))
+    assert "cannot record consent while consent is not needed" in response.content.decode()
