@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from candour.audit.chain import canonical_json, content_parts
 from candour.audit.models import AuditChainHead, AuditEvent
+from candour.bulkload import deferred_indexes
 from candour.calendars import Nation, WorkingCalendar
 from candour.cases import deadlines
 from candour.cases.intake import NO_CONSENT_NEEDED_FROM
@@ -1579,12 +1580,18 @@ def load_cases(
     batch_size: int = 5000,
     workers: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
+    defer_indexes: bool | None = None,
 ) -> LoadResult:
     """Load `how_many` synthetic cases received over the last `months` months into the demo
     organisations (and their logins, which must exist: see `ensure_logins`).
 
     With `workers`, that many forked processes plan the batches while this one writes them;
-    0 plans here (tests: a forked process must not share a test's transaction)."""
+    0 plans here (tests: a forked process must not share a test's transaction).
+
+    `defer_indexes` builds the tables' secondary indexes, full-text indexes and (PostgreSQL)
+    foreign keys once after the load instead of row by row (`candour.bulkload`); by default
+    it does so for a load of 20,000 cases or more that is larger than the cases already held.
+    The time reported includes building them."""
     global _LOAD, _TABLES
     now = (now or timezone.now()).astimezone(UTC)
     start = now - timedelta(days=round(months * 30.44))
@@ -1614,7 +1621,9 @@ def load_cases(
         if progress:
             progress(done, how_many, done / (time.perf_counter() - began))
 
-    with bulk_settings():
+    if defer_indexes is None:
+        defer_indexes = how_many >= 20_000 and how_many > Case.objects.count()
+    with bulk_settings(), _maybe_deferred(defer_indexes):
         if workers and len(batches) > 1:
             # Fork after everything is read: the children never touch the database.
             with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -1635,6 +1644,18 @@ def load_cases(
         rows=tables.counts(),
         workers=workers,
     )
+
+
+LOADED_MODELS = (Case, Person, CaseParty, Issue, Pause, AuditEvent)
+
+
+@contextmanager
+def _maybe_deferred(defer: bool):
+    if not defer:
+        yield
+        return
+    with deferred_indexes(LOADED_MODELS):
+        yield
 
 
 @contextmanager
@@ -1665,7 +1686,7 @@ def bulk_settings():
 def analyse() -> None:
     """Refresh the query planner's statistics after a bulk load (SQLite keeps none unless
     asked; PostgreSQL's autovacuum would get there, later)."""
-    tables = [m._meta.db_table for m in (Case, Person, CaseParty, Issue, Pause, AuditEvent)]
+    tables = [m._meta.db_table for m in LOADED_MODELS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for table in tables:

@@ -4,10 +4,12 @@ and the description and desired outcome of each issue (docs/adr/0006).
 SQLite: two FTS5 tables over the case and issue tables (external content, so the text is
 stored once), kept in step by triggers written by migration
 cases/0003_search_indexes_and_full_text, which also fill them for rows already there. Rows
-written with executemany (the demo loader) fire the triggers like any other insert.
+written with executemany fire the triggers like any other insert; a large demo load takes the
+triggers off and rebuilds the tables once at the end instead (candour/bulkload.py).
 
 PostgreSQL: GIN indexes on the same `to_tsvector('english', ...)` expressions this module
-queries, so COPY and every write keep them current without anything else.
+queries, so COPY and every write keep them current without anything else (a large demo load builds
+them once at the end: candour/bulkload.py).
 
 Each function gives SQL that finds the ids of cases whose text matches, either as a list
 (`matching_case_ids`, up to a limit) or as a condition on one case row (`condition`), the

@@ -1,0 +1,169 @@
+"""Loading many rows at once: build the secondary indexes afterwards, as a database restore does.
+
+Inserting a million cases row by row into tables that already carry their secondary indexes
+(the case table has ten B-trees, the audit table seven), the full-text tables' triggers and,
+on PostgreSQL, a foreign-key check per row, costs more than writing the rows themselves, and
+more the larger the tables grow: every index is updated at a random place for every row.
+Building each index once at the end, by sorting, is much cheaper; it is how `pg_restore` and
+SQLite's own advice for bulk imports work.
+
+`deferred_indexes(models)` drops, for the models' tables:
+- the secondary indexes that do not enforce anything (never a primary key, a unique index or
+  an index behind a constraint: those stay and keep checking every row);
+- on SQLite, the triggers that keep an external-content FTS5 table in step with them (the
+  full-text index is rebuilt from the table afterwards, which gives the same index);
+- on PostgreSQL, the foreign-key constraints declared on them (added back afterwards, which
+  checks every row in one pass and fails loudly if one is wrong);
+and puts every one back from its own stored definition when the block ends, even if it ends
+with an error. What the database holds afterwards is the same schema and the same index
+contents as an ordinary load; only the time differs.
+
+While the block runs, other connections see the tables without those indexes (slow but
+correct). It is meant for loading into a new or small database (`candour demo`, bench/),
+and `load_cases` uses it only when the load is larger than what the tables already hold.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+_FTS_CONTENT = re.compile(r"content\s*=\s*'([^']+)'", re.IGNORECASE)
+
+
+@dataclass
+class Deferred:
+    """What was taken off, as the statements that put it back, in order."""
+
+    drop: list[str] = field(default_factory=list)
+    restore: list[str] = field(default_factory=list)
+    # Seconds each statement of `restore` took, in order, once it has run.
+    restored_in: list[float] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.drop
+
+
+def _sqlite(tables: list[str]) -> Deferred:
+    deferred = Deferred()
+    marks = ", ".join(["%s"] * len(tables))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name",
+            tables,
+        )
+        for name, sql in cursor.fetchall():
+            if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+                continue
+            deferred.drop.append(f'DROP INDEX "{name}"')
+            deferred.restore.append(sql)
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"
+        )
+        full_text = {
+            name: found.group(1)
+            for name, sql in cursor.fetchall()
+            if (found := _FTS_CONTENT.search(sql)) and found.group(1) in tables
+        }
+        rebuilds = []
+        for fts, source in sorted(full_text.items()):
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+                "ORDER BY name",
+                [source],
+            )
+            for name, sql in cursor.fetchall():
+                if fts in sql:
+                    deferred.drop.append(f'DROP TRIGGER "{name}"')
+                    deferred.restore.append(sql)
+            rebuilds.append(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+        if deferred.drop:
+            deferred.restore.extend(rebuilds)
+    return deferred
+
+
+def _postgresql(tables: list[str]) -> Deferred:
+    deferred = Deferred()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)
+            ORDER BY 1, 2
+            """,
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid::regclass::text = ANY(%s)
+              AND NOT i.indisunique AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+    for table, name, _ in keys:
+        deferred.drop.append(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, definition in indexes:
+        deferred.drop.append(f"DROP INDEX {name}")
+        deferred.restore.append(definition)
+    # Indexes first: the foreign keys' checks then read the referenced tables' indexes.
+    for table, name, definition in keys:
+        deferred.restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    return deferred
+
+
+def plan(models) -> Deferred:
+    """What `deferred_indexes` would take off these models' tables, and how it puts it back."""
+    tables = [m._meta.db_table for m in models]
+    if connection.vendor == "sqlite":
+        return _sqlite(tables)
+    if connection.vendor == "postgresql":
+        return _postgresql(tables)
+    return Deferred()
+
+
+def _run(statements: list[str]) -> list[float]:
+    took = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            # A table with deferred foreign-key checks still pending in this transaction
+            # cannot be altered: run those checks now (as Django's schema editor does).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Room to sort an index in memory rather than in temporary files.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in statements:
+            began = time.perf_counter()
+            cursor.execute(statement)
+            took.append(time.perf_counter() - began)
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return took
+
+
+@contextmanager
+def deferred_indexes(models) -> Iterator[Deferred]:
+    """Take the models' secondary indexes (and full-text triggers, and PostgreSQL foreign
+    keys) off for the block, and build them again when it ends."""
+    deferred = plan(models)
+    if deferred.empty:
+        yield deferred
+        return
+    _run(deferred.drop)
+    try:
+        yield deferred
+    finally:
+        deferred.restored_in = _run(deferred.restore)
