@@ -17,8 +17,14 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(max_length=150, blank=True)
     organisation_id = models.BigIntegerField(null=True, blank=True)
+    # No index of its own: audit_case_sequence (case, sequence) serves every lookup by case.
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        db_index=False,
     )
     event = models.CharField(max_length=60)
     data = models.JSONField(default=dict, blank=True)
@@ -30,7 +36,6 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "sequence"], name="audit_case_sequence"),
             models.Index(fields=["organisation_id", "at"], name="audit_org_at"),
-            models.Index(fields=["event", "at"], name="audit_event_at"),
         ]
 
     def __str__(self) -> str:
