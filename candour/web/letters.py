@@ -27,8 +27,7 @@ from candour.letters.models import (
     LetterStatus,
     StepAction,
 )
-from candour.organisations.access import people_with
-from candour.organisations.models import Capability
+from candour.organisations.models import Membership
 from candour.organisations.policy import DispatchChannel, LetterKind
 from candour.web.forms import Field, Form
 
@@ -75,6 +74,16 @@ def kind_label(kind: str) -> str:
 # --- a case's letters, and starting one --------------------------------------------------------
 
 
+def _staff(organisation) -> list:
+    """Who may be named in a letter (and so copied, R27): anyone with a role at the case's
+    organisation or above it, whether or not they may see cases (a receptionist named in a
+    complaint is sent a copy of the response)."""
+    ids = [o.pk for o in organisation.ancestors()] + [organisation.pk]
+    found = Membership.objects.filter(organisation_id__in=ids, user__is_active=True)
+    people = {m.user.pk: m.user for m in found.select_related("user")}
+    return sorted(people.values(), key=lambda u: (u.get_full_name() or u.get_username()).lower())
+
+
 def _kinds(case) -> list[tuple[str, str]]:
     """The letters the organisation's policy has a sign-off chain for at the case's stage
     (each kind has a template: the preset's wording, or the organisation's own)."""
@@ -89,7 +98,7 @@ def _start_fields(case) -> list[Field]:
 def case_letters(request, reference: str):
     """The case's letters, and the form to start one (GET); starting it (POST)."""
     case = _case(request.user, reference)
-    staff = people_with(Capability.VIEW_CASES, case.organisation)
+    staff = _staff(case.organisation)
     fields = _start_fields(case)
     named: list[str] = []
     if request.method == "POST":

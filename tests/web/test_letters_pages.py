@@ -251,12 +251,11 @@ def test_the_representative_hold_is_shown_as_the_refusal(client, org_a, alice):
 
 def test_a_case_is_awaiting_sign_off_until_its_letter_is_signed(client, case, bob, pat):
     letter = start(sign_in(client, bob), case)
-    listed = lambda: (
-        case.reference
-        in client.get(
-            reverse("web:worklist"), {"queue": "awaiting_sign_off"}
-        ).content.decode()
-    )
+
+    def listed() -> bool:
+        worklist = client.get(reverse("web:worklist"), {"queue": "awaiting_sign_off"})
+        return case.reference in worklist.content.decode()
+
     assert listed()
     save_text(client, case, letter, **WORDS)
     signoff.approve(letter, by=bob)
