@@ -64,11 +64,10 @@ UNDATED_LAST_SORTS = {"response_due", "next_due"}
 class Queue(StrEnum):
     """The worklist's queues (issue 3): which cases a handler is looking at.
 
-    TODO(issue 4, AWAITING_SIGN_OFF): the "awaiting sign-off" queue belongs here once letters
-    have sign-off chains (issue 4): a member `AWAITING_SIGN_OFF = "awaiting_sign_off"`, its
-    label in QUEUE_LABELS, and in Scope.queue_condition the open cases with a draft waiting
-    for this user's (or their team's) step of the chain. Until then there is no such queue,
-    rather than one that always shows nothing.
+    AWAITING_SIGN_OFF: the open cases with a letter in its sign-off chain (issue 4), across
+    the organisations the user sees (not only the steps this user may act at: a chain's
+    roles are in each letter's copy of the chain, which SQL cannot read cheaply on both
+    databases; the letter page says who may act).
     """
 
     OPEN = "open"
@@ -77,6 +76,7 @@ class Queue(StrEnum):
     UNASSIGNED = "unassigned"
     AWAITING_ACKNOWLEDGEMENT = "awaiting_acknowledgement"
     AWAITING_CONSENT = "awaiting_consent"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"
@@ -90,6 +90,7 @@ QUEUE_LABELS = {
     Queue.UNASSIGNED: "Not assigned",
     Queue.AWAITING_ACKNOWLEDGEMENT: "Awaiting acknowledgement",
     Queue.AWAITING_CONSENT: "Awaiting consent",
+    Queue.AWAITING_SIGN_OFF: "Awaiting sign-off",
     Queue.DUE_SOON: "Due soon",
     Queue.OVERDUE: "Overdue",
     Queue.CLOSED: "Closed",
@@ -121,6 +122,14 @@ class _InLiterals(Func):
 def is_open() -> Q:
     """The case is still being worked: matches the open cases' partial indexes."""
     return Q(_InLiterals("status", OPEN_STATUSES))
+
+
+def in_sign_off() -> QuerySet:
+    """Letters in their sign-off chain. The letters app is above cases (it imports cases), so
+    its model is reached through the case's reverse relation rather than imported."""
+    letter = Case._meta.get_field("letters").related_model
+    # "signed" too: a chain may go on after the signature (seed 000: back to the HOHC).
+    return letter.objects.filter(status__in=("in_sign_off", "signed"))
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class Scope:
                 return open_ & Q(status=Status.RECEIVED, kind__in=RESPONDING_KINDS)
             case Queue.AWAITING_CONSENT:
                 return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
+            case Queue.AWAITING_SIGN_OFF:
+                return open_ & Exists(in_sign_off().filter(case=OuterRef("pk")))
             case Queue.DUE_SOON:
                 return open_ & Q(next_due__gte=today) & self._due_by(organisation_ids, today)
             case Queue.OVERDUE:

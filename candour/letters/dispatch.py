@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.intake import InvalidCase
-from candour.cases.models import PartyRole
+from candour.cases.investigation import record_outcome
+from candour.cases.models import PartyRole, Status
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.letters.models import CHANNEL_LABELS, Dispatch, LetterStatus
 from candour.letters.signoff import chain_of, lock_letter, roles_held
-from candour.organisations.policy import DispatchChannel
+from candour.organisations.policy import DispatchChannel, LetterKind
 
 
 @transaction.atomic
@@ -88,4 +89,24 @@ def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) ->
         text_hash=version.text_hash,
         copies=[c["name"] for c in copies],
     )
+    if responds(letter):
+        record_outcome(case, by=by, summary=_summary(version, channel, sent_on))
     return sent
+
+
+def responds(letter) -> bool:
+    """Whether sending this letter is the case's response at its current stage: a final
+    response of that stage while the case is still awaiting one (not already responded)."""
+    case = letter.case
+    return (
+        letter.kind == LetterKind.FINAL_RESPONSE
+        and letter.stage == case.stage
+        and case.status in (Status.OPEN, Status.PAUSED)
+    )
+
+
+def _summary(version, channel: str, sent_on: date) -> str:
+    how = CHANNEL_LABELS[DispatchChannel(channel)].lower()
+    conclusions = version.section("conclusions").strip()
+    sent = f"Final response (version {version.number}) sent by {how} on {sent_on:%d %B %Y}."
+    return f"{sent} {conclusions}" if conclusions else sent

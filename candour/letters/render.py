@@ -1,7 +1,8 @@
 """Rendering a letter to PDF (WeasyPrint, on the organisation's letterhead, printable A4) and
 to an editable Word document (python-docx), from one stored version of its text (R27).
 
-Rendering reads; it changes nothing. The recipient block follows R8 for the reader: staff who
+Rendering reads; it changes nothing, except that a download (`download`) is logged as an
+access event (R38), as attachments are. The recipient block follows R8 for the reader: staff who
 may not see a confidential complainant's identity get "Confidential" and no address.
 """
 
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.db import transaction
 from django.utils import timezone
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from candour.audit.chain import record
 from candour.letters.compose import UNTITLED, heading
 from candour.letters.merge import long_date, recipient_fields
 from candour.letters.models import Letter, LetterVersion
@@ -154,3 +157,31 @@ def docx(letter: Letter, user, version: LetterVersion | None = None) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+FORMATS = {
+    "pdf": ("application/pdf", pdf),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx),
+}
+
+
+def download(letter: Letter, *, by, format: str, version: LetterVersion | None = None):
+    """The file to send (bytes, content type, file name), after logging the download as an
+    access event (R38). The caller found the letter through a case the user may see
+    (letters.access.get_letter)."""
+    mime, make = FORMATS[format]
+    version = version or letter.signed_version or letter.versions.order_by("-number").first()
+    content = make(letter, by, version)
+    # Only the event is written in a transaction (as cases.access.open_case): on SQLite a
+    # transaction holds the database's write lock, and rendering need not.
+    with transaction.atomic():
+        record(
+            "letter_downloaded",
+            actor=by,
+            case=letter.case,
+            letter=letter.pk,
+            version=version.number,
+            format=format,
+        )
+    name = f"{letter.case.reference}-{letter.kind}-{letter.pk}-v{version.number}.{format}"
+    return content, mime, name

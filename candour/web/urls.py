@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import manage, signin, views
+from candour.web import letters, manage, signin, views
 
 app_name = "web"
 
@@ -11,6 +11,24 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case, name="case"),
     path("cases/<str:reference>/attachments/", views.attach, name="attach"),
     path("cases/<str:reference>/attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("cases/<str:reference>/letters/", letters.case_letters, name="letters"),
+    path("cases/<str:reference>/letters/<int:pk>/", letters.letter, name="letter"),
+    path("cases/<str:reference>/letters/<int:pk>/text/", letters.text, name="letter-text"),
+    path(
+        "cases/<str:reference>/letters/<int:pk>/dispatch/",
+        letters.dispatch,
+        name="letter-dispatch",
+    ),
+    path(
+        "cases/<str:reference>/letters/<int:pk>/file.<str:format>",
+        letters.download,
+        name="letter-download",
+    ),
+    path(
+        "cases/<str:reference>/letters/<int:pk>/<slug:action>/",
+        letters.act,
+        name="letter-act",
+    ),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("organisation/", views.choose_organisation, name="choose-organisation"),
     path("manage/", manage.index, name="manage"),

@@ -30,6 +30,7 @@ from candour.cases.models import Kind, Status
 from candour.cases.workflow import CaseError
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
+from candour.web import letters as letter_pages
 from candour.web.forms import Field, Form
 
 PAGE_SIZE = 25
@@ -294,6 +295,7 @@ def case(request, reference: str):
             "actions": actions.offered(found, request.user),
             "attachments": found.attachments.select_related("uploaded_by"),
             "blockers": actions.blockers(found, request.user),
+            "letters": letter_pages.rows(request.user, found),
         },
     )
 

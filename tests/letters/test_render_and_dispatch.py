@@ -12,9 +12,10 @@ from pypdf import PdfReader
 
 from candour.audit.models import AuditEvent
 from candour.cases.consent import receive_consent, withdraw_consent
-from candour.cases.handling import acknowledge_case
+from candour.cases.handling import acknowledge_case, pause_case
 from candour.cases.intake import InvalidCase
 from candour.cases.investigation import record_finding
+from candour.cases.models import Case, Status
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.letters import render, signoff
@@ -167,12 +168,39 @@ def test_dispatch_records_channel_date_sender_and_copies(upheld_case, practice, 
     assert sent.sent_on == date(2026, 11, 2) and sent.by == bob and sent.channel == "post"
     assert sent.copies == [{"user": named.pk, "name": "nina", "email": ""}]
     assert sent.version == reload(letter).signed_version
-    event = AuditEvent.objects.filter(case=upheld_case).latest("sequence")
-    assert event.event == "letter_dispatched"
+    event = AuditEvent.objects.filter(case=upheld_case, event="letter_dispatched").get()
     assert event.data["copies"] == ["nina"] and event.data["text_hash"] == sent.version.text_hash
     assert reload(letter).status == LetterStatus.DISPATCHED
     with pytest.raises(TransitionNotAllowed, match="already been sent"):
         dispatch_letter(letter, by=bob, channel="post")
+
+
+def test_sending_the_final_response_records_the_cases_response_in_one_go(
+    upheld_case, practice, bob
+):
+    partner = member("pat", practice, "Partner")
+    letter = signed_response(
+        practice, bob, partner, upheld_case, conclusions="We did not call you back."
+    )
+    dispatch_letter(letter, by=bob, channel="email")
+    case = Case.objects.get(pk=upheld_case.pk)
+    assert case.status == Status.RESPONDED and case.outcome == "upheld"
+    assert case.responded_at is not None
+    assert case.outcome_summary.startswith("Final response (version 2) sent by email on")
+    assert "We did not call you back." in case.outcome_summary
+    names = list(AuditEvent.objects.filter(case=case).values_list("event", flat=True))
+    assert names[-2:] == ["letter_dispatched", "outcome_recorded"]
+
+
+def test_a_refused_outcome_leaves_the_letter_unsent(upheld_case, practice, bob):
+    partner = member("pat", practice, "Partner")
+    letter = signed_response(practice, bob, partner, upheld_case)
+    pause_case(upheld_case, by=bob, reason="police", detail="A police investigation.")
+    with pytest.raises(TransitionNotAllowed):
+        dispatch_letter(letter, by=bob, channel="post")
+    assert reload(letter).status == LetterStatus.READY
+    assert not Dispatch.objects.filter(letter=letter).exists()
+    assert Case.objects.get(pk=upheld_case.pk).status == Status.PAUSED
 
 
 def test_a_letter_to_a_representative_is_held_while_consent_is_disputed(frozen, org_a, alice):

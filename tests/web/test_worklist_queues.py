@@ -13,6 +13,7 @@ from candour.cases.handling import acknowledge_case, assign_investigator, grade_
 from candour.cases.listing import COUNTED_QUEUES, QUEUE_LABELS, Queue
 from candour.cases.models import Case, Kind, Status
 from candour.cases.people import PersonDetails
+from candour.letters.signoff import start_letter
 
 from ..conftest import make_case, sign_in
 
@@ -51,6 +52,8 @@ def desk(org_a, org_b, alice, ivan, bob):
     closed = make_case(org_a, alice)
     Case.objects.filter(pk=closed.pk).update(status=Status.CLOSED, next_due=None)
     elsewhere = make_case(org_b, bob)
+    start_letter(ivans, "holding", by=alice)
+    start_letter(elsewhere, "holding", by=bob)
     return {
         "new": new,
         "ivans": ivans,
@@ -77,6 +80,7 @@ def test_each_queue_lists_what_its_name_says(client, alice, ivan, desk):
         desk, "new", "waiting", "overdue"
     )
     assert listed(get(signed_in, queue="awaiting_consent")) == refs(desk, "waiting")
+    assert listed(get(signed_in, queue="awaiting_sign_off")) == refs(desk, "ivans")
     assert listed(get(signed_in, queue="overdue")) == refs(desk, "overdue")
     assert listed(get(signed_in, queue="closed")) == refs(desk, "closed")
     assert listed(get(signed_in, queue="all")) == refs(
