@@ -109,7 +109,7 @@ def test_a_handlers_day_from_sign_in_to_closing_a_complaint(page, org_a, alice, 
     page.get_by_label("Who will investigate?").select_option("ivan")
     _submit(page, "Assign an investigator", "Investigator assigned", case)
     assert _summary_value(page, "Investigator") == "ivan"
-    assert "Investigator assigned" in _latest_entry(page)
+    assert "Investigator: none → ivan" in _latest_entry(page)
 
     # A file: the attach page, then the file in the list.
     page.get_by_role("link", name="Attach a file").click()
@@ -128,6 +128,7 @@ def test_a_handlers_day_from_sign_in_to_closing_a_complaint(page, org_a, alice, 
     case.refresh_from_db()
     current = case.agreed_response_date or case.response_due
     _open_action(page, case, "Agree an extension")
+    check_page(page, "action-extension", keep_screenshot=False)
     page.get_by_label("New response date").fill(current.isoformat())
     page.get_by_label("Reason").fill("The GP practice needs more time to find the letter.")
     page.locator("#submit").click()
