@@ -67,6 +67,7 @@ def test_a_complaint_for_someone_else_from_start_to_confirmation_then_its_status
     page.get_by_label("They cannot agree because they are not able to make this decision").check()
     _continue(page, "what")
 
+    check_page(page, "public-form-what", keep_screenshot=False)
     page.get_by_label("What happened?").fill("My father waited four hours for a district nurse.")
     _continue(page, "when")
 
