@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase
+from candour.cases.intake import InvalidCase, not_before_receipt
 from candour.cases.models import Case, ConsentMethod, ConsentState
 from candour.cases.workflow import ensure_can, lock
 
@@ -50,9 +50,7 @@ def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) 
     ensure_can(case, "receive_consent", by)
     if method not in ConsentMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(ConsentMethod.values)}")
-    at = _when(at, "at")
-    if at < case.received_at:
-        raise InvalidCase("at", "is before the case was received")
+    at = not_before_receipt(case, _when(at, "at"), "at")
     return apply(
         case,
         "receive_consent",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase
+from candour.cases.intake import InvalidCase, not_before_receipt
 from candour.cases.models import (
     Case,
     OmbudsmanBody,
@@ -67,8 +67,7 @@ def forward_to_provider(
         raise InvalidCase("at", "needs a time zone")
     if at > now + timezone.timedelta(minutes=5):
         raise InvalidCase("at", "is in the future")
-    if at < case.received_at:
-        raise InvalidCase("at", "is before the case was received")
+    at = not_before_receipt(case, at, "at")
     return apply(
         case,
         "forward_to_provider",

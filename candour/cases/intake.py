@@ -40,6 +40,17 @@ class InvalidCase(CaseError):
         self.field = field
 
 
+def not_before_receipt(case, at: datetime, field: str) -> datetime:
+    """`at`, checked not to be before the case was received. People give times to the minute
+    (the staff pages' date-and-time inputs, whose default is now), so a time in the very
+    minute the case arrived means when it arrived, not before it."""
+    if at < case.received_at:
+        if at >= case.received_at.replace(second=0, microsecond=0):
+            return case.received_at
+        raise InvalidCase(field, "is before the case was received")
+    return at
+
+
 @dataclass
 class NewCase:
     """What intake knows about a piece of feedback (R1-R4, R8, R11)."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 from candour.audit.chain import record
 from candour.cases import consent, deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase
+from candour.cases.intake import InvalidCase, not_before_receipt
 from candour.cases.models import (
     FINDING_OUTCOMES,
     Case,
@@ -159,9 +159,8 @@ def _change_plan(case: Case, plan: HandlingPlan, changes: dict, allowed, *, by, 
     values = {}
     for field, value in changes.items():
         if field in PLAN_TIMES:
-            value = None if value is None else consent._when(value, field)
-            if value is not None and value < case.received_at:
-                raise InvalidCase(field, "is before the case was received")
+            if value is not None:
+                value = not_before_receipt(case, consent._when(value, field), field)
         elif field in PLAN_TEXT:
             value = (value or "").strip()
         elif not isinstance(value, bool):
@@ -290,9 +289,7 @@ def record_staff_step(
         raise TransitionNotAllowed(
             f"{case.reference}: {member.name} was already recorded as {step.replace('_', ' ')}."
         )
-    at = consent._when(at, "at")
-    if at < case.received_at:
-        raise InvalidCase("at", "is before the case was received")
+    at = not_before_receipt(case, consent._when(at, "at"), "at")
     if step == "interviewed":
         _ensure_prepared(case, member, at, "the interview")
     if step == "support_offered":

@@ -22,7 +22,7 @@ from django.db.models import Max
 from candour.cases import consent, deadlines, handling
 from candour.cases.actions import staff_member
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase
+from candour.cases.intake import InvalidCase, not_before_receipt
 from candour.cases.models import Case, PauseReason, Referral, ReferralKind, Status
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
 
@@ -122,9 +122,7 @@ def raise_referral(
         examples = ", ".join(REGULATORS[:4])
         raise InvalidCase("body", f"is empty; name the regulator, for example {examples}")
     staff_member(owner, case, "owner")
-    at = consent._when(identified_at, "identified_at")
-    if at < case.received_at:
-        raise InvalidCase("identified_at", "is before the case was received")
+    at = not_before_receipt(case, consent._when(identified_at, "identified_at"), "identified_at")
     due_day, due_at, basis = due_for(case, kind, at, due)
     if pause and kind not in PAUSE_FOR:
         raise InvalidCase(

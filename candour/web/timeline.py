@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from candour.cases.deadlines import fmt
@@ -13,6 +14,8 @@ from candour.cases.deadlines import fmt
 # Reads of the case are in the audit trail too (R38); the timeline counts them instead of
 # listing every one.
 READS = {"case_viewed"}
+# Changes that name a colleague: the audit trail keeps the user's id, a person reads a name.
+PEOPLE = ("handler", "investigator")
 
 
 @dataclass
@@ -58,12 +61,18 @@ def _value(value) -> str:
     return str(value).replace("_", " ")
 
 
-def details(data: dict) -> list[str]:
+def details(data: dict, people: dict | None = None) -> list[str]:
+    """`people`: {user id: name} for the colleagues the change names (see `names`)."""
+    people = people or {}
     before, after = data.get("before") or {}, data.get("after") or {}
+
+    def shown(key, value):
+        return _value(people.get(value, value) if key in PEOPLE else value)
+
     lines = [
-        f"{words(key)}: {_value(before.get(key))} → {_value(after[key])}"
+        f"{words(key)}: {shown(key, before.get(key))} → {shown(key, after[key])}"
         if key in before
-        else f"{words(key)}: {_value(after[key])}"
+        else f"{words(key)}: {shown(key, after[key])}"
         for key in after
     ]
     lines += [
@@ -74,12 +83,31 @@ def details(data: dict) -> list[str]:
     return lines
 
 
+def names(events) -> dict:
+    """{user id: username} for every colleague the events' changes name, in one query."""
+    ids = {
+        side.get(key)
+        for event in events
+        for side in (event.data.get("before") or {}, event.data.get("after") or {})
+        for key in PEOPLE
+        if isinstance(side.get(key), int)
+    }
+    if not ids:
+        return {}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {u.pk: u.get_username() for u in users}
+
+
 def entries(events) -> dict:
     """{"entries": [...], "reads": n} from the case's audit events in order."""
+    events = list(events)
+    people = names(events)
     out, reads = [], 0
     for event in events:
         if event.event in READS:
             reads += 1
             continue
-        out.append(Entry(event.at, words(event.event), event.actor_label, details(event.data)))
+        out.append(
+            Entry(event.at, words(event.event), event.actor_label, details(event.data, people))
+        )
     return {"entries": out, "reads": reads}

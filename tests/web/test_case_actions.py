@@ -525,3 +525,25 @@ def test_the_page_offers_only_what_the_domain_would_accept_now(client, org_a, al
     # Opened directly, the refused action explains itself instead of showing its form.
     response = client.get(url(case, "receive-consent"))
     assert "cannot record consent while consent is not needed" in response.content.decode()
+
+
+@pytest.mark.parametrize("slug", ["acknowledge", "receive-consent"])
+def test_the_default_time_works_in_the_minute_the_case_arrived(client, org_a, alice, frozen, slug):
+    """The "When" input is to the minute and defaults to now; a case recorded at 09:00:40
+    and acted on at once gets "09:00", which is when it arrived, not before it. A minute
+    earlier is still refused."""
+    frozen.move_to(at(date(2026, 11, 2), 9, 0) + timedelta(seconds=40))
+    case = make_case(org_a, alice, **ON_BEHALF)
+    frozen.move_to(at(date(2026, 11, 2), 9, 0) + timedelta(seconds=55))
+    client = sign_in(client, alice)
+    form = client.get(url(case, slug)).content.decode()
+    assert 'value="2026-11-02T09:00"' in form
+    method = "letter" if slug == "acknowledge" else "written"
+    earlier = client.post(url(case, slug), {"method": method, "at": "2026-11-02T08:59"})
+    assert earlier.status_code == 400
+    assert "When is before the case was received" in earlier.content.decode()
+    response = client.post(url(case, slug), {"method": method, "at": "2026-11-02T09:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case.refresh_from_db()
+    when = case.acknowledged_at if slug == "acknowledge" else case.consent_received_at
+    assert when == case.received_at

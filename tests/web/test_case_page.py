@@ -123,3 +123,16 @@ def test_the_timeline_gives_dates_and_times_as_people_read_them():
         "Received at: Wed 1 Jul 2026 at 09:30",
         "Note: Rang back on 2026-11-02 as agreed",
     ]
+
+
+def test_the_timeline_names_the_colleague_assigned_not_their_id(client, org_a, alice, ivan, frozen):
+    from candour.cases import handling
+
+    case = make_case(org_a, alice)
+    handling.assign_investigator(case, by=alice, investigator=ivan)
+    handling.assign_handler(case, by=alice, handler=alice)
+    page = sign_in(client, alice).get(reverse("web:case", args=[case.reference]))
+    text = page.content.decode()
+    assert "Investigator: none → ivan" in text
+    assert "Handler: none → alice" in text
+    assert f"→ {ivan.pk}<" not in text
