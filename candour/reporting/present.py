@@ -23,5 +23,12 @@ def display(cell: Cell) -> str:
     return str(value)
 
 
-def is_count(cell: Cell) -> bool:
-    return isinstance(cell, Count)
+def behind(cell: Cell) -> int:
+    """How many cases a figure was counted over (the ones its link lists)."""
+    if isinstance(cell, Percent):
+        return cell.numerator.value
+    if isinstance(cell, Number):
+        return cell.cases.value
+    if isinstance(cell, Count):
+        return cell.value
+    return 0
