@@ -140,7 +140,9 @@ def save_commentary(request, code: str, kind: str, period: str):
             organisation, kind, period, by=request.user, text=text, based_on=based_on
         )
     except PermissionDenied:
-        raise Http404("There is no organisation with that code whose reports you may see.")
+        raise Http404(
+            "There is no organisation with that code whose reports you may see."
+        ) from None
     except ReportError as error:
         return report(request, code, kind, period, errors={"commentary": str(error)}, draft=text)
     messages.success(request, f"Saved the commentary (version {saved.version}).")
@@ -188,7 +190,7 @@ def cases(request, code: str, kind: str, period: str):
 
 
 def spreadsheet(request, code: str, kind: str, period: str):
-    organisation, k, built = _report(request, code, kind, period)
+    organisation, _, built = _report(request, code, kind, period)
     if kind == "commissioner":
         wb = spreadsheets.commissioner_workbook(built)
     elif kind in ("ko41a", "ko41b"):
