@@ -17,7 +17,6 @@ from datetime import date
 
 from django.db.models import Q
 
-from candour.cases.models import ActionStatus, CaseAction
 from candour.organisations.models import Organisation
 from candour.reporting import annual
 from candour.reporting.figures import (
@@ -31,6 +30,7 @@ from candour.reporting.figures import (
     Table,
     _midnight,
 )
+from candour.reporting.improvements import changes_made, recommendations
 
 MONTHS = [
     "January",
@@ -157,58 +157,6 @@ def caseload(scope: Scope, period: ReportPeriod) -> Table:
         Row("Open at the end of the period", [c["open_end"]], "open_end"),
     ]
     return Table("caseload", "Caseload: complaints about us", ["Complaints"], rows)
-
-
-def recommendations(scope: Scope, period: ReportPeriod) -> Table:
-    """Seed 004: recommendations for change (actions agreed on a case) and the action taken
-    on them, counted as cases; a case with several actions is counted once per row."""
-    whole = period.whole
-    end_day = whole.end.date()
-    figures = {
-        "agreed": whole.q("actions__created_at"),
-        "completed": whole.q("actions__completed_at"),
-        "verified": whole.q("actions__verified_at"),
-        "overdue": Q(actions__created_at__lt=whole.end, actions__due__lt=end_day)
-        & (Q(actions__completed_at__isnull=True) | Q(actions__completed_at__gte=whole.end))
-        & ~Q(actions__status=ActionStatus.CANCELLED),
-        "lessons": whole.q("lessons__recorded_at"),
-    }
-    c = scope.counts(figures, distinct=True)
-    rows = [
-        Row("Cases with actions for change agreed", [c["agreed"]], "agreed"),
-        Row("Cases with actions completed", [c["completed"]], "completed"),
-        Row("Cases with actions checked to work", [c["verified"]], "verified"),
-        Row("Cases with actions overdue at the end of the period", [c["overdue"]], "overdue"),
-        Row("Cases with lessons recorded", [c["lessons"]], "lessons"),
-    ]
-    return Table(
-        "recommendations",
-        "Recommendations for change and action taken",
-        ["Cases"],
-        rows,
-        note="Each row counts cases; a case with several actions is counted once.",
-    )
-
-
-def changes_made(scope: Scope, period: ReportPeriod) -> list[dict]:
-    """The actions completed in the period (what changed as a result of complaints), with
-    their case references, for the report's 'changes made' list."""
-    qs = (
-        CaseAction.objects.filter(case__in=scope.cases().values("pk"))
-        .filter(period.whole.q("completed_at"))
-        .exclude(status=ActionStatus.CANCELLED)
-        .select_related("case")
-        .order_by("completed_at", "case__reference", "number")
-    )
-    return [
-        {
-            "reference": a.case.reference,
-            "description": a.description,
-            "completed": a.completed_at,
-            "verified": a.verified_at is not None,
-        }
-        for a in qs
-    ]
 
 
 TABLES = (

@@ -169,3 +169,20 @@ def test_the_quarter_check_catches_months_that_do_not_add_up(year, org_a, alice)
     cells[3] = type(cells[3])(5, cells[3].q)
     problems = [str(p) for p in check_period(r)]
     assert "received: Answered by us, Total is 5, but 1 + 1 + 0 by month makes 2" in problems
+
+
+def test_the_annual_report_counts_the_improvements_made(year, org_a, alice):
+    from candour.reporting.annual import annual_report
+
+    r = annual_report(alice, org_a, "2025-26")
+    assert r.table("improvements").values() == {
+        "agreed": [2],
+        "completed": [1],
+        "verified": [0],
+        "overdue": [1],  # C8's action, due 30 November 2025, still open on 31 March 2026
+        "lessons": [1],
+    }
+    assert [c["description"] for c in r.changes] == [
+        "Book follow-up appointments before discharge."
+    ]
+    assert r.problems == []
