@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from candour.cases.models import ActionStatus, CaseAction
+from candour.cases.models import ActionStatus, CaseAction, Lesson
 from candour.reporting.figures import Row, Scope, Table
 
 
@@ -25,7 +25,12 @@ def recommendations(scope: Scope, period) -> Table:
         & ~Q(actions__status=ActionStatus.CANCELLED),
         "lessons": whole.q("lessons__recorded_at"),
     }
-    c = scope.counts(figures, distinct=True)
+    # Only cases with an action or a lesson can count: the database reads those, not every
+    # case in scope.
+    has = Q(pk__in=CaseAction.objects.values("case_id")) | Q(
+        pk__in=Lesson.objects.values("case_id")
+    )
+    c = scope.counts(figures, where=has, distinct=True)
     rows = [
         Row("Cases with actions for change agreed", [c["agreed"]], "agreed"),
         Row("Cases with actions completed", [c["completed"]], "completed"),
