@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "candour.letters",
     "candour.audit",
     "candour.coding",
+    "candour.reporting",
     "candour.web",
     "candour.intake",
 ]

@@ -222,6 +222,7 @@ class Capability(models.TextChoices):
     SIGN_OFF = "sign_off", "Approve and sign responses"
     VIEW_CONFIDENTIAL = "view_confidential", "See confidential complainants' identities"
     ADMINISTER = "administer", "Administer the organisation and its policy"
+    VIEW_REPORTS = "view_reports", "See reports and write their commentary"
 
 
 class Role(models.Model):

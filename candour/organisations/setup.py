@@ -25,39 +25,40 @@ from candour.organisations.models import (
 )
 from candour.organisations.policy import PolicyError, preset, validate_policy
 
-V, H, INV, S, C, A = (
+V, H, INV, S, C, A, R = (
     Capability.VIEW_CASES,
     Capability.HANDLE_CASES,
     Capability.INVESTIGATE,
     Capability.SIGN_OFF,
     Capability.VIEW_CONFIDENTIAL,
     Capability.ADMINISTER,
+    Capability.VIEW_REPORTS,
 )
 
 # R39: the roles the seeds name, and what each may do. Administrators can change these.
 ROLE_CAPABILITIES: dict[str, list[str]] = {
-    "Responsible Person": [V, S, C],
-    "Complaints Manager": [V, H, INV, C, A],
+    "Responsible Person": [V, S, C, R],
+    "Complaints Manager": [V, H, INV, C, A, R],
     "Investigating Officer": [V, INV],
-    "Office Manager": [V, H, C],
-    "Executive Manager": [V, H, INV, C, A],
-    "Partner": [V, S, C],
+    "Office Manager": [V, H, C, R],
+    "Executive Manager": [V, H, INV, C, A, R],
+    "Partner": [V, S, C, R],
     "Receptionist": [H],
     "Customer Care Officer": [V, H, C],
-    "Head of Governance": [V, H, INV, C, A],
-    "Director": [V, S, C],
-    "Accountable Officer": [V, S, C],
-    "Registered Manager": [V, H, S, C],
+    "Head of Governance": [V, H, INV, C, A, R],
+    "Director": [V, S, C, R],
+    "Accountable Officer": [V, S, C, R],
+    "Registered Manager": [V, H, S, C, R],
     "Clinician": [V, INV],
     "Head of Healthcare": [V, H, INV],
-    "Regional Governance Manager": [V, H, INV, C],
+    "Regional Governance Manager": [V, H, INV, C, R],
     "Regional Medical Director": [V, INV, S],
     "Regional Operations Manager": [V, INV],
-    "Regional Director": [V, S],
+    "Regional Director": [V, S, R],
     "Regional Manager": [V, H],
-    "National Complaints Manager": [V, H, INV, C],
+    "National Complaints Manager": [V, H, INV, C, R],
     "National Complaints Reviewer": [V, H, INV, C],
-    "National Medical Director": [V, S, C],
+    "National Medical Director": [V, S, C, R],
 }
 
 

@@ -50,4 +50,8 @@ def context(request) -> dict:
         "organisations": organisations,
         "organisation": chosen(request) if len(organisations) > 1 else None,
         "administers": bool(organisation_ids_for(user, Capability.ADMINISTER)),
+        "sees_reports": bool(
+            organisation_ids_for(user, Capability.VIEW_REPORTS)
+            & organisation_ids_for(user, Capability.VIEW_CASES)
+        ),
     }

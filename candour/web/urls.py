@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import letters, manage, signin, views
+from candour.web import letters, manage, reports, signin, views
 
 app_name = "web"
 
@@ -42,6 +42,20 @@ urlpatterns = [
         name="manage-remove-closure-day",
     ),
     path("manage/<str:code>/policy/", manage.policy, name="manage-policy"),
+    path("reports/", reports.index, name="reports"),
+    path("reports/<str:code>/<slug:kind>/<str:period>/", reports.report, name="report"),
+    path(
+        "reports/<str:code>/<slug:kind>/<str:period>/commentary/",
+        reports.save_commentary,
+        name="report-commentary",
+    ),
+    path("reports/<str:code>/<slug:kind>/<str:period>/cases/", reports.cases, name="report-cases"),
+    path(
+        "reports/<str:code>/<slug:kind>/<str:period>/spreadsheet/",
+        reports.spreadsheet,
+        name="report-spreadsheet",
+    ),
+    path("reports/<str:code>/<slug:kind>/<str:period>/pdf/", reports.pdf, name="report-pdf"),
     path("sign-in/", signin.sign_in, name="sign-in"),
     path("sign-in/code/", signin.code, name="code"),
     path("sign-in/set-up/", signin.set_up, name="set-up"),

@@ -198,4 +198,5 @@ def test_a_new_policy_brings_the_roles_it_names(org_a):
         "handle_cases",
         "sign_off",
         "view_confidential",
+        "view_reports",
     ]

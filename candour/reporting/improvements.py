@@ -1,0 +1,68 @@
+"""Improvements made as a result of complaints (seed 001 §12) and recommendations for change
+with the action taken on them (seed 004), from the actions and lessons recorded on cases
+(candour/cases/actions.py). `period` is anything with a `whole` Period: a financial year, a
+quarter or a month."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from candour.cases.models import ActionStatus, CaseAction, Lesson
+from candour.reporting.figures import Row, Scope, Table
+
+
+def recommendations(scope: Scope, period) -> Table:
+    """Seed 004: recommendations for change (actions agreed on a case) and the action taken
+    on them, counted as cases; a case with several actions is counted once per row."""
+    whole = period.whole
+    end_day = whole.end.date()
+    figures = {
+        "agreed": whole.q("actions__created_at"),
+        "completed": whole.q("actions__completed_at"),
+        "verified": whole.q("actions__verified_at"),
+        "overdue": Q(actions__created_at__lt=whole.end, actions__due__lt=end_day)
+        & (Q(actions__completed_at__isnull=True) | Q(actions__completed_at__gte=whole.end))
+        & ~Q(actions__status=ActionStatus.CANCELLED),
+        "lessons": whole.q("lessons__recorded_at"),
+    }
+    # Only cases with an action or a lesson can count: the database reads those, not every
+    # case in scope.
+    has = Q(pk__in=CaseAction.objects.values("case_id")) | Q(
+        pk__in=Lesson.objects.values("case_id")
+    )
+    c = scope.counts(figures, where=has, distinct=True)
+    rows = [
+        Row("Cases with actions for change agreed", [c["agreed"]], "agreed"),
+        Row("Cases with actions completed", [c["completed"]], "completed"),
+        Row("Cases with actions checked to work", [c["verified"]], "verified"),
+        Row("Cases with actions overdue at the end of the period", [c["overdue"]], "overdue"),
+        Row("Cases with lessons recorded", [c["lessons"]], "lessons"),
+    ]
+    return Table(
+        "recommendations",
+        "Recommendations for change and action taken",
+        ["Cases"],
+        rows,
+        note="Each row counts cases; a case with several actions is counted once.",
+    )
+
+
+def changes_made(scope: Scope, period) -> list[dict]:
+    """The actions completed in the period (what changed as a result of complaints), with
+    their case references, for the report's 'changes made' list."""
+    qs = (
+        CaseAction.objects.filter(case__in=scope.cases().values("pk"))
+        .filter(period.whole.q("completed_at"))
+        .exclude(status=ActionStatus.CANCELLED)
+        .select_related("case")
+        .order_by("completed_at", "case__reference", "number")
+    )
+    return [
+        {
+            "reference": a.case.reference,
+            "description": a.description,
+            "completed": a.completed_at,
+            "verified": a.verified_at is not None,
+        }
+        for a in qs
+    ]
