@@ -1,0 +1,383 @@
+"""The dashboard's figures (R37): complaints received, open, overdue and upheld month by
+month; deadlines met; themes; services; and the two Making Data Count charts (monthly
+complaints received, % responded to within target).
+
+Every figure is an aggregate query over `Scope.cases()`, which starts from
+`cases_for(user)`, and counts the way the annual report does (candour/reporting/annual.py):
+the same filters, so that the months of a financial year add up to its annual figures.
+
+The period is the last 12 or 24 complete calendar months (Europe/London): a month still
+running would look like a fall and set off the special-cause rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count as CountOf
+from django.db.models import Q
+from django.utils import timezone
+
+from candour.organisations.access import organisation_ids_for
+from candour.organisations.models import Capability, Organisation
+from candour.reporting import charts, spc
+from candour.reporting.annual import COMPLAINT, OWN, RESOLVED, WELL_FOUNDED, WITHIN_TARGET
+from candour.reporting.figures import Period, ReportError, Scope, percent
+
+PERIODS = (12, 24)
+# Who may see the dashboard: the capability the reports count by (figures.Scope).
+CAPABILITY = Capability.VIEW_CASES
+TOP = 10  # themes and services drawn; the table beside the chart lists them all
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return timezone.make_aware(datetime.combine(date(year, month, 1), time.min))
+
+
+def months(n: int, today: date | None = None) -> list[Period]:
+    """The last `n` complete calendar months before `today`'s month, oldest first."""
+    today = today or timezone.localdate()
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        end = _month_start(y, m)
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        out.append(Period(f"{date(y, m, 1):%b %Y}", _month_start(y, m), end))
+    return out[::-1]
+
+
+class Reach(Scope):
+    """A Scope over one organisation (and those below it), or over every organisation the
+    user may see when `organisation` is None."""
+
+    def __init__(self, user, organisation: Organisation | None = None):
+        if organisation is not None:
+            super().__init__(user, organisation)
+            return
+        self.user = user
+        self.organisation = None
+        self.organisation_ids = sorted(organisation_ids_for(user, CAPABILITY))
+        if not self.organisation_ids:
+            raise ReportError("You have no organisation whose cases you may see.")
+
+
+@dataclass
+class Series:
+    key: str
+    label: str
+    values: list[int]
+
+
+@dataclass
+class Monthly:
+    """Figures month by month: each series has one value per month of `months`."""
+
+    months: list[Period]
+    series: dict[str, Series]
+
+    @property
+    def labels(self) -> list[str]:
+        return [m.label for m in self.months]
+
+    def __getitem__(self, key: str) -> list[int]:
+        return self.series[key].values
+
+
+@dataclass
+class Ranked:
+    """Counts by a category (theme, service), largest first; `total` counts each case once."""
+
+    title: str
+    rows: list[tuple[str, int]]
+    total: int
+
+
+@dataclass
+class Dashboard:
+    period: int
+    months: list[Period]
+    activity: Monthly
+    deadlines: Monthly
+    themes: Ranked
+    services: Ranked
+    received_spc: spc.XmR
+    within_spc: spc.XmR
+    within_percent: list[float | None]
+
+    @property
+    def first_day(self) -> date:
+        return self.months[0].start.date()
+
+    @property
+    def last_day(self) -> date:
+        return self.months[-1].end.date() - timedelta(days=1)
+
+
+MONTHLY = [
+    ("received", "Complaints received"),
+    ("open", "Open at the end of the month"),
+    ("overdue", "Open and past the response date at the end of the month"),
+    ("responded", "Complaints responded to"),
+    ("upheld", "Upheld or partly upheld"),
+]
+
+
+def monthly(scope: Scope, periods: list[Period]) -> Monthly:
+    """Received, open and overdue at each month's end, responded to and upheld: one
+    aggregate query for all the months.
+
+    - received: complaints received in the month (own and provider-led, as the annual
+      report's "Complaints received");
+    - open: complaints received before the month ended and not yet responded to, withdrawn
+      or closed when it ended;
+    - overdue: of those, the ones whose response date had passed (due on or before the
+      last day of the month);
+    - responded, upheld: own complaints given a final response in the month, and those
+      upheld or partly upheld (the annual report's "Well founded" table).
+    """
+    figures: dict[str, Q] = {}
+    for i, p in enumerate(periods):
+        still_open = (
+            COMPLAINT
+            & Q(received_at__lt=p.end)
+            & (Q(ended_at__isnull=True) | Q(ended_at__gte=p.end))
+        )
+        figures[f"received_{i}"] = COMPLAINT & p.q("received_at")
+        figures[f"open_{i}"] = still_open
+        figures[f"overdue_{i}"] = still_open & Q(response_due__lt=p.end.date())
+        figures[f"responded_{i}"] = RESOLVED & p.q("responded_at")
+        figures[f"upheld_{i}"] = RESOLVED & WELL_FOUNDED & p.q("responded_at")
+    counts = scope.counts(figures, where=COMPLAINT & Q(received_at__lt=periods[-1].end))
+    series = {
+        key: Series(key, label, [counts[f"{key}_{i}"].value for i in range(len(periods))])
+        for key, label in MONTHLY
+    }
+    return Monthly(periods, series)
+
+
+def deadlines(scope: Scope, periods: list[Period]) -> Monthly:
+    """Own complaints responded to in each month, within the agreed timescale or late (the
+    annual report's "Final responses within the agreed timescale")."""
+    figures: dict[str, Q] = {}
+    for i, p in enumerate(periods):
+        figures[f"responded_{i}"] = RESOLVED & p.q("responded_at")
+        figures[f"within_{i}"] = RESOLVED & WITHIN_TARGET & p.q("responded_at")
+    whole = Q(responded_at__gte=periods[0].start, responded_at__lt=periods[-1].end)
+    counts = scope.counts(figures, where=RESOLVED & whole)
+    n = len(periods)
+    responded = [counts[f"responded_{i}"].value for i in range(n)]
+    within = [counts[f"within_{i}"].value for i in range(n)]
+    late = [r - w for r, w in zip(responded, within, strict=True)]
+    return Monthly(
+        periods,
+        {
+            "within": Series("within", "Within the agreed timescale", within),
+            "late": Series("late", "After the agreed timescale", late),
+            "responded": Series("responded", "Complaints responded to", responded),
+        },
+    )
+
+
+def _ranked(scope: Scope, base: Q, group: str, label: str, empty: str, title: str) -> Ranked:
+    rows = (
+        scope.cases()
+        .filter(base)
+        .values(group, label)
+        .annotate(n=CountOf("id", distinct=True))
+        .order_by()
+    )
+    out: dict[str, int] = {}
+    for r in rows:
+        name = r[label] or empty
+        out[name] = out.get(name, 0) + r["n"]
+    total = scope.counts({"total": base}, where=base)["total"].value
+    return Ranked(title, sorted(out.items(), key=lambda kv: (-kv[1], kv[0].lower())), total)
+
+
+def themes(scope: Scope, periods: list[Period]) -> Ranked:
+    """Own complaints received in the period by theme (as the annual report's themes): a
+    complaint with several themes is counted under each."""
+    base = OWN & Q(received_at__gte=periods[0].start, received_at__lt=periods[-1].end)
+    return _ranked(
+        scope, base, "themes__theme_id", "themes__theme__name", "No theme recorded", "Themes"
+    )
+
+
+def services(scope: Scope, periods: list[Period]) -> Ranked:
+    """Complaints received in the period by the service complained about."""
+    base = COMPLAINT & Q(received_at__gte=periods[0].start, received_at__lt=periods[-1].end)
+    return _ranked(scope, base, "service", "service", "No service recorded", "Services")
+
+
+def dashboard(
+    user, organisation: Organisation | None = None, period: int = 12, today: date | None = None
+) -> Dashboard:
+    """The dashboard of `organisation` (and those below it), or of every organisation the
+    user may see, over the last `period` complete months."""
+    if period not in PERIODS:
+        raise ReportError(f"Choose a period of {' or '.join(map(str, PERIODS))} months.")
+    scope = Reach(user, organisation)
+    periods = months(period, today)
+    activity = monthly(scope, periods)
+    met = deadlines(scope, periods)
+    within_percent = [percent(w, r) for w, r in zip(met["within"], met["responded"], strict=True)]
+    return Dashboard(
+        period=period,
+        months=periods,
+        activity=activity,
+        deadlines=met,
+        themes=themes(scope, periods),
+        services=services(scope, periods),
+        received_spc=spc.xmr(activity["received"]),
+        # Months with no responses have no percentage and are left out of the chart.
+        within_spc=spc.xmr([p for p in within_percent if p is not None], improvement="up"),
+        within_percent=within_percent,
+    )
+
+
+@dataclass
+class Section:
+    """One chart of the dashboard with the numbers it draws, for the table beside it."""
+
+    key: str
+    title: str
+    chart: charts.Chart
+    columns: list[str]
+    rows: list[list]
+    note: str = ""
+
+
+def _month_rows(labels: list[str], *columns: list) -> list[list]:
+    return [[label, *values] for label, *values in zip(labels, *columns, strict=True)]
+
+
+def _fmt(value: float | None) -> str:
+    return "No responses" if value is None else f"{value:.1f}%"
+
+
+def sections(d: Dashboard) -> list[Section]:
+    """The dashboard's charts in order, each with its table."""
+    labels = d.activity.labels
+    a, m = d.activity, d.deadlines
+    with_responses = [lab for lab, p in zip(labels, d.within_percent, strict=True) if p is not None]
+    spc_received = d.received_spc
+    spc_within = d.within_spc
+    return [
+        Section(
+            "received",
+            "Complaints received and upheld",
+            charts.bars(
+                "chart-received",
+                "Complaints received, responded to and upheld, by month",
+                labels,
+                [
+                    ("Received", a["received"], charts.NHS_BLUE),
+                    ("Responded to", a["responded"], charts.NHS_DARK_GREY),
+                    ("Upheld or partly upheld", a["upheld"], charts.NHS_WARM_YELLOW),
+                ],
+            ),
+            ["Month", "Received", "Responded to", "Upheld or partly upheld"],
+            _month_rows(labels, a["received"], a["responded"], a["upheld"]),
+            note="Received counts every complaint, including those forwarded to a provider; "
+            "responded to and upheld count the complaints we answered ourselves, in the "
+            "month of the final response.",
+        ),
+        Section(
+            "open",
+            "Open and overdue complaints",
+            charts.lines(
+                "chart-open",
+                "Complaints open and overdue at the end of each month",
+                labels,
+                [
+                    ("Open", a["open"], charts.NHS_BLUE),
+                    ("Overdue", a["overdue"], charts.NHS_RED),
+                ],
+            ),
+            ["Month", "Open at the end", "Overdue at the end"],
+            _month_rows(labels, a["open"], a["overdue"]),
+            note="Open: received and not yet responded to, withdrawn or closed when the month "
+            "ended. Overdue: open and past its response date.",
+        ),
+        Section(
+            "deadlines",
+            "Deadlines met",
+            charts.stacked(
+                "chart-deadlines",
+                "Final responses within and after the agreed timescale, by month",
+                labels,
+                [
+                    ("Within the agreed timescale", m["within"], charts.NHS_BLUE),
+                    ("After it", m["late"], charts.NHS_WARM_YELLOW),
+                ],
+            ),
+            ["Month", "Within", "After", "% within"],
+            _month_rows(labels, m["within"], m["late"], [_fmt(p) for p in d.within_percent]),
+        ),
+        Section(
+            "spc-received",
+            "Complaints received: statistical process control",
+            charts.xmr(
+                "chart-spc-received",
+                "XmR chart of complaints received each month",
+                labels,
+                spc_received,
+            ),
+            ["Month", "Received", "Moving range", "Special cause"],
+            _spc_rows(labels, spc_received),
+            note=spc_received.summary(),
+        ),
+        Section(
+            "spc-within",
+            "Responded to within target: statistical process control",
+            charts.xmr(
+                "chart-spc-within",
+                "XmR chart of the percentage of final responses within the agreed timescale",
+                with_responses,
+                spc_within,
+                unit="% within the agreed timescale",
+            ),
+            ["Month", "% within", "Moving range", "Special cause"],
+            _spc_rows(with_responses, spc_within, percent=True),
+            note=spc_within.summary()
+            + (
+                " Months with no final responses have no percentage and are left out."
+                if len(with_responses) < len(labels)
+                else ""
+            ),
+        ),
+        Section(
+            "themes",
+            "Themes",
+            charts.ranked("chart-themes", "Complaints received by theme", d.themes.rows, TOP),
+            ["Theme", "Complaints"],
+            [[name, n] for name, n in d.themes.rows]
+            + [["Complaints (each counted once)", d.themes.total]],
+            note="Complaints we answered ourselves. A complaint with several themes is counted "
+            "under each.",
+        ),
+        Section(
+            "services",
+            "By service",
+            charts.ranked("chart-services", "Complaints received by service", d.services.rows, TOP),
+            ["Service", "Complaints"],
+            [[name, n] for name, n in d.services.rows] + [["Complaints", d.services.total]],
+        ),
+    ]
+
+
+def _spc_rows(labels: list[str], chart: spc.XmR, percent: bool = False) -> list[list]:
+    rows = []
+    for label, p in zip(labels, chart.points, strict=True):
+        value = f"{p.value:.1f}%" if percent else f"{p.value:g}"
+        mr = (
+            ""
+            if p.moving_range is None
+            else f"{p.moving_range:.1f}"
+            if percent
+            else f"{p.moving_range:g}"
+        )
+        causes = "; ".join(spc.RULE_LABELS[r] for r in sorted(p.rules)) or "None"
+        rows.append([label, value, mr, causes])
+    return rows
