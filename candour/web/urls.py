@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import manage, signin, views
+from candour.web import dashboard, learning, manage, signin, views
 
 app_name = "web"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("cases/<str:reference>/attachments/", views.attach, name="attach"),
     path("cases/<str:reference>/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("learning/", learning.learning, name="learning"),
     path("organisation/", views.choose_organisation, name="choose-organisation"),
     path("manage/", manage.index, name="manage"),
     path("manage/<str:code>/", manage.organisation, name="manage-organisation"),
