@@ -246,6 +246,11 @@ class Section:
     columns: list[str]
     rows: list[list]
     note: str = ""
+    text_columns: tuple[int, ...] = (0,)  # the rest are figures, aligned right
+
+    @property
+    def numeric(self) -> list[bool]:
+        return [i not in self.text_columns for i in range(len(self.columns))]
 
 
 def _month_rows(labels: list[str], *columns: list) -> list[list]:
@@ -327,6 +332,7 @@ def sections(d: Dashboard) -> list[Section]:
             ["Month", "Received", "Moving range", "Special cause"],
             _spc_rows(labels, spc_received),
             note=spc_received.summary(),
+            text_columns=(0, 3),
         ),
         Section(
             "spc-within",
@@ -340,6 +346,7 @@ def sections(d: Dashboard) -> list[Section]:
             ),
             ["Month", "% within", "Moving range", "Special cause"],
             _spc_rows(with_responses, spc_within, percent=True),
+            text_columns=(0, 3),
             note=spc_within.summary()
             + (
                 " Months with no final responses have no percentage and are left out."

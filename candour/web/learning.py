@@ -22,10 +22,14 @@ SHOW = {"lessons": "Lessons learned", "actions": "Actions"}
 def _day(raw: str, label: str, errors: dict, field: str) -> date | None:
     if not raw:
         return None
+    raw = raw.strip()
     try:
-        return date.fromisoformat(raw.strip())
+        if "/" in raw:
+            d, m, y = (int(part) for part in raw.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(raw)
     except ValueError:
-        errors[field] = f"{label}: enter a real date, for example 2026-03-31"
+        errors[field] = f"{label}: enter a real date, for example 31/3/2026"
         return None
 
 

@@ -52,6 +52,8 @@ def learned(org_a, alice, ivan, org_b, bob):
 def test_it_lists_the_lessons_of_the_users_cases_and_none_of_anyone_elses(client, learned, alice):
     phones, ward, theirs = learned
     text = page(sign_in(client, alice))
+    assert f'href="/cases/{phones.reference}/"' in text
+    assert f'href="/cases/{ward.reference}/"' in text
     assert "Answer the telephone within ten rings." in text
     assert "Explain discharge medicines in plain English." in text
     assert "Private lesson of another practice." not in text
@@ -78,7 +80,8 @@ def test_it_filters_by_theme_service_words_and_date(client, learned, alice):
     by_words = page(client, q="telephone")
     assert "ten rings" in by_words and "1 lesson" in by_words
     assert "Nothing matches" in page(client, since="2026-11-03")
-    assert "2 lessons" in page(client, since="2026-11-02", until="2026-11-02")
+    assert "2 lessons" in page(client, since="2026-11-02", until="2/11/2026")
+    assert "Nothing matches" in page(client, until="1/11/2026")
 
 
 def test_it_lists_actions_with_their_due_date_and_status(client, learned, alice):
@@ -90,7 +93,7 @@ def test_it_lists_actions_with_their_due_date_and_status(client, learned, alice)
 
 def test_a_date_that_is_not_a_date_says_how_to_write_it(client, learned, alice):
     text = page(sign_in(client, alice), since="31/02/2026")
-    assert "From: enter a real date, for example 2026-03-31" in text
+    assert "From: enter a real date, for example 31/3/2026" in text
     assert "2 lessons" in text  # shown without the date
     text = page(client, since="2026-12-01", until="2026-11-01")
     assert "To: must be the same as or after From" in text
