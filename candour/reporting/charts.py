@@ -17,13 +17,16 @@ direction is better), each special cause also marked by its shape, not by colour
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import io
 import re
 from dataclasses import dataclass
 from html import escape
 
 import matplotlib
+from django.core.cache import cache
 
 matplotlib.use("Agg")
 
@@ -84,16 +87,52 @@ class Chart:
         return self.svg
 
 
+# Bump when the drawing changes, so that cached charts are drawn again.
+DRAWING_VERSION = 1
+CACHE_SECONDS = 24 * 60 * 60
+
+
 def _styled(draw):
     """Draw (and save) the chart with Candour's settings, leaving matplotlib's global
-    settings alone for anything else in the process."""
+    settings alone for anything else in the process.
+
+    Drawing takes a few hundred milliseconds a chart, so a chart is kept in Django's cache
+    under a hash of everything it is drawn from (its numbers and labels): the same numbers
+    give the same picture, new numbers a new key, so a cached chart is never stale. The key
+    is made from the figures themselves, so it tells nothing to anyone who has not got them.
+    """
 
     @functools.wraps(draw)
     def drawn(*args, **kwargs):
-        with matplotlib.rc_context(RC):
-            return draw(*args, **kwargs)
+        basis = repr(
+            _stable((DRAWING_VERSION, matplotlib.__version__, draw.__name__, args, kwargs))
+        )
+        key = "candour-chart:" + hashlib.sha256(basis.encode()).hexdigest()
+        chart = cache.get(key)
+        if chart is None:
+            with matplotlib.rc_context(RC):
+                chart = draw(*args, **kwargs)
+            cache.set(key, chart, CACHE_SECONDS)
+        return chart
 
     return drawn
+
+
+def _stable(value):
+    """`value` with its sets sorted, so that its repr is the same in every process (a set of
+    strings is ordered by a hash that differs between processes)."""
+    if isinstance(value, set | frozenset):
+        return ("set", sorted(map(repr, value)))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            [_stable(getattr(value, f.name)) for f in dataclasses.fields(value)],
+        )
+    if isinstance(value, dict):
+        return ("dict", sorted((repr(k), _stable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return [_stable(v) for v in value]
+    return value
 
 
 def _figure(width: float = 7.5, height: float = 3.6) -> Figure:

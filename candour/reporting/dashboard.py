@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models import Count as CountOf
-from django.db.models import Q
 from django.utils import timezone
 
 from candour.organisations.access import organisation_ids_for
@@ -98,12 +98,16 @@ class Dashboard:
     period: int
     months: list[Period]
     activity: Monthly
-    deadlines: Monthly
     themes: Ranked
     services: Ranked
     received_spc: spc.XmR
     within_spc: spc.XmR
     within_percent: list[float | None]
+
+    @property
+    def deadlines(self) -> Monthly:
+        """Within and after the agreed timescale: series of `activity`."""
+        return self.activity
 
     @property
     def first_day(self) -> date:
@@ -114,18 +118,40 @@ class Dashboard:
         return self.months[-1].end.date() - timedelta(days=1)
 
 
-MONTHLY = [
-    ("received", "Complaints received"),
-    ("open", "Open at the end of the month"),
-    ("overdue", "Open and past the response date at the end of the month"),
-    ("responded", "Complaints responded to"),
-    ("upheld", "Upheld or partly upheld"),
-]
+MONTHLY = {
+    "received": "Complaints received",
+    "open": "Open at the end of the month",
+    "overdue": "Open and past the response date at the end of the month",
+    "responded": "Complaints responded to",
+    "upheld": "Upheld or partly upheld",
+    "within": "Within the agreed timescale",
+    "late": "After the agreed timescale",
+}
+
+
+def _bucket(field: str, periods: list[Period], *, dates: bool = False) -> Case:
+    """Which month `field` falls in: its index in `periods`, -1 before the first, and
+    len(periods) after the last or when empty. Plain comparisons, so that the database works
+    out the month of each case once, not once per month."""
+    n = len(periods)
+
+    def span(p: Period) -> tuple:
+        return (p.start.date(), p.end.date()) if dates else (p.start, p.end)
+
+    whens = [When(**{f"{field}__lt": span(periods[0])[0]}, then=Value(-1))]
+    whens += [
+        When(**{f"{field}__gte": span(p)[0], f"{field}__lt": span(p)[1]}, then=Value(i))
+        for i, p in enumerate(periods)
+    ]
+    return Case(*whens, default=Value(n), output_field=IntegerField())
+
+
+def _flag(q: Q) -> Case:
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def monthly(scope: Scope, periods: list[Period]) -> Monthly:
-    """Received, open and overdue at each month's end, responded to and upheld: one
-    aggregate query for all the months.
+    """Month by month, in two grouped queries over the cases (however many months):
 
     - received: complaints received in the month (own and provider-led, as the annual
       report's "Complaints received");
@@ -134,48 +160,66 @@ def monthly(scope: Scope, periods: list[Period]) -> Monthly:
     - overdue: of those, the ones whose response date had passed (due on or before the
       last day of the month);
     - responded, upheld: own complaints given a final response in the month, and those
-      upheld or partly upheld (the annual report's "Well founded" table).
+      upheld or partly upheld (the annual report's "Well founded" table);
+    - within, late: of those responded to, within the agreed timescale or after it (the
+      annual report's "Final responses within the agreed timescale").
     """
-    figures: dict[str, Q] = {}
-    for i, p in enumerate(periods):
-        still_open = (
-            COMPLAINT
-            & Q(received_at__lt=p.end)
-            & (Q(ended_at__isnull=True) | Q(ended_at__gte=p.end))
-        )
-        figures[f"received_{i}"] = COMPLAINT & p.q("received_at")
-        figures[f"open_{i}"] = still_open
-        figures[f"overdue_{i}"] = still_open & Q(response_due__lt=p.end.date())
-        figures[f"responded_{i}"] = RESOLVED & p.q("responded_at")
-        figures[f"upheld_{i}"] = RESOLVED & WELL_FOUNDED & p.q("responded_at")
-    counts = scope.counts(figures, where=COMPLAINT & Q(received_at__lt=periods[-1].end))
-    series = {
-        key: Series(key, label, [counts[f"{key}_{i}"].value for i in range(len(periods))])
-        for key, label in MONTHLY
-    }
-    return Monthly(periods, series)
-
-
-def deadlines(scope: Scope, periods: list[Period]) -> Monthly:
-    """Own complaints responded to in each month, within the agreed timescale or late (the
-    annual report's "Final responses within the agreed timescale")."""
-    figures: dict[str, Q] = {}
-    for i, p in enumerate(periods):
-        figures[f"responded_{i}"] = RESOLVED & p.q("responded_at")
-        figures[f"within_{i}"] = RESOLVED & WITHIN_TARGET & p.q("responded_at")
-    whole = Q(responded_at__gte=periods[0].start, responded_at__lt=periods[-1].end)
-    counts = scope.counts(figures, where=RESOLVED & whole)
     n = len(periods)
-    responded = [counts[f"responded_{i}"].value for i in range(n)]
-    within = [counts[f"within_{i}"].value for i in range(n)]
+    first, last = periods[0].start, periods[-1].end
+    lifetimes = (
+        scope.cases()
+        .filter(
+            COMPLAINT
+            & Q(received_at__lt=last)
+            & (Q(received_at__gte=first) | Q(ended_at__isnull=True) | Q(ended_at__gte=first))
+        )
+        .annotate(
+            got=_bucket("received_at", periods),
+            ended=_bucket("ended_at", periods),
+            due=_bucket("response_due", periods, dates=True),
+        )
+        .values("got", "ended", "due")
+        .annotate(n=CountOf("id"))
+        .order_by()
+    )
+    received, still_open, overdue = [0] * n, [0] * n, [0] * n
+    for row in lifetimes:
+        got, ended, due, count = row["got"], row["ended"], row["due"], row["n"]
+        if 0 <= got < n:
+            received[got] += count
+        for i in range(max(got, 0), min(ended, n)):
+            still_open[i] += count
+            if due <= i:
+                overdue[i] += count
+    answers = (
+        scope.cases()
+        .filter(RESOLVED & Q(responded_at__gte=first, responded_at__lt=last))
+        .annotate(
+            month=_bucket("responded_at", periods),
+            within=_flag(WITHIN_TARGET),
+            upheld=_flag(WELL_FOUNDED),
+        )
+        .values("month", "within", "upheld")
+        .annotate(n=CountOf("id"))
+        .order_by()
+    )
+    responded, within, upheld = [0] * n, [0] * n, [0] * n
+    for row in answers:
+        responded[row["month"]] += row["n"]
+        within[row["month"]] += row["n"] * row["within"]
+        upheld[row["month"]] += row["n"] * row["upheld"]
     late = [r - w for r, w in zip(responded, within, strict=True)]
+    values = {
+        "received": received,
+        "open": still_open,
+        "overdue": overdue,
+        "responded": responded,
+        "upheld": upheld,
+        "within": within,
+        "late": late,
+    }
     return Monthly(
-        periods,
-        {
-            "within": Series("within", "Within the agreed timescale", within),
-            "late": Series("late", "After the agreed timescale", late),
-            "responded": Series("responded", "Complaints responded to", responded),
-        },
+        periods, {key: Series(key, label, values[key]) for key, label in MONTHLY.items()}
     )
 
 
@@ -220,13 +264,13 @@ def dashboard(
     scope = Reach(user, organisation)
     periods = months(period, today)
     activity = monthly(scope, periods)
-    met = deadlines(scope, periods)
-    within_percent = [percent(w, r) for w, r in zip(met["within"], met["responded"], strict=True)]
+    within_percent = [
+        percent(w, r) for w, r in zip(activity["within"], activity["responded"], strict=True)
+    ]
     return Dashboard(
         period=period,
         months=periods,
         activity=activity,
-        deadlines=met,
         themes=themes(scope, periods),
         services=services(scope, periods),
         received_spc=spc.xmr(activity["received"]),

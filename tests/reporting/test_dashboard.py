@@ -58,3 +58,29 @@ def test_only_a_period_on_offer_and_only_the_users_organisations(org_a, alice, o
         dashboard(alice, org_a, 6)
     with pytest.raises(ReportError):
         dashboard(bob, org_a)
+
+
+def test_open_and_overdue_at_each_months_end_by_hand(org_a, alice, frozen):
+    from candour.cases.handling import withdraw_case
+
+    from ..conftest import at, make_case
+
+    frozen.move_to(at(date(2026, 8, 5)))
+    waiting = make_case(org_a, alice, received_at=at(date(2026, 8, 5)))
+    frozen.move_to(at(date(2026, 9, 10)))
+    withdrawn = make_case(org_a, alice, received_at=at(date(2026, 9, 10)))
+    frozen.move_to(at(date(2026, 10, 15)))
+    withdraw_case(withdrawn, by=alice, reason="No longer wishes to pursue it.")
+    frozen.move_to(at(date(2026, 11, 2)))
+    waiting.refresh_from_db()
+    due = waiting.response_due
+    assert date(2026, 8, 31) < due <= date(2026, 10, 31), due  # overdue by the end of October
+    board = dashboard(alice, org_a, 12)
+    a = board.activity
+    assert board.months[-3].label == "Aug 2026"
+    assert a["received"][-3:] == [1, 1, 0]
+    assert a["open"][-4:] == [0, 1, 2, 1]  # Jul, Aug, Sep; in Oct one was withdrawn
+    # overdue at the end of a month when its response date is on or before the last day
+    ends = [date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31)]
+    assert a["overdue"][-3:] == [int(due <= end) for end in ends]
+    assert sum(a["overdue"]) == sum(int(due <= end) for end in ends)
