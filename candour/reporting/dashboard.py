@@ -273,9 +273,11 @@ def dashboard(
         activity=activity,
         themes=themes(scope, periods),
         services=services(scope, periods),
-        received_spc=spc.xmr(activity["received"]),
+        received_spc=spc.xmr(activity["received"], floor=0),
         # Months with no responses have no percentage and are left out of the chart.
-        within_spc=spc.xmr([p for p in within_percent if p is not None], improvement="up"),
+        within_spc=spc.xmr(
+            [p for p in within_percent if p is not None], improvement="up", floor=0, ceiling=100
+        ),
         within_percent=within_percent,
     )
 

@@ -123,8 +123,19 @@ def moving_ranges(values: list[float]) -> list[float]:
     return [abs(b - a) for a, b in pairwise(values)]
 
 
-def xmr(values, *, improvement: str | None = None) -> XmR:
-    """The XmR chart of `values` (in order), with each point's special causes."""
+def xmr(
+    values,
+    *,
+    improvement: str | None = None,
+    floor: float | None = None,
+    ceiling: float | None = None,
+) -> XmR:
+    """The XmR chart of `values` (in order), with each point's special causes.
+
+    `floor` and `ceiling` are the least and greatest values the measure can take (0 for a
+    count; 0 and 100 for a percentage): a process limit beyond them is drawn at them, as
+    MDC's tool does. No point can lie beyond such a limit, so the rules are unchanged; the
+    two sigma lines of `two_of_three` are worked out before the limits are cut."""
     if improvement not in (None, "up", "down"):
         raise ValueError("improvement must be 'up', 'down' or None")
     values = [float(v) for v in values]
@@ -134,6 +145,10 @@ def xmr(values, *, improvement: str | None = None) -> XmR:
     ranges = moving_ranges(values)
     mr_bar = fmean(ranges) if ranges else 0.0
     upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
+    if ceiling is not None:
+        upper = min(upper, ceiling)
+    if floor is not None:
+        lower = max(lower, floor)
     rules: list[set[Rule]] = [set() for _ in values]
     for i in outside(values, upper, lower):
         rules[i].add(Rule.OUTSIDE)

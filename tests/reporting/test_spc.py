@@ -205,3 +205,12 @@ def test_a_strictly_rising_series_of_six_or_more_is_all_trend(values):
         assert trend(rising) == set(range(len(rising)))
     else:
         assert trend(rising) == set()
+
+
+def test_limits_beyond_what_the_measure_can_take_are_drawn_at_its_edge():
+    # a percentage: mean 90, mR-bar 25, limits 23.5 to 156.5 before the cut
+    chart = xmr([100, 100, 50, 100, 100], floor=0, ceiling=100)
+    assert (chart.lower, chart.upper) == (pytest.approx(23.5), 100)
+    assert chart.special_causes == []
+    counts = xmr([0, 5, 0, 5, 0], floor=0)
+    assert counts.lower == 0
