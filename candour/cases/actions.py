@@ -396,3 +396,22 @@ def actions_for(
         .prefetch_related("themes")
         .order_by("due", "pk")
     )
+
+
+def learning_options(user) -> dict[str, list[str]]:
+    """The themes and services to offer as filters of the list of lessons and actions: the
+    themes of the user's organisations, and the services of the cases they may see that
+    have a lesson or an action."""
+    from candour.organisations.access import organisation_ids_for
+
+    themes = (
+        Theme.objects.filter(organisation_id__in=organisation_ids_for(user))
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    learned = cases_for(user).filter(Q(lessons__isnull=False) | Q(actions__isnull=False))
+    services = learned.exclude(service="").values_list("service", flat=True).distinct()
+    return {
+        "themes": sorted(set(themes), key=str.lower),
+        "services": sorted(set(services), key=str.lower),
+    }

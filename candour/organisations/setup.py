@@ -50,7 +50,7 @@ ROLE_CAPABILITIES: dict[str, list[str]] = {
     "Accountable Officer": [V, S, C, R],
     "Registered Manager": [V, H, S, C, R],
     "Clinician": [V, INV],
-    "Head of Healthcare": [V, H, INV],
+    "Head of Healthcare": [V, H, INV, R],  # runs a site's complaints and reports them (000)
     "Regional Governance Manager": [V, H, INV, C, R],
     "Regional Medical Director": [V, INV, S],
     "Regional Operations Manager": [V, INV],

@@ -157,6 +157,14 @@ class Problem:
         return f"{self.table}: {self.message}"
 
 
+def report_organisation_ids(user) -> set[int]:
+    """Organisations whose reports and dashboard the user may see: VIEW_REPORTS there, and
+    their cases (every figure is a count of cases)."""
+    return set(organisation_ids_for(user, Capability.VIEW_REPORTS)) & set(
+        organisation_ids_for(user, Capability.VIEW_CASES)
+    )
+
+
 class Scope:
     """The cases a report may count: those `user` may see (cases_for), in `organisation` and
     every organisation below it. Date aliases are in Europe/London (TruncDate)."""

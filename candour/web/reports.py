@@ -18,23 +18,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from candour.cases.models import Case
-from candour.organisations.access import organisation_ids_for
-from candour.organisations.models import Capability, Organisation
+from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
 from candour.reporting import pdf as report_pdf
 from candour.reporting.commissioner import COLUMNS as CASE_COLUMNS
-from candour.reporting.figures import ReportError
+from candour.reporting.figures import ReportError, report_organisation_ids
 from candour.reporting.present import behind, display
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MOST_CASES_LISTED = 500
 
 
-def reachable_ids(user) -> set[int]:
-    """Organisations whose reports the user may see: VIEW_REPORTS there, and the cases."""
-    return set(organisation_ids_for(user, Capability.VIEW_REPORTS)) & set(
-        organisation_ids_for(user, Capability.VIEW_CASES)
-    )
+reachable_ids = report_organisation_ids
 
 
 def _organisation(request, code: str) -> Organisation:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import letters, manage, reports, signin, views
+from candour.web import dashboard, learning, letters, manage, reports, signin, views
 
 app_name = "web"
 
@@ -30,6 +30,8 @@ urlpatterns = [
         name="letter-act",
     ),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("learning/", learning.learning, name="learning"),
     path("organisation/", views.choose_organisation, name="choose-organisation"),
     path("manage/", manage.index, name="manage"),
     path("manage/<str:code>/", manage.organisation, name="manage-organisation"),

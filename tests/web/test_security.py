@@ -44,7 +44,9 @@ def test_the_production_settings_pass_the_deploy_check(tmp_path):
         "DJANGO_SETTINGS_MODULE": "candour.config.settings",
     }
     env.pop("DATABASE_URL", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
+    # The browser tests set this in their worker's environment (tests/browser/conftest.py);
+    # a deployment never has it, and the deploy check rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     done = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

@@ -14,6 +14,7 @@ ROLES = [
     "Director",
     "Accountable Officer",
     "Registered Manager",
+    "Head of Healthcare",
     "Regional Governance Manager",
     "Regional Director",
     "National Complaints Manager",
