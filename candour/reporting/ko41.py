@@ -16,14 +16,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count as CountOf
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from candour.cases.models import FINDING_OUTCOMES, Kind, Outcome
 from candour.coding.coding import PRIMARY_CARE_KINDS, age_band_expression, status_expression
-from candour.coding.models import CodeList, Dimension, Return
+from candour.coding.models import CaseCode, CodeList, Dimension, Return
 from candour.organisations.models import Organisation
 from candour.reporting.figures import Count, FinancialYear, Report, ReportError, Row, Scope, Table
 
@@ -96,51 +97,83 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     )
 
 
-def _mapped(scope: Scope, new: Q, code_list: CodeList) -> list[Row]:
-    expression = (
-        age_band_expression(code_list)
-        if code_list.dimension == Dimension.AGE_BAND
-        else status_expression(code_list)
-    )
-    counts = dict(
-        scope.cases()
-        .filter(new)
-        .annotate(band=expression)
-        .values("band")
-        .annotate(n=CountOf("id"))
-        .order_by()
-        .values_list("band", "n")
-    )
-    return [
-        Row(
-            code.label,
-            [Count(counts.get(code.pk, 0), new & Q(band=code.pk), (("band", expression),))],
-            code.key,
+def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, list[Row]]:
+    """The rows of every breakdown from three GROUP BY queries over new complaints: the age
+    band and status together, the codes of the chosen lists, and how many complaints have
+    any code of each list (the rest are 'Not coded')."""
+    sections: dict[str, list[Row]] = {}
+    mapped = {
+        d: (age_band_expression if d == Dimension.AGE_BAND else status_expression)(lists[d])
+        for d in (Dimension.AGE_BAND, Dimension.STATUS)
+        if d in lists
+    }
+    counts: dict[str, dict[int, int]] = {d: defaultdict(int) for d in mapped}
+    if mapped:
+        groups = (
+            scope.cases()
+            .filter(new)
+            .annotate(**{f"band_{d}": e for d, e in mapped.items()})
+            .values(*(f"band_{d}" for d in mapped))
+            .annotate(n=CountOf("id"))
+            .order_by()
         )
-        for code in code_list.codes.all()
-        if not code.retired or counts.get(code.pk)
-    ]
-
-
-def _chosen(scope: Scope, new: Q, code_list: CodeList) -> list[Row]:
-    in_list = Q(codes__code__code_list=code_list)
-    counts = dict(
+        for group in groups:
+            for d in mapped:
+                counts[d][group[f"band_{d}"]] += group["n"]
+        for d, expression in mapped.items():
+            sections[d] = [
+                Row(
+                    code.label,
+                    [
+                        Count(
+                            counts[d].get(code.pk, 0),
+                            new & Q(band=code.pk),
+                            (("band", expression),),
+                        )
+                    ],
+                    code.key,
+                )
+                for code in lists[d].codes.all()
+                if not code.retired or counts[d].get(code.pk)
+            ]
+    chosen = {d: cl for d, cl in lists.items() if d not in mapped}
+    if not chosen:
+        return sections
+    ids = {d: [c.pk for c in cl.codes.all()] for d, cl in chosen.items()}
+    in_lists = new & Q(codes__code_id__in=[i for d in ids for i in ids[d]])
+    by_code = dict(
         scope.cases()
-        .filter(new & in_list)
+        .filter(in_lists)
         .values("codes__code_id")
         .annotate(n=CountOf("id", distinct=True))
         .order_by()
         .values_list("codes__code_id", "n")
     )
-    rows = [
-        Row(code.label, [Count(counts.get(code.pk, 0), new & Q(codes__code=code))], code.key)
-        for code in code_list.codes.all()
-        if not code.retired or counts.get(code.pk)
-    ]
-    coded = scope.cases().filter(in_list).values("pk")
-    none = scope.counts({"none": new & ~Q(pk__in=coded)}, where=new)["none"]
-    rows.append(Row("Not coded", [none], "not_coded"))
-    return rows
+    coded = dict(
+        scope.cases()
+        .filter(in_lists)
+        .values("codes__dimension")
+        .annotate(n=CountOf("id", distinct=True))
+        .order_by()
+        .values_list("codes__dimension", "n")
+    )
+    # Every new complaint falls in exactly one band, so the bands add up to new.
+    new_count = (
+        sum(next(iter(counts.values())).values())
+        if mapped
+        else scope.counts({"new": new}, where=new)["new"].value
+    )
+    for d, code_list in chosen.items():
+        rows = [
+            Row(code.label, [Count(by_code.get(code.pk, 0), new & Q(codes__code=code))], code.key)
+            for code in code_list.codes.all()
+            if not code.retired or by_code.get(code.pk)
+        ]
+        has_code = Exists(CaseCode.objects.filter(case_id=OuterRef("pk"), code_id__in=ids[d]))
+        none = Count(new_count - coded.get(d, 0), new & ~Q(has_code))
+        rows.append(Row("Not coded", [none], "not_coded"))
+        sections[d] = rows
+    return sections
 
 
 def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return:
@@ -157,8 +190,11 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
     new = base & year.whole.q("received_at")
     lists = {
         cl.dimension: cl
-        for cl in CodeList.objects.filter(return_code=return_code, year=year.first_year)
+        for cl in CodeList.objects.filter(
+            return_code=return_code, year=year.first_year, dimension__in=SECTIONS[return_code]
+        ).prefetch_related("codes")
     }
+    sections = _sections(scope, new, lists)
     for dimension in SECTIONS[return_code]:
         code_list = lists.get(dimension)
         title = Dimension(dimension).label
@@ -172,11 +208,7 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
                 available=False,
             )
             continue
-        rows = (
-            _mapped(scope, new, code_list)
-            if dimension in (Dimension.AGE_BAND, Dimension.STATUS)
-            else _chosen(scope, new, code_list)
-        )
+        rows = sections[dimension]
         note = (
             "UNCONFIRMED list: " + code_list.source if code_list.unconfirmed else code_list.source
         )
