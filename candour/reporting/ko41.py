@@ -62,23 +62,24 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     start, end = year.whole.start, year.whole.end
     open_at_start = Q(received_at__lt=start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     ended_in_year = Q(ended_at__gte=start, ended_at__lt=end)
-    resolved = base & year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
+    resolved = year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
     alive = Q(received_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
-    c = scope.counts(
-        {
-            "brought_forward": base & open_at_start,
-            "new": base & year.whole.q("received_at"),
-            "resolved": resolved,
-            "upheld": resolved & Q(outcome=Outcome.UPHELD),
-            "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
-            "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
-            "closed_other": base & Q(received_at__lt=end) & ended_in_year & ~resolved,
-            "carried_forward": base
-            & Q(received_at__lt=end)
-            & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
-        },
-        where=base & alive,
-    )
+    figures = {
+        "brought_forward": open_at_start,
+        "new": year.whole.q("received_at"),
+        "resolved": resolved,
+        "upheld": resolved & Q(outcome=Outcome.UPHELD),
+        "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
+        "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
+        "closed_other": Q(received_at__lt=end) & ended_in_year & ~resolved,
+        "carried_forward": Q(received_at__lt=end)
+        & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
+    }
+    # `base` is in the WHERE clause once rather than in every figure's FILTER; each figure
+    # keeps it in the filter that lists its cases.
+    c = {
+        k: Count(v.value, base & v.q) for k, v in scope.counts(figures, where=base & alive).items()
+    }
     labels = {
         "brought_forward": "Brought forward",
         "new": "New",
@@ -140,7 +141,11 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
     if not chosen:
         return sections
     ids = {d: [c.pk for c in cl.codes.all()] for d, cl in chosen.items()}
-    in_lists = new & Q(codes__code_id__in=[i for d in ids for i in ids[d]])
+    # By dimension rather than by code id: an IN list of code ids leads the planner to read
+    # every case's codes through the code index. A new complaint in the return is coded with
+    # that return's lists for its year, so its codes of these dimensions are of these lists;
+    # if some are not (checked below), the counts per list are made exactly instead.
+    in_lists = new & Q(codes__dimension__in=list(chosen))
     by_code = dict(
         scope.cases()
         .filter(in_lists)
@@ -157,6 +162,14 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
         .order_by()
         .values_list("codes__dimension", "n")
     )
+    listed = {i for d in ids for i in ids[d]}
+    if any(code_id not in listed for code_id in by_code):
+        coded = {
+            d: scope.cases()
+            .filter(new & Q(codes__code_id__in=ids[d]))
+            .aggregate(n=CountOf("id", distinct=True))["n"]
+            for d in chosen
+        }
     # Every new complaint falls in exactly one band, so the bands add up to new.
     new_count = (
         sum(next(iter(counts.values())).values())
