@@ -4,8 +4,10 @@ same database in the same run.
 
     .venv/bin/python bench/bench_reports.py --cases 100000 --db sqlite
     .venv/bin/python bench/bench_reports.py --cases 1000000 --db sqlite
-    .venv/bin/python bench/bench_reports.py --cases 260000 --months 12 --db postgres
-    .venv/bin/python bench/bench_reports.py --cases 2500000 --months 120 --db postgres
+    .venv/bin/python bench/bench_reports.py --cases 260000 --months 12 --now 2026-04-01 \
+        --db postgres
+    .venv/bin/python bench/bench_reports.py --cases 2500000 --months 120 --now 2026-04-01 \
+        --db postgres
 
 It reuses bench/bench_core.py's set-up (a separate bench database: SQLite under var/bench/,
 PostgreSQL `candour_bench_reports`; --reuse keeps one already loaded), loads N cases with
@@ -376,6 +378,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--months", type=int, default=18, help="Receipts spread over months.")
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=None,
+        help="The load's 'now' (ISO date, UTC): the newest receipt. 2026-04-01 with --months 12 "
+        "puts every case in the financial year 2025-26.",
+    )
     parser.add_argument("--runs", type=int, default=7, help="Timed runs of each report.")
     parser.add_argument("--year", type=int, default=None, help="First year of the financial year.")
     parser.add_argument("--workers", type=int, default=None, help="Planning processes.")
@@ -440,6 +449,7 @@ def main() -> None:
         loaded = demo.load_cases(
             args.cases,
             seed=args.seed,
+            now=args.now.replace(tzinfo=UTC) if args.now else None,
             months=args.months,
             batch_size=args.batch_size,
             workers=workers,
