@@ -385,6 +385,9 @@ def main() -> None:
         help="The load's 'now' (ISO date, UTC): the newest receipt. 2026-04-01 with --months 12 "
         "puts every case in the financial year 2025-26.",
     )
+    parser.add_argument(
+        "--scopes", default="site,national,practice", help="Which users' reports to time."
+    )
     parser.add_argument("--runs", type=int, default=7, help="Timed runs of each report.")
     parser.add_argument("--year", type=int, default=None, help="First year of the financial year.")
     parser.add_argument("--workers", type=int, default=None, help="Planning processes.")
@@ -509,7 +512,8 @@ def main() -> None:
         return times, queries, out
 
     result["reports"] = {}
-    for label, username, code, reports in scopes:
+    wanted = args.scopes.split(",")
+    for label, username, code, reports in [s for s in scopes if s[0] in wanted]:
         user = User.objects.get(username=username)
         organisation = Organisation.objects.get(code=code)
         ids = Scope(user, organisation).organisation_ids
@@ -557,10 +561,11 @@ def main() -> None:
         "same_figures": all(e["same_figures"] for e in reps.values()),
     }
     if args.db == "sqlite":
-        met["site_annual_and_ko41_within_1_s"] = all(
-            reps[k]["report"]["p95_ms"] <= 1000 for k in ("site annual", "site KO41a")
-        )
-    else:
+        if "site annual" in reps:
+            met["site_annual_and_ko41_within_1_s"] = all(
+                reps[k]["report"]["p95_ms"] <= 1000 for k in ("site annual", "site KO41a")
+            )
+    elif "national KO41a" in reps:
         met["national_ko41_within_2_s"] = reps["national KO41a"]["report"]["p95_ms"] <= 2000
     result["targets_met"] = met
     print(f"\nTargets met: {met}", flush=True)
