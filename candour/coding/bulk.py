@@ -110,9 +110,20 @@ def code_loaded_cases(*, by=None, batch_size: int = 20_000, at: datetime | None 
                     codes=done[1],
                 )
         lo = hi
+    if result.cases:
+        analyse()
     result.seconds = time.perf_counter() - began
     result.by_return = dict(result.by_return)
     return result
+
+
+def analyse() -> None:
+    """Refresh the planner's statistics of the coding tables after a bulk write: without
+    them PostgreSQL took the new case codes for a handful and read them all first."""
+    tables = [CaseCoding._meta.db_table, CaseCode._meta.db_table]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _code_range(lo, hi, lists, coded_at, by_id, result) -> tuple[int, int] | None:
