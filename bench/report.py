@@ -16,7 +16,8 @@ def yes(value) -> str:
 
 
 def main() -> None:
-    runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    everything = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    runs = [r for r in everything if "endpoints" in r]  # bench_core.py's
     runs.sort(key=lambda r: (r["cases"], r["database"]))
     print("### Load\n")
     print(
@@ -84,6 +85,43 @@ def main() -> None:
         print(
             f"| {r['database']} | {r['cases']:,} | {yes(t['load_rate'])} | "
             f"{yes(t['list_and_detail_p95'])} | {yes(t['query_count_independent_of_page_size'])} |"
+        )
+    reports(
+        sorted(
+            (r for r in everything if r.get("benchmark") == "bench/bench_reports.py"),
+            key=lambda r: (r["database"], r["cases"]),
+        )
+    )
+
+
+def reports(runs: list[dict]) -> None:
+    """bench/bench_reports.py: each report beside its raw SQL in the same run."""
+    if not runs:
+        return
+    print("\n### Reports beside their raw SQL (ms; bench/bench_reports.py)\n")
+    print(
+        "| database | cases | year | report | complaints in year | report p50 | p95 | "
+        "queries | raw SQL p50 | p95 | report ÷ raw (p50) | same figures | load avg |"
+    )
+    print("|---|---:|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|")
+    for r in runs:
+        for label, e in r["reports"].items():
+            queries = ", ".join(str(q) for q in e["report"]["queries"])
+            print(
+                f"| {r['database']} | {r['cases']:,} | {r['year']} | {label} | "
+                f"{e['complaints_received_in_year']:,} | {e['report']['p50_ms']:,.0f} | "
+                f"{e['report']['p95_ms']:,.0f} | {queries} | {e['raw_sql']['p50_ms']:,.0f} | "
+                f"{e['raw_sql']['p95_ms']:,.0f} | {e['ratio_p50']} | {yes(e['same_figures'])} | "
+                f"{r['load_average_start'][0]:.1f} |"
+            )
+    print("\n| database | cases | bulk coding s | complaints coded | codes | targets met |")
+    print("|---|---:|---:|---:|---:|---|")
+    for r in runs:
+        b = r["bulk_coding"]
+        met = ", ".join(f"{k} {yes(v)}" for k, v in r["targets_met"].items())
+        print(
+            f"| {r['database']} | {r['cases']:,} | {b.get('seconds', 'reused')} | "
+            f"{b.get('cases', b.get('reused', 0)):,} | {b.get('codes', '')} | {met} |"
         )
 
 

@@ -16,14 +16,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count as CountOf
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from candour.cases.models import FINDING_OUTCOMES, Kind, Outcome
 from candour.coding.coding import PRIMARY_CARE_KINDS, age_band_expression, status_expression
-from candour.coding.models import CodeList, Dimension, Return
+from candour.coding.models import CaseCode, CodeList, Dimension, Return
 from candour.organisations.models import Organisation
 from candour.reporting.figures import Count, FinancialYear, Report, ReportError, Row, Scope, Table
 
@@ -61,23 +62,24 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     start, end = year.whole.start, year.whole.end
     open_at_start = Q(received_at__lt=start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     ended_in_year = Q(ended_at__gte=start, ended_at__lt=end)
-    resolved = base & year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
+    resolved = year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
     alive = Q(received_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
-    c = scope.counts(
-        {
-            "brought_forward": base & open_at_start,
-            "new": base & year.whole.q("received_at"),
-            "resolved": resolved,
-            "upheld": resolved & Q(outcome=Outcome.UPHELD),
-            "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
-            "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
-            "closed_other": base & Q(received_at__lt=end) & ended_in_year & ~resolved,
-            "carried_forward": base
-            & Q(received_at__lt=end)
-            & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
-        },
-        where=base & alive,
-    )
+    figures = {
+        "brought_forward": open_at_start,
+        "new": year.whole.q("received_at"),
+        "resolved": resolved,
+        "upheld": resolved & Q(outcome=Outcome.UPHELD),
+        "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
+        "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
+        "closed_other": Q(received_at__lt=end) & ended_in_year & ~resolved,
+        "carried_forward": Q(received_at__lt=end)
+        & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
+    }
+    # `base` is in the WHERE clause once rather than in every figure's FILTER; each figure
+    # keeps it in the filter that lists its cases.
+    c = {
+        k: Count(v.value, base & v.q) for k, v in scope.counts(figures, where=base & alive).items()
+    }
     labels = {
         "brought_forward": "Brought forward",
         "new": "New",
@@ -96,51 +98,95 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     )
 
 
-def _mapped(scope: Scope, new: Q, code_list: CodeList) -> list[Row]:
-    expression = (
-        age_band_expression(code_list)
-        if code_list.dimension == Dimension.AGE_BAND
-        else status_expression(code_list)
-    )
-    counts = dict(
-        scope.cases()
-        .filter(new)
-        .annotate(band=expression)
-        .values("band")
-        .annotate(n=CountOf("id"))
-        .order_by()
-        .values_list("band", "n")
-    )
-    return [
-        Row(
-            code.label,
-            [Count(counts.get(code.pk, 0), new & Q(band=code.pk), (("band", expression),))],
-            code.key,
+def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, list[Row]]:
+    """The rows of every breakdown from three GROUP BY queries over new complaints: the age
+    band and status together, the codes of the chosen lists, and how many complaints have
+    any code of each list (the rest are 'Not coded')."""
+    sections: dict[str, list[Row]] = {}
+    mapped = {
+        d: (age_band_expression if d == Dimension.AGE_BAND else status_expression)(lists[d])
+        for d in (Dimension.AGE_BAND, Dimension.STATUS)
+        if d in lists
+    }
+    counts: dict[str, dict[int, int]] = {d: defaultdict(int) for d in mapped}
+    if mapped:
+        groups = (
+            scope.cases()
+            .filter(new)
+            .annotate(**{f"band_{d}": e for d, e in mapped.items()})
+            .values(*(f"band_{d}" for d in mapped))
+            .annotate(n=CountOf("id"))
+            .order_by()
         )
-        for code in code_list.codes.all()
-        if not code.retired or counts.get(code.pk)
-    ]
-
-
-def _chosen(scope: Scope, new: Q, code_list: CodeList) -> list[Row]:
-    in_list = Q(codes__code__code_list=code_list)
-    counts = dict(
+        for group in groups:
+            for d in mapped:
+                counts[d][group[f"band_{d}"]] += group["n"]
+        for d, expression in mapped.items():
+            sections[d] = [
+                Row(
+                    code.label,
+                    [
+                        Count(
+                            counts[d].get(code.pk, 0),
+                            new & Q(band=code.pk),
+                            (("band", expression),),
+                        )
+                    ],
+                    code.key,
+                )
+                for code in lists[d].codes.all()
+                if not code.retired or counts[d].get(code.pk)
+            ]
+    chosen = {d: cl for d, cl in lists.items() if d not in mapped}
+    if not chosen:
+        return sections
+    ids = {d: [c.pk for c in cl.codes.all()] for d, cl in chosen.items()}
+    # By dimension rather than by code id: an IN list of code ids leads the planner to read
+    # every case's codes through the code index. A new complaint in the return is coded with
+    # that return's lists for its year, so its codes of these dimensions are of these lists;
+    # if some are not (checked below), the counts per list are made exactly instead.
+    in_lists = new & Q(codes__dimension__in=list(chosen))
+    by_code = dict(
         scope.cases()
-        .filter(new & in_list)
+        .filter(in_lists)
         .values("codes__code_id")
         .annotate(n=CountOf("id", distinct=True))
         .order_by()
         .values_list("codes__code_id", "n")
     )
-    rows = [
-        Row(code.label, [Count(counts.get(code.pk, 0), new & Q(codes__code=code))], code.key)
-        for code in code_list.codes.all()
-        if not code.retired or counts.get(code.pk)
-    ]
-    coded = scope.cases().filter(in_list).values("pk")
-    none = scope.counts({"none": new & ~Q(pk__in=coded)}, where=new)["none"]
-    rows.append(Row("Not coded", [none], "not_coded"))
-    return rows
+    coded = dict(
+        scope.cases()
+        .filter(in_lists)
+        .values("codes__dimension")
+        .annotate(n=CountOf("id", distinct=True))
+        .order_by()
+        .values_list("codes__dimension", "n")
+    )
+    listed = {i for d in ids for i in ids[d]}
+    if any(code_id not in listed for code_id in by_code):
+        coded = {
+            d: scope.cases()
+            .filter(new & Q(codes__code_id__in=ids[d]))
+            .aggregate(n=CountOf("id", distinct=True))["n"]
+            for d in chosen
+        }
+    # Every new complaint falls in exactly one band, so the bands add up to new.
+    new_count = (
+        sum(next(iter(counts.values())).values())
+        if mapped
+        else scope.counts({"new": new}, where=new)["new"].value
+    )
+    for d, code_list in chosen.items():
+        rows = [
+            Row(code.label, [Count(by_code.get(code.pk, 0), new & Q(codes__code=code))], code.key)
+            for code in code_list.codes.all()
+            if not code.retired or by_code.get(code.pk)
+        ]
+        has_code = Exists(CaseCode.objects.filter(case_id=OuterRef("pk"), code_id__in=ids[d]))
+        none = Count(new_count - coded.get(d, 0), new & ~Q(has_code))
+        rows.append(Row("Not coded", [none], "not_coded"))
+        sections[d] = rows
+    return sections
 
 
 def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return:
@@ -157,8 +203,11 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
     new = base & year.whole.q("received_at")
     lists = {
         cl.dimension: cl
-        for cl in CodeList.objects.filter(return_code=return_code, year=year.first_year)
+        for cl in CodeList.objects.filter(
+            return_code=return_code, year=year.first_year, dimension__in=SECTIONS[return_code]
+        ).prefetch_related("codes")
     }
+    sections = _sections(scope, new, lists)
     for dimension in SECTIONS[return_code]:
         code_list = lists.get(dimension)
         title = Dimension(dimension).label
@@ -172,11 +221,7 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
                 available=False,
             )
             continue
-        rows = (
-            _mapped(scope, new, code_list)
-            if dimension in (Dimension.AGE_BAND, Dimension.STATUS)
-            else _chosen(scope, new, code_list)
-        )
+        rows = sections[dimension]
         note = (
             "UNCONFIRMED list: " + code_list.source if code_list.unconfirmed else code_list.source
         )
