@@ -1710,6 +1710,7 @@ def run_demo(
     batch_size: int = 5000,
     workers: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
+    extras: bool = True,
 ) -> DemoResult:
     """`candour demo`: organisations, logins and `cases` synthetic cases. With `if_empty`,
     nothing happens when the database already holds cases."""
@@ -1722,4 +1723,10 @@ def run_demo(
         loaded = load_cases(
             cases, seed=seed, batch_size=batch_size, workers=workers, progress=progress
         )
+    if extras and cases > 0:
+        # Letters, action plans, lessons, referrals and KO41 coding on a sample of the cases,
+        # through the domain functions (`candour demo --no-extras` leaves them out).
+        from candour import demo_extras  # it imports this module
+
+        print(demo_extras.enrich(organisations, seed=seed).summary())
     return DemoResult(loaded=loaded, skipped=False)

@@ -1,8 +1,9 @@
-"""`candour demo [--cases N] [--if-empty] [--seed S]`: synthetic demonstration data."""
+"""`candour demo [--cases N] [--if-empty] [--seed S] [--no-extras]`: synthetic demonstration
+data."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from candour import demo
+from candour import demo, demo_extras
 
 
 class Command(BaseCommand):
@@ -28,8 +29,14 @@ class Command(BaseCommand):
             default=demo.default_workers(),
             help="Processes planning cases while this one writes them (0: none).",
         )
+        parser.add_argument(
+            "--no-extras",
+            action="store_true",
+            help="Load the cases only: no letters, action plans, lessons, risk referrals or "
+            "KO41 coding on a sample of them (candour/demo_extras.py).",
+        )
 
-    def handle(self, *args, cases, if_empty, seed, batch_size, workers, **options):
+    def handle(self, *args, cases, if_empty, seed, batch_size, workers, no_extras, **options):
         if cases < 0:
             raise CommandError("--cases: give a number of cases, 0 or more")
         if batch_size < 1:
@@ -45,6 +52,7 @@ class Command(BaseCommand):
             batch_size=batch_size,
             workers=workers,
             progress=progress,
+            extras=not no_extras,
         )
         if result.skipped:
             self.stdout.write("The database already holds cases; nothing loaded (--if-empty).")
@@ -58,3 +66,5 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(demo.logins_text())
+        if not no_extras:
+            self.stdout.write(demo_extras.logins_text())
