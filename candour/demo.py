@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -588,12 +589,12 @@ class Planner:
             event_date = (received_at - timedelta(days=rng.randrange(400, 600))).date()
         summary_required = kind == Kind.COMPLAINT and channel in VERBAL_CHANNELS
         case = new_case(
-            organisation_id=org.pk,
+            organisation_id=org.id,
             kind=kind,
             channel=channel,
             received_at=received_at,
             recorded_at=recorded_at,
-            recorded_by_id=handler.pk,
+            recorded_by_id=handler.id,
             event_date=event_date,
             description="; ".join(issues_text) + ". (Synthetic demo case.)",
             summary="Typed summary of the call (synthetic)." if summary_required else "",
@@ -603,7 +604,7 @@ class Planner:
             confidential=formal and rng.random() < 0.02,
             urgent_clinical_need=formal and rng.random() < 0.01,
             stage_started_at=received_at,
-            handler_id=handler.pk,
+            handler_id=handler.id,
             consent_state=ConsentState.NEEDED if needs_consent else ConsentState.NOT_NEEDED,
             summary_required=summary_required,
         )
@@ -960,13 +961,13 @@ class Planner:
                 return None
 
         investigator = ctx.investigator
-        case.investigator_id = investigator.pk
+        case.investigator_id = investigator.id
         events.append(
             (
                 ready,
                 handler,
                 "investigator_assigned",
-                _changed({"investigator": None}, {"investigator": investigator.pk}),
+                _changed({"investigator": None}, {"investigator": investigator.id}),
             )
         )
 
@@ -1453,6 +1454,7 @@ def plan_batch(index: int) -> list[PlannedCase]:
     planner = Planner(rng, load.contexts, load.now, load.nhs_numbers)
     prepare_case, prepare_person = tables.cases.prepare_row, tables.people.prepare_row
     prepare_issue, prepare_pause = tables.issues.prepare_row, tables.pauses.prepare_row
+    case_values = itemgetter(*CASE_FIELDS)
     batch = []
     for i, received_at in enumerate(receipt_times(rng, load, first, last), start=first):
         plan = planner.plan(i, received_at)
@@ -1464,13 +1466,14 @@ def plan_batch(index: int) -> list[PlannedCase]:
             if not n:
                 data["reference"] = REFERENCE_MARK  # case_recorded; given when written
             data_json = canonical_json(data)
+            actor_id = user.id
             before, after = content_parts(
-                at=at, actor_id=user.pk, organisation_id=org_id, event=event, data_json=data_json
+                at=at, actor_id=actor_id, organisation_id=org_id, event=event, data_json=data_json
             )
-            events.append((stored_at(at), user.pk, user.username, event, before, after, data_json))
+            events.append((stored_at(at), actor_id, user.username, event, before, after, data_json))
         batch.append(
             (
-                prepare_case([values[f] for f in CASE_FIELDS]),
+                prepare_case(list(case_values(values))),
                 org_id,
                 plan.code,
                 received_at.astimezone(LOCAL).year,

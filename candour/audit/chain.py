@@ -108,14 +108,9 @@ def content_parts(*, at, actor_id, organisation_id, event, data_json: str) -> tu
     `data_json` is `canonical_json(data)`. (Keys in sorted order: actor, at, case, data,
     event, organisation, sequence.)"""
     return (
-        '{"actor":' + _json_scalar(actor_id) + ',"at":' + _at_json(at) + ',"case":',
-        ',"data":'
-        + data_json
-        + ',"event":'
-        + encode_basestring(event)
-        + ',"organisation":'
-        + _json_scalar(organisation_id)
-        + ',"sequence":',
+        f'{{"actor":{_json_scalar(actor_id)},"at":{_at_json(at)},"case":',
+        f',"data":{data_json},"event":{encode_basestring(event)},'
+        f'"organisation":{_json_scalar(organisation_id)},"sequence":',
     )
 
 
