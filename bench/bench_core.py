@@ -5,7 +5,8 @@
 
 In one run it
 1. makes a separate bench database (SQLite: var/bench/candour-bench-<N>.sqlite3;
-   PostgreSQL: `candour_bench` on postgres://postgres@127.0.0.1:5432, dropped and created),
+   PostgreSQL: `candour_bench`, or $CANDOUR_BENCH_DATABASE, on
+   postgres://postgres@127.0.0.1:5432, dropped and created),
    migrates it and loads N demo cases with `candour.demo`, timing the load (wall clock, and
    CPU seconds of the loader, its planning processes and the PostgreSQL backend);
 2. times, through Django's test Client with an API token, for a site-level user and a
@@ -39,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DATABASE = "candour_bench"
+# CANDOUR_BENCH_DATABASE names another database, so that two benchmarks can run side by side.
+PG_DATABASE = os.environ.get("CANDOUR_BENCH_DATABASE", "candour_bench")
 TARGETS = {"load_rate": 5000, "p95_ms": 50}
 
 

@@ -220,3 +220,65 @@ def test_content_parts_joined_are_the_content_the_hash_covers():
             }
             assert joined == chain.content(**fields)
             assert chain.link("ab" * 32, joined) == chain.digest("ab" * 32, **fields)
+
+
+def test_canonical_json_is_json_dumps_with_the_canonical_options():
+    """`canonical_json` reuses one encoder; its text must be `json.dumps`' own, on any data
+    an event may hold (nested, unicode, escapes, numbers, enum members)."""
+    import json
+    import random
+
+    from candour.audit import chain
+    from candour.cases.models import Status
+
+    rng = random.Random(5)
+    scalars = [
+        None,
+        True,
+        False,
+        0,
+        -7,
+        2**40,
+        1.5,
+        "",
+        "a\u2013\u201cb\u201d",
+        '\\\n\t"x',
+        Status.CLOSED,
+    ]
+
+    def value(depth):
+        roll = rng.random()
+        if depth > 3 or roll < 0.5:
+            return rng.choice(scalars)
+        if roll < 0.75:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {rng.choice("zyxabc") + str(i): value(depth + 1) for i in range(rng.randrange(5))}
+
+    for _ in range(2000):
+        data = value(0)
+        expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert chain.canonical_json(data) == expected
+
+
+def test_the_cached_time_of_an_event_is_the_one_content_writes():
+    """`content_parts` caches an event time's text; equal instants in different zones give
+    one cache entry, so the text must depend on the instant alone."""
+    import json
+    import random
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from candour.audit import chain
+
+    rng = random.Random(9)
+    zones = [UTC, ZoneInfo("Europe/London"), ZoneInfo("America/New_York")]
+    base = datetime(2025, 3, 30, 0, 30, tzinfo=UTC)
+    for _ in range(3000):
+        at = base + timedelta(
+            seconds=rng.randrange(-(10**7), 10**7),
+            microseconds=rng.choice((0, rng.randrange(10**6))),
+        )
+        for zone in zones:
+            local = at.astimezone(zone)
+            expected = json.dumps(local.astimezone(UTC).isoformat(timespec="microseconds"))
+            assert chain._at_json(local) == expected

@@ -246,3 +246,25 @@ def test_a_load_puts_the_connection_s_settings_back(demo_orgs):
     before = settings()
     demo.load_cases(20, seed=3, now=NOW, batch_size=8)
     assert settings() == before
+
+
+def test_the_cached_database_text_of_a_moment_is_the_uncached_one():
+    """The loader caches the stored text of its datetimes; equal instants in different zones
+    share an entry, so the SQLite text (UTC) must depend on the instant alone, and the ISO
+    text (which shows the zone) is cached only for UTC datetimes."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(4)
+    zones = [UTC, ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")]
+    base = datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    for _ in range(3000):
+        at = base + timedelta(
+            seconds=rng.randrange(-(10**7), 10**7),
+            microseconds=rng.choice((0, rng.randrange(10**6))),
+        )
+        for zone in zones:
+            moment = at.astimezone(zone)
+            naive_utc = moment.astimezone(UTC).replace(tzinfo=None)
+            assert demo._sqlite_datetime(moment) == str(naive_utc)
+            assert demo._iso(moment) == moment.isoformat()
