@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_core  # noqa: E402  (the bench directory is not a package)
 
-bench_core.PG_DATABASE = "candour_bench_worklist"
+bench_core.PG_DATABASE = os.environ.get("CANDOUR_BENCH_DATABASE", "candour_bench_worklist")
 TARGET_P95_MS = 150
 RARE_WORD = "zygomatic"
 

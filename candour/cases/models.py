@@ -231,6 +231,24 @@ class Case(models.Model):
                 name="case_open_org_next_due",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The worklist's queue and filter counts (listing.queue_counts, facet_counts) read
+            # only this index: every column they test or group by, over the open cases alone.
+            models.Index(
+                fields=[
+                    "organisation",
+                    "status",
+                    "kind",
+                    "consent_state",
+                    "next_due",
+                    "handler",
+                    "investigator",
+                    "stage",
+                    "grade",
+                    "service",
+                ],
+                name="case_open_counts",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
             # Reports count responses by when they were sent (candour.reporting).
