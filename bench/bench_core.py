@@ -119,6 +119,36 @@ def backend_cpu_seconds(pid: int | None) -> float:
         return 0.0
 
 
+def header(script: str, db: str, cases: int, *, with_version: bool = True, **extra) -> dict:
+    """What every bench result starts with: the command, when, where, the commit and the load
+    average; with the database's version when Django is set up (and prints it)."""
+    result = {
+        "benchmark": f"bench/{script}",
+        "command": " ".join([".venv/bin/python", f"bench/{script}", *sys.argv[1:]]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": db,
+        "cases": cases,
+        "machine": machine(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
+        "load_average_start": os.getloadavg(),
+        **extra,
+    }
+    if with_version:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT version()"
+                if connection.vendor == "postgresql"
+                else "SELECT 'SQLite ' || sqlite_version()"
+            )
+            result["database_version"] = cursor.fetchone()[0]
+        print(f"{result['database_version']}; {result['machine']}", flush=True)
+    return result
+
+
 def own_cpu_seconds() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -153,27 +183,7 @@ def main() -> None:
     from candour.cases.models import Case
     from candour.organisations.models import ApiToken
 
-    started = datetime.now(UTC)
-    result: dict = {
-        "benchmark": "bench/bench_core.py",
-        "command": " ".join([".venv/bin/python", "bench/bench_core.py", *sys.argv[1:]]),
-        "date": started.isoformat(timespec="seconds"),
-        "database": args.db,
-        "cases": args.cases,
-        "machine": machine(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip(),
-        "load_average_start": os.getloadavg(),
-        "targets": TARGETS,
-    }
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT version()")
-        else:
-            cursor.execute("SELECT 'SQLite ' || sqlite_version()")
-        result["database_version"] = cursor.fetchone()[0]
-    print(f"{result['database_version']}; {result['machine']}", flush=True)
+    result = header("bench_core.py", args.db, args.cases, targets=TARGETS)
 
     call_command("migrate", verbosity=0)
     organisations = demo.ensure_organisations()

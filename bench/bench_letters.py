@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -70,18 +68,7 @@ def main() -> None:
     from candour.organisations.models import Organisation
     from candour.organisations.setup import add_member
 
-    result: dict = {
-        "benchmark": "bench/bench_letters.py",
-        "command": " ".join([".venv/bin/python", "bench/bench_letters.py", *sys.argv[1:]]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": args.db,
-        "cases": args.cases,
-        "machine": bench_core.machine(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip(),
-        "load_average_start": os.getloadavg(),
-    }
+    result = bench_core.header("bench_letters.py", args.db, args.cases, with_version=False)
     call_command("migrate", verbosity=0)
     organisations = demo.ensure_organisations()
     demo.ensure_logins(organisations)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -417,28 +416,9 @@ def main() -> None:
     from candour.reporting.figures import Scope
     from candour.reporting.ko41 import ko41
 
-    result: dict = {
-        "benchmark": "bench/bench_reports.py",
-        "command": " ".join([".venv/bin/python", "bench/bench_reports.py", *sys.argv[1:]]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": args.db,
-        "cases": args.cases,
-        "months": args.months,
-        "machine": bench_core.machine(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip(),
-        "load_average_start": os.getloadavg(),
-        "targets": TARGETS,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT version()"
-            if connection.vendor == "postgresql"
-            else "SELECT 'SQLite ' || sqlite_version()"
-        )
-        result["database_version"] = cursor.fetchone()[0]
-    print(f"{result['database_version']}; {result['machine']}", flush=True)
+    result = bench_core.header(
+        "bench_reports.py", args.db, args.cases, months=args.months, targets=TARGETS
+    )
 
     call_command("migrate", verbosity=0)
     demo.ensure_logins(demo.ensure_organisations())

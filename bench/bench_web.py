@@ -27,10 +27,8 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,27 +69,7 @@ def main() -> None:
     from candour import demo
     from candour.cases.models import Case
 
-    result: dict = {
-        "benchmark": "bench/bench_web.py",
-        "command": " ".join([".venv/bin/python", "bench/bench_web.py", *sys.argv[1:]]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": args.db,
-        "cases": args.cases,
-        "machine": bench_core.machine(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip(),
-        "load_average_start": os.getloadavg(),
-        "target_p95_ms": TARGET_P95_MS,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT version()"
-            if connection.vendor == "postgresql"
-            else "SELECT 'SQLite ' || sqlite_version()"
-        )
-        result["database_version"] = cursor.fetchone()[0]
-    print(f"{result['database_version']}; load average {os.getloadavg()}", flush=True)
+    result = bench_core.header("bench_web.py", args.db, args.cases, target_p95_ms=TARGET_P95_MS)
 
     call_command("migrate", verbosity=0)
     if args.without_search:
