@@ -55,12 +55,17 @@ def forget(user) -> None:
     user.__dict__.pop("_candour_org_ids", None)
 
 
-def people_with(capability: Capability, organisation: Organisation) -> list:
+def people_with(capability: Capability | None, organisation: Organisation) -> list:
     """The active users who hold `capability` at `organisation` (by a role there or above
-    it), by name: whom a case there can be assigned to."""
+    it), by name: whom a case there can be assigned to. With no capability, everyone with a
+    role there or above (staff named in a letter are copied whatever they may do, R27)."""
     ids = [o.pk for o in organisation.ancestors()] + [organisation.pk]
     memberships = Membership.objects.filter(
         organisation_id__in=ids, user__is_active=True
     ).select_related("user", "role")
-    people = {m.user.pk: m.user for m in memberships if capability in m.role.capabilities}
+    people = {
+        m.user.pk: m.user
+        for m in memberships
+        if capability is None or capability in m.role.capabilities
+    }
     return sorted(people.values(), key=lambda u: (u.get_full_name() or u.get_username()).lower())

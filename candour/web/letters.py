@@ -27,7 +27,7 @@ from candour.letters.models import (
     LetterStatus,
     StepAction,
 )
-from candour.organisations.models import Membership
+from candour.organisations.access import people_with
 from candour.organisations.policy import DispatchChannel, LetterKind
 from candour.web.forms import Field, Form
 
@@ -78,10 +78,7 @@ def _staff(organisation) -> list:
     """Who may be named in a letter (and so copied, R27): anyone with a role at the case's
     organisation or above it, whether or not they may see cases (a receptionist named in a
     complaint is sent a copy of the response)."""
-    ids = [o.pk for o in organisation.ancestors()] + [organisation.pk]
-    found = Membership.objects.filter(organisation_id__in=ids, user__is_active=True)
-    people = {m.user.pk: m.user for m in found.select_related("user")}
-    return sorted(people.values(), key=lambda u: (u.get_full_name() or u.get_username()).lower())
+    return people_with(None, organisation)
 
 
 def _kinds(case) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from candour.cases.models import Case
+from candour.cases.access import cases_for
 from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
 from candour.reporting import pdf as report_pdf
@@ -161,7 +161,8 @@ def cases(request, code: str, kind: str, period: str):
         raise Http404("The table has no such figure.") from None
     ids = built.scope.case_ids(cell)
     listed = list(
-        Case.objects.filter(pk__in=ids[:MOST_CASES_LISTED])
+        cases_for(request.user)
+        .filter(pk__in=ids[:MOST_CASES_LISTED])
         .order_by("received_at", "pk")
         .only("reference", "kind", "status", "received_at", "responded_at", "outcome")
     )
