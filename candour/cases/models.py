@@ -249,6 +249,8 @@ class Case(models.Model):
                 name="case_open_counts",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The worklist's "by reference" order within an organisation.
+            models.Index(fields=["organisation", "reference", "id"], name="case_org_reference"),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             models.Index(fields=["organisation", "received_at"], name="case_org_received"),
             # Reports count responses by when they were sent (candour.reporting).

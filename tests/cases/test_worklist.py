@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from candour.cases import listing
 from candour.cases.handling import acknowledge_case, assign_investigator
@@ -118,9 +120,13 @@ def test_the_filters_counts_add_up_to_the_queue(alice, desk):
     assert refs(alice, queue="open", status="open") == {desk["ivans"].reference}
 
 
+@pytest.mark.parametrize("queue", ["all", "open"])
 @pytest.mark.parametrize("sort", list(listing.SORTS))
-def test_every_sort_pages_through_every_case_once_in_order(alice, rita, region, site, hugo, sort):
-    """Across two organisations (one walk each, merged) and with undated cases last."""
+def test_every_sort_pages_through_every_case_once_in_order(
+    alice, rita, region, site, hugo, sort, queue
+):
+    """Across two organisations (one walk each, merged, each through its sort's index on
+    SQLite) and with undated cases last."""
     from candour.organisations.setup import add_member
 
     add_member(alice, region, "Regional Governance Manager")
@@ -130,15 +136,22 @@ def test_every_sort_pages_through_every_case_once_in_order(alice, rita, region, 
         Case.objects.filter(pk=case.pk).update(next_due=day)
     seen, cursor = [], None
     while True:
-        found = listing.page(rita, sort=sort, limit=2, cursor=cursor, queue="all")
+        with CaptureQueriesContext(connection) as ctx:
+            found = listing.page(rita, sort=sort, limit=2, cursor=cursor, queue=queue)
         seen += found.cases
         cursor = found.next_cursor
         if not cursor:
             break
+        if connection.vendor == "sqlite":
+            walks = " ".join(q["sql"] for q in ctx.captured_queries)
+            index = listing.WALK_INDEXES[queue == "open"].get(sort)
+            assert f"INDEXED BY {index or listing.WALK_INDEXES[False][sort]}" in walks
     assert sorted(c.pk for c in seen) == sorted(c.pk for c in made)
     if sort == "next_due":
         keys = [(c.next_due is None, c.next_due or date.min, c.pk) for c in seen]
         assert keys == sorted(keys)
+    if sort == "reference":
+        assert [c.reference for c in seen] == sorted(c.reference for c in made)
 
 
 def test_an_unknown_queue_or_sort_is_refused_with_what_to_choose(alice):
