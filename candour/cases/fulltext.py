@@ -48,39 +48,28 @@ def _fts5_query(text: str) -> str:
     return " ".join(f'"{w}"' for w in words(text))
 
 
-def matching_case_ids(text: str, limit: int, organisation_ids=None) -> list[int]:
+def matching_case_ids(text: str, limit: int) -> list[int]:
     """Ids of up to `limit` cases whose own text or whose issues' text match `text`, from the
-    full-text index, of the organisations in `organisation_ids` if given (a search lists only
-    what the user's organisations hold, so a word common elsewhere stays a short list here).
-    Not a check of access: the caller narrows to what the user may see."""
+    full-text index alone (not scoped: the caller narrows to what the user may see)."""
     if not words(text):
         return []
-    within, within_params = "", []
-    if organisation_ids is not None:
-        organisation_ids = sorted(int(pk) for pk in organisation_ids)
-        if not organisation_ids:
-            return []
-        marks = ", ".join(["%s"] * len(organisation_ids))
-        within, within_params = f" AND c.organisation_id IN ({marks})", organisation_ids
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"(SELECT c.id FROM cases_case c WHERE {PG_CASE_TEXT.format(t='c.')} @@ {PG_QUERY}"
-                f"{within} LIMIT %s) UNION (SELECT i.case_id FROM cases_issue i "
-                f"JOIN cases_case c ON c.id = i.case_id "
-                f"WHERE {PG_ISSUE_TEXT.format(t='i.')} @@ {PG_QUERY}{within} LIMIT %s)",
-                [text, *within_params, limit, text, *within_params, limit],
+                f"(SELECT id FROM cases_case WHERE {PG_CASE_TEXT.format(t='')} @@ {PG_QUERY} "
+                f"LIMIT %s) UNION (SELECT case_id FROM cases_issue "
+                f"WHERE {PG_ISSUE_TEXT.format(t='')} @@ {PG_QUERY} LIMIT %s)",
+                [text, limit, text, limit],
             )
         else:
             query = _fts5_query(text)
             cursor.execute(
-                f"SELECT * FROM (SELECT t.rowid FROM {SQLITE_CASE_TABLE} t "
-                f"JOIN cases_case c ON c.id = t.rowid "
-                f"WHERE {SQLITE_CASE_TABLE} MATCH %s{within} LIMIT %s) "
+                f"SELECT * FROM (SELECT rowid FROM {SQLITE_CASE_TABLE} "
+                f"WHERE {SQLITE_CASE_TABLE} MATCH %s LIMIT %s) "
                 f"UNION SELECT * FROM (SELECT i.case_id FROM {SQLITE_ISSUE_TABLE} t "
-                f"JOIN cases_issue i ON i.id = t.rowid JOIN cases_case c ON c.id = i.case_id "
-                f"WHERE {SQLITE_ISSUE_TABLE} MATCH %s{within} LIMIT %s)",
-                [query, *within_params, limit, query, *within_params, limit],
+                f"JOIN cases_issue i ON i.id = t.rowid "
+                f"WHERE {SQLITE_ISSUE_TABLE} MATCH %s LIMIT %s)",
+                [query, limit, query, limit],
             )
         return [row[0] for row in cursor.fetchall()]
 

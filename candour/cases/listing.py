@@ -262,14 +262,11 @@ def _prefix(field: str, text: str) -> Q:
     return Q(**{f"{field}__gte": text, f"{field}__lt": upper, f"{field}__startswith": text})
 
 
-def _cases_of(people: Q, organisation_ids) -> tuple[QuerySet, QuerySet]:
-    """The ids of the cases of `organisation_ids` with a party matching `people`, and the
-    parties matching `people` (for the check on one case row)."""
+def _cases_of(people: Q) -> tuple[QuerySet, QuerySet]:
     parties = CaseParty.objects.alias(
         first_lower=Lower("person__first_name"), last_lower=Lower("person__last_name")
     ).filter(people)
-    ids = parties.filter(case__organisation_id__in=organisation_ids)
-    return ids.values_list("case_id", flat=True), parties
+    return parties.values_list("case_id", flat=True), parties
 
 
 @dataclass
@@ -296,7 +293,7 @@ def search_condition(user, q: str) -> Q:
     return search_matching(user, q).condition
 
 
-def search_matching(user, q: str, organisation_ids=None) -> Matching:
+def search_matching(user, q: str) -> Matching:
     """What a search box query means, as a condition on the user's cases (docs/adr/0006):
 
     - ten digits (spaces allowed): an NHS number;
@@ -310,33 +307,26 @@ def search_matching(user, q: str, organisation_ids=None) -> Matching:
     A person found by who they are is found only on cases whose identities the user may see
     (R8), and so is the complaint's text, which may name them. A reference is not an
     identity: it is found wherever the user may see the case.
-
-    The ids listed up front are those of `organisation_ids` (the page's scope; by default
-    every organisation the user sees), so a name or word common across the whole database
-    but not in the user's organisations is still a short list.
     """
     q = " ".join(q.split())
-    if organisation_ids is None:
-        organisation_ids = organisation_ids_for(user)
     matching = Matching(Q())
-    matching.condition = _search(user, q, matching, organisation_ids)
+    matching.condition = _search(user, q, matching)
     return matching
 
 
-def _search(user, q: str, matching: Matching, organisation_ids) -> Q:
+def _search(user, q: str, matching: Matching) -> Q:
     upper = q.upper()
     may_see = Q(confidential=False) | Q(
         organisation_id__in=organisation_ids_for(user, Capability.VIEW_CONFIDENTIAL)
     )
 
     def people(condition: Q) -> Q:
-        ids, parties = _cases_of(condition, organisation_ids)
+        ids, parties = _cases_of(condition)
         return matching.either(ids, Exists(parties.filter(case_id=OuterRef("pk")))) & may_see
 
     def by_reference() -> Q:
         starts = _prefix("reference", upper)
-        ids = Case.objects.filter(starts, organisation_id__in=organisation_ids)
-        return matching.either(ids.values_list("pk", flat=True), starts)
+        return matching.either(Case.objects.filter(starts).values_list("pk", flat=True), starts)
 
     digits = normalise_nhs_number(q)
     if len(digits) == 10 and digits.isdigit():
@@ -358,7 +348,7 @@ def _search(user, q: str, matching: Matching, organisation_ids) -> Q:
     if names:
         found |= people(names)
     if fulltext.words(q):
-        ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1, organisation_ids)
+        ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1)
         found |= matching.either(ids, fulltext.condition(q)) & may_see
     return found
 
@@ -438,13 +428,16 @@ MAX_LISTED_IN_BRANCHES = 20000
 BRANCHING_SORTS = {"response_due", "next_due", "received_at", "-received_at", "reference"}
 
 
-# On SQLite, the index each organisation's walk reads, by sort, for the open queues and for
-# the rest (docs/performance.md, "Worklist and search"). SQLite costs a correlated check (a
-# common search word's full-text lookup) as cheap, so with true statistics it would rather
-# read every open case of the organisation by some other index and sort them than walk
-# the one index already in the page's order: 4.3 s instead of 0.2 s for a national user's
-# common-word search at 1,000,000 cases. The walk names its index (INDEXED BY, SQLite's own
-# tuning clause); PostgreSQL costs the check and needs no such help.
+# On SQLite, the index each organisation's walk reads in a search checked row by row, by
+# sort, for the open queues and for the rest (docs/performance.md, "Worklist and search").
+# SQLite costs a correlated check (a common word's full-text lookup) as cheap, so with true
+# statistics it would rather read every open case of the organisation by some other index
+# and sort them than walk the one index already in the page's order: 4.3 s instead of
+# 0.4 s for a national user's common-word search at 1,000,000 cases. Such a walk names its
+# index (INDEXED BY, SQLite's own tuning clause). Only then: for a plain queue the planner
+# chooses well, and better than a fixed index when the queue is tiny (three unassigned
+# cases: 0.15 s by the counts index, 1.3 s walking every case by date). PostgreSQL costs
+# the check and needs no such help.
 WALK_INDEXES = {
     True: {"response_due": "case_open_org_response_due", "next_due": "case_open_org_next_due"},
     False: {
@@ -476,6 +469,7 @@ def _walk(
     sort: str,
     how_many: int,
     open_only: bool = False,
+    pinned: bool = False,
 ) -> QuerySet:
     """The first `how_many` rows of `walk` across the branches, as a queryset of cases.
 
@@ -491,7 +485,8 @@ def _walk(
     for number, branch in enumerate(branches):
         inner = branch.filter(walk.where).order_by(*walk.order).values("id", field)[:how_many]
         sql, inner_params = inner.query.sql_with_params()
-        sql = _indexed_by(sql, sort, open_only)
+        if pinned:
+            sql = _indexed_by(sql, sort, open_only)
         parts.append(f"SELECT * FROM ({sql}) AS branch{number}")
         params.extend(inner_params)
     column = connection.ops.quote_name(field)
@@ -580,7 +575,7 @@ def page(
     )
     where = filters.where(ids)
     q = " ".join((q or "").split())
-    matching = search_matching(user, q, ids) if q else None
+    matching = search_matching(user, q) if q else None
     if matching:
         where &= matching.condition
 
@@ -592,8 +587,10 @@ def page(
 
     field, _ = SORTS[sort]
     after = _decode(cursor, sort) if cursor else None
-    # Every queue but "closed" and "all" keeps to the open cases (Scope.queue_condition).
+    # A search checked row by row names each walk's index (WALK_INDEXES); every queue but
+    # "closed" and "all" keeps to the open cases (Scope.queue_condition).
     open_only = filters.queue not in (None, Queue.CLOSED, Queue.ALL)
+    pinned = matching is not None and matching.row_by_row
     # A search walks each organisation on its own too when it checks cases row by row (a
     # common term), unless the ids it lists would be repeated too often in one statement.
     branch_search = matching is None or (
@@ -605,7 +602,7 @@ def page(
         branches = [everything]
     found: list = []
     for walk in _walks(sort, after):
-        rows = _walk(everything, branches, walk, sort, limit + 1 - len(found), open_only)
+        rows = _walk(everything, branches, walk, sort, limit + 1 - len(found), open_only, pinned)
         found += list(rows.select_related("organisation", "handler"))
         if len(found) > limit:
             break
