@@ -593,8 +593,14 @@ def page(
     pinned = matching is not None and matching.row_by_row
     # A search walks each organisation on its own too when it checks cases row by row (a
     # common term), unless the ids it lists would be repeated too often in one statement.
+    # Not on PostgreSQL: there each walk would build the set of cases whose issues match
+    # afresh (a hashed subplan, 0.2 s for a word in 115,000 issues), where one walk in date
+    # order, the user's organisations a filter, builds it once (national user, a common
+    # word at 1,000,000 cases: 0.26 s instead of 1.6 s).
     branch_search = matching is None or (
-        matching.row_by_row and matching.listed * len(ids) <= MAX_LISTED_IN_BRANCHES
+        matching.row_by_row
+        and connection.vendor == "sqlite"
+        and matching.listed * len(ids) <= MAX_LISTED_IN_BRANCHES
     )
     if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and branch_search:
         branches = [narrowed(cases_in(user, pk)) for pk in sorted(ids)]
