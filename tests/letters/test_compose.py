@@ -194,3 +194,31 @@ def test_a_site_uses_the_templates_of_the_organisation_holding_its_policy(frozen
     case = make_case(site, hugo)
     letter = signoff.start_letter(case, "acknowledgement", by=hugo)
     assert letter.template.organisation.name == "Secure Estate Health"
+
+
+@pytest.mark.parametrize(
+    ("telephone", "email", "phrases"),
+    [
+        ("01632 960 111", "", ["on 01632 960 111."]),
+        ("", "team@example.invalid", ["at team@example.invalid."]),
+        ("01632 960 111", "team@example.invalid", ["on 01632 960 111 or at team@example."]),
+        ("", "", ["please contact our complaints team."]),
+    ],
+)
+@pytest.mark.parametrize("kind", ["acknowledgement", "holding", "final_response"])
+def test_a_letter_offers_only_the_contact_details_the_organisation_has(
+    frozen, org_b, bob, kind, telephone, email, phrases
+):
+    """An organisation without a telephone number (or email address) gets no "call us on ."."""
+    org_b.telephone, org_b.email = telephone, email
+    org_b.save(update_fields=["telephone", "email"])
+    case = acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
+    letter = signoff.start_letter(case, kind, by=bob)
+    text = " ".join(t for _, t in letter.versions.get().sections)
+    for broken in (" on .", " on ,", " at .", " on  ", " or at ."):
+        assert broken not in text
+    if kind == "final_response":
+        for phrase in phrases:
+            assert phrase.rstrip(".") in text
+    if telephone:
+        assert telephone in text
