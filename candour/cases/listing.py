@@ -65,9 +65,12 @@ class Queue(StrEnum):
     """The worklist's queues (issue 3): which cases a handler is looking at.
 
     AWAITING_SIGN_OFF: the open cases with a letter in its sign-off chain (issue 4), across
-    the organisations the user sees (not only the steps this user may act at: a chain's
-    roles are in each letter's copy of the chain, which SQL cannot read cheaply on both
-    databases; the letter page says who may act).
+    the organisations the user sees. AWAITING_MY_SIGN_OFF: those whose letter is at a step
+    the user may act at, holding one of its roles at the case's organisation or above
+    (a chain's roles are in each letter's copy of the chain, which SQL cannot read cheaply
+    on both databases, so the letters in sign-off are read and their steps checked here; a
+    few hundred at most). At a joint step it stays in the queue of a role that has approved
+    until the others have; the letter page says who it is waiting for.
     """
 
     OPEN = "open"
@@ -77,6 +80,7 @@ class Queue(StrEnum):
     AWAITING_ACKNOWLEDGEMENT = "awaiting_acknowledgement"
     AWAITING_CONSENT = "awaiting_consent"
     AWAITING_SIGN_OFF = "awaiting_sign_off"
+    AWAITING_MY_SIGN_OFF = "awaiting_my_sign_off"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     CLOSED = "closed"
@@ -91,6 +95,7 @@ QUEUE_LABELS = {
     Queue.AWAITING_ACKNOWLEDGEMENT: "Awaiting acknowledgement",
     Queue.AWAITING_CONSENT: "Awaiting consent",
     Queue.AWAITING_SIGN_OFF: "Awaiting sign-off",
+    Queue.AWAITING_MY_SIGN_OFF: "Awaiting my sign-off",
     Queue.DUE_SOON: "Due soon",
     Queue.OVERDUE: "Overdue",
     Queue.CLOSED: "Closed",
@@ -130,6 +135,31 @@ def in_sign_off() -> QuerySet:
     letter = Case._meta.get_field("letters").related_model
     # "signed" too: a chain may go on after the signature (seed 000: back to the HOHC).
     return letter.objects.filter(status__in=("in_sign_off", "signed"))
+
+
+def awaiting_sign_off_by(user, organisation_ids) -> list[int]:
+    """Ids of the open cases of `organisation_ids` with a letter at a sign-off step the user
+    may act at: they hold one of the step's roles at the case's organisation or above it
+    (as candour.letters.signoff.roles_held, for many letters in two queries)."""
+    held: dict[int, set[str]] = {}
+    for organisation_id, role in Membership.objects.filter(user=user).values_list(
+        "organisation_id", "role__name"
+    ):
+        held.setdefault(organisation_id, set()).add(role)
+    if not held:
+        return []
+    letters = (
+        in_sign_off()
+        .filter(case__organisation_id__in=organisation_ids, case__status__in=OPEN_STATUSES)
+        .values_list("case_id", "step", "chain", "case__organisation__path")
+    )
+    found = []
+    for case_id, step, chain, path in letters:
+        roles = next((set(s["roles"]) for s in chain.get("steps", ()) if s["key"] == step), set())
+        lineage = (int(i) for i in path.strip("/").split("/") if i)
+        if any(held.get(pk, set()) & roles for pk in lineage):
+            found.append(case_id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -172,6 +202,8 @@ class Scope:
                 return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
             case Queue.AWAITING_SIGN_OFF:
                 return open_ & Exists(in_sign_off().filter(case=OuterRef("pk")))
+            case Queue.AWAITING_MY_SIGN_OFF:
+                return open_ & Q(pk__in=awaiting_sign_off_by(self.user, organisation_ids))
             case Queue.DUE_SOON:
                 return open_ & Q(next_due__gte=today) & self._due_by(organisation_ids, today)
             case Queue.OVERDUE:

@@ -262,3 +262,24 @@ def test_a_case_is_awaiting_sign_off_until_its_letter_is_signed(client, case, bo
     assert listed()
     signoff.approve(letter, by=pat)
     assert not listed()
+
+
+def test_awaiting_my_sign_off_holds_the_letters_at_a_step_i_may_act_at(case, bob, pat):
+    """The GP chain: the Executive Manager drafts, a Partner approves. Each sees the case in
+    "Awaiting my sign-off" only while the letter is at their step; the count matches."""
+    from candour.cases import listing
+
+    def mine(user) -> set[str]:
+        found = listing.page(user, queue="awaiting_my_sign_off", count=True)
+        counted = listing.queue_counts(user)[listing.Queue.AWAITING_MY_SIGN_OFF]
+        assert counted == found.count == len(found.cases)
+        return {c.reference for c in found.cases}
+
+    letter = signoff.start_letter(case, "final_response", by=bob)
+    assert mine(bob) == {case.reference} and mine(pat) == set()
+    edit = letter.versions.get()
+    signoff.revise(letter, by=bob, sections=[[n, WORDS.get(n, t)] for n, t in edit.sections])
+    signoff.approve(letter, by=bob)
+    assert mine(bob) == set() and mine(pat) == {case.reference}
+    signoff.approve(letter, by=pat)
+    assert mine(bob) == set() and mine(pat) == set()
