@@ -12,19 +12,29 @@ from candour.cases.models import ActionStatus, CaseAction, Lesson
 from candour.reporting.figures import Count, Row, Scope, Table
 
 
+def _action_figures(whole, via: str = "") -> dict[str, Q]:
+    """The action figures as conditions on an action, or on a case through `via`."""
+
+    def on(**lookups) -> Q:
+        return Q(**{via + name: value for name, value in lookups.items()})
+
+    return {
+        "agreed": whole.q(via + "created_at"),
+        "completed": whole.q(via + "completed_at"),
+        "verified": whole.q(via + "verified_at"),
+        "overdue": on(created_at__lt=whole.end, due__lt=whole.end.date())
+        & (on(completed_at__isnull=True) | on(completed_at__gte=whole.end))
+        & ~on(status=ActionStatus.CANCELLED),
+    }
+
+
 def recommendations(scope: Scope, period) -> Table:
     """Seed 004: recommendations for change (actions agreed on a case) and the action taken
     on them, counted as cases; a case with several actions is counted once per row."""
     whole = period.whole
-    end_day = whole.end.date()
     # What each figure means for a case (the cases behind it, for the drill-down).
     figures = {
-        "agreed": whole.q("actions__created_at"),
-        "completed": whole.q("actions__completed_at"),
-        "verified": whole.q("actions__verified_at"),
-        "overdue": Q(actions__created_at__lt=whole.end, actions__due__lt=end_day)
-        & (Q(actions__completed_at__isnull=True) | Q(actions__completed_at__gte=whole.end))
-        & ~Q(actions__status=ActionStatus.CANCELLED),
+        **_action_figures(whole, via="actions__"),
         "lessons": whole.q("lessons__recorded_at"),
     }
     # The same figures counted from the actions and the lessons, each joined to its case in
@@ -37,17 +47,9 @@ def recommendations(scope: Scope, period) -> Table:
             **{k: CountOf("case_id", filter=q, distinct=True) for k, q in conditions.items()}
         )
 
-    values = cases_where(
-        CaseAction.objects,
-        {
-            "agreed": whole.q("created_at"),
-            "completed": whole.q("completed_at"),
-            "verified": whole.q("verified_at"),
-            "overdue": Q(created_at__lt=whole.end, due__lt=end_day)
-            & (Q(completed_at__isnull=True) | Q(completed_at__gte=whole.end))
-            & ~Q(status=ActionStatus.CANCELLED),
-        },
-    ) | cases_where(Lesson.objects, {"lessons": whole.q("recorded_at")})
+    values = cases_where(CaseAction.objects, _action_figures(whole)) | cases_where(
+        Lesson.objects, {"lessons": whole.q("recorded_at")}
+    )
     c = {k: Count(values[k] or 0, q) for k, q in figures.items()}
     rows = [
         Row("Cases with actions for change agreed", [c["agreed"]], "agreed"),
