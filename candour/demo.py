@@ -39,6 +39,7 @@ from itertools import accumulate
 from operator import itemgetter
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.base import ModelState
@@ -168,42 +169,56 @@ def ensure_organisations() -> dict[str, Organisation]:
     return {spec.code: existing[spec.code] for spec in ORGANISATIONS}
 
 
-def ensure_logins(organisations: dict[str, Organisation]) -> dict[str, object]:
-    """The demo users and the `admin` superuser. A password is set only when the user is
-    created, so a password someone changed on purpose stays changed."""
+def ensure_logins(
+    organisations: dict[str, Organisation], specs=None, *, admin: bool = True
+) -> dict[str, object]:
+    """The demo users (`specs`, LOGINS unless given) and, with `admin`, the `admin`
+    superuser. A password is set only when the user is created, so a password someone
+    changed on purpose stays changed; it is hashed once (each hash of a strong password
+    hasher takes a noticeable time)."""
     User = get_user_model()
-    users = {}
-    for spec in LOGINS:
+    users, hashed = {}, None
+    for spec in LOGINS if specs is None else specs:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            user = User.objects.create_user(
-                spec.username,
-                email=f"{spec.username}@example.invalid",
-                password=DEMO_PASSWORD,
-            )
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user = User.objects.create_user(spec.username, email=f"{spec.username}@example.invalid")
+            user.password = hashed
+            user.save(update_fields=["password"])
         add_member(user, organisations[spec.organisation], spec.role)
         users[spec.username] = user
-    admin = User.objects.filter(username=ADMIN_USERNAME).first()
-    if admin is None:
-        admin = User.objects.create_superuser(
-            ADMIN_USERNAME, email="admin@example.invalid", password=DEMO_PASSWORD
-        )
+    everyone = list(users.values())
+    if admin:
+        superuser = User.objects.filter(username=ADMIN_USERNAME).first()
+        if superuser is None:
+            superuser = User.objects.create_superuser(
+                ADMIN_USERNAME, email="admin@example.invalid", password=DEMO_PASSWORD
+            )
+        everyone.append(superuser)
     # Every staff sign-in asks for a code: the demo logins share one known authenticator key.
-    for user in [*users.values(), admin]:
+    for user in everyone:
         two_factor.ensure_device(user, two_factor.DEMO_KEY)
     return users
+
+
+def login_lines(specs, width: int, names: dict[str, str]) -> list[str]:
+    """One line a login: its username, role and organisation (`names` by code), for
+    `candour demo`'s output."""
+    return [
+        f"  {s.username:<{width}}  {s.role}, {names.get(s.organisation, s.organisation)}"
+        for s in specs
+    ]
 
 
 def logins_text() -> str:
     """What `candour demo` prints at the end: where to go and how to sign in."""
     width = max(len(s.username) for s in LOGINS)
-    names = {o.code: o.name for o in ORGANISATIONS}
     lines = [
         f"Candour is at {DEMO_URL} once served (`.venv/bin/candour serve`).",
         f"Demo logins (synthetic data only), all with the password {DEMO_PASSWORD!r}:",
         f"  {ADMIN_USERNAME:<{width}}  Django admin superuser (sees no case data)",
     ]
-    lines += [f"  {s.username:<{width}}  {s.role}, {names[s.organisation]}" for s in LOGINS]
+    lines += login_lines(LOGINS, width, {o.code: o.name for o in ORGANISATIONS})
     lines += [
         "Then a 6-digit code: `.venv/bin/candour totp USERNAME` prints the current one; or add the",
         f"key {two_factor.DEMO_SECRET} to an authenticator app (the same for every demo login).",

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,14 +46,12 @@ from candour.cases.workflow import (
 )
 from candour.coding.coding import code_case, default_return, financial_year
 from candour.coding.models import Code, CodeList, Dimension
-from candour.demo import DEMO_PASSWORD, LOGINS, LoginSpec, org_contexts
+from candour.demo import LOGINS, LoginSpec, ensure_logins, login_lines, org_contexts
 from candour.letters import dispatch, signoff
 from candour.letters.compose import GUIDANCE
 from candour.letters.models import Letter
-from candour.organisations import two_factor
 from candour.organisations.models import Membership, Organisation
 from candour.organisations.policy import LetterKind
-from candour.organisations.setup import add_member
 
 # Roles that sign-off chains need and the demo's own logins do not hold: without them the
 # commissioner's, the clinic's and the national provider's Stage 2 letters could not be signed.
@@ -184,31 +181,12 @@ class ExtrasResult:
         return f"{line}.{notes}"
 
 
-def ensure_extra_logins(organisations: dict[str, Organisation]) -> None:
-    """The extra demo logins (as `demo.ensure_logins`: password set only when created)."""
-    User = get_user_model()
-    hashed = None  # hashed once: each hash of a strong password hasher takes a noticeable time
-    for spec in EXTRA_LOGINS:
-        user = User.objects.filter(username=spec.username).first()
-        if user is None:
-            hashed = hashed or make_password(DEMO_PASSWORD)
-            user = User.objects.create_user(spec.username, email=f"{spec.username}@example.invalid")
-            user.password = hashed
-            user.save(update_fields=["password"])
-        add_member(user, organisations[spec.organisation], spec.role)
-        two_factor.ensure_device(user, two_factor.DEMO_KEY)
-
-
 def logins_text() -> str:
     """The extra logins, in the shape of `demo.logins_text`."""
+    lines = ["Demo logins added for the sign-off chains (same password and key):"]
     width = max(len(s.username) for s in LOGINS)
     names = dict(Organisation.objects.values_list("code", "name"))
-    lines = ["Demo logins added for the sign-off chains (same password and key):"]
-    lines += [
-        f"  {s.username:<{width}}  {s.role}, {names.get(s.organisation, s.organisation)}"
-        for s in EXTRA_LOGINS
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines + login_lines(EXTRA_LOGINS, width, names))
 
 
 class Staff:
@@ -606,7 +584,7 @@ def enrich(organisations: dict[str, Organisation], *, seed: int = 1, how_many: i
     """Add letters, action plans, lessons, referrals and KO41 coding to at most about
     `how_many` of the loaded cases (see the module's docstring). Returns what was added."""
     began = time.perf_counter()
-    ensure_extra_logins(organisations)
+    ensure_logins(organisations, EXTRA_LOGINS, admin=False)
     enricher = Enricher(organisations, random.Random(f"demo-extras/{seed}"), how_many)
     enricher.letters()
     enricher.stage_2()
