@@ -283,6 +283,11 @@ class PrecomputedCalendar:
 
 # --- synthetic people and words ---------------------------------------------------------------
 
+# Names come in a population's proportions: a few common, a long tail of rare ones. Weighted by
+# rank as 1 / (rank + k), the commonest first name is about 3% of people and the commonest
+# surname about 1.3%, so the commonest full name is about 1 person in 2,000. Uniform choices
+# from short lists made every full name 1 person in 300, far commoner than any name is in life,
+# and a search by full name then had thousands of people to list.
 FIRST_NAMES = [
     "Ada",
     "Alex",
@@ -310,8 +315,44 @@ FIRST_NAMES = [
     "Wes",
     "Yas",
     "Zac",
+    "Abi",
+    "Ben",
+    "Cara",
+    "Dan",
+    "Eve",
+    "Finn",
+    "Gia",
+    "Hal",
+    "Isla",
+    "Joe",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Ned",
+    "Ola",
+    "Pat",
+    "Quin",
+    "Rae",
+    "Sol",
+    "Tess",
+    "Ugo",
+    "Val",
+    "Wyn",
+    "Xan",
+    "Yve",
+    "Zoe",
+    "Ari",
+    "Bo",
+    "Cy",
+    "Dev",
+    "Em",
+    "Flo",
+    "Gil",
+    "Hew",
 ]
-LAST_NAMES = [
+# The surnames are plainly made up: a dozen words for "not real", then stems that say the same
+# joined to common endings of English place names.
+_NOT_REAL = [
     "Example",
     "Sample",
     "Specimen",
@@ -325,6 +366,59 @@ LAST_NAMES = [
     "Notreal",
     "Invented",
 ]
+LAST_NAMES = _NOT_REAL + [
+    stem + ending
+    for ending in (
+        [
+            "by",
+            "croft",
+            "den",
+            "field",
+            "ford",
+            "ham",
+            "hurst",
+            "ley",
+            "mere",
+            "stone",
+            "ton",
+            "well",
+            "wick",
+            "wood",
+            "worth",
+        ]
+    )
+    for stem in [
+        "Mock",
+        "Test",
+        "Sample",
+        "Dummy",
+        "Fake",
+        "Pretend",
+        "Spec",
+        "Proto",
+        "Draft",
+        "Trial",
+        "Pseudo",
+        "Faux",
+        "Ersatz",
+        "Token",
+        "Model",
+        "Stand",
+        "Proxy",
+        "Decoy",
+        "Replica",
+        "Copy",
+    ]
+    if stem + ending not in _NOT_REAL
+]
+
+
+def _rank_weights(names, k: int) -> list[float]:
+    return list(accumulate(1 / (rank + k) for rank in range(1, len(names) + 1)))
+
+
+FIRST_NAME_WEIGHTS = _rank_weights(FIRST_NAMES, 20)
+LAST_NAME_WEIGHTS = _rank_weights(LAST_NAMES, 30)
 TITLES = ("Mr", "Ms", "Mrs", "Mx", "Dr", "")
 POSTCODES = ("ZZ1 1AA", "ZZ2 3BB", "ZZ4 5CC", "ZZ6 7DD", "ZZ8 9EE", "ZZ9 2FF")
 STREETS = ("Example Street", "Sample Road", "Placeholder Lane", "Specimen Close", "Test Avenue")
@@ -539,7 +633,8 @@ class Planner:
 
     def person(self, *, patient: bool, mp: bool = False) -> tuple:
         rng = self.rng
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        (first,) = rng.choices(FIRST_NAMES, cum_weights=FIRST_NAME_WEIGHTS)
+        (last,) = rng.choices(LAST_NAMES, cum_weights=LAST_NAME_WEIGHTS)
         n = f"{self.index}{'p' if patient else ''}"
         title = "" if mp else rng.choice(TITLES)
         if mp:
