@@ -32,6 +32,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
@@ -41,7 +42,14 @@ from django.utils import timezone
 from candour.cases import fulltext
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
-from candour.cases.models import OPEN_STATUSES, Case, CaseParty, ConsentState, Status
+from candour.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseParty,
+    CaseSequence,
+    ConsentState,
+    Status,
+)
 from candour.cases.people import normalise_nhs_number
 from candour.cases.workflow import RESPONDING_KINDS
 from candour.organisations.access import organisation_ids_for
@@ -134,7 +142,8 @@ def in_sign_off() -> QuerySet:
     its model is reached through the case's reverse relation rather than imported."""
     letter = Case._meta.get_field("letters").related_model
     # "signed" too: a chain may go on after the signature (seed 000: back to the HOHC).
-    return letter.objects.filter(status__in=("in_sign_off", "signed"))
+    # Written into the SQL, as the partial index letter_in_sign_off's condition is.
+    return letter.objects.filter(_InLiterals("status", ("in_sign_off", "signed")))
 
 
 def awaiting_sign_off_by(user, organisation_ids) -> list[int]:
@@ -243,8 +252,12 @@ class Page:
 
 # Search finds the matching case ids first, from an index, when there are at most this many
 # (a list the page then orders); past it the term is common and each case walked in the
-# page's order is checked instead, which finds a page after a few hundred rows.
-SEARCH_LIST_LIMIT = 2000
+# page's order is checked instead, which finds a page after a few hundred rows. Listing costs
+# about as many index reads as the ids it lists, walking about a page's worth of matches
+# divided by how common the term is: at 1,000,000 cases a surname on 2,554 cases took 85-100
+# ms walked and 27 ms listed, and the commonest (18,000 cases) 24 ms walked, 52 ms after
+# trying to list 5,000 of them (docs/performance.md, "Worklist and search").
+SEARCH_LIST_LIMIT = 5000
 
 MONTHS = {
     name: number
@@ -375,7 +388,10 @@ def _search(user, q: str, matching: Matching) -> Q:
 
     found = by_reference()
     names = Q()
-    for word in q.lower().split():
+    # The longest word first: SQLite walks the name indexes for the first word's condition
+    # and checks the others on each person it finds, and a longer prefix finds fewer ("Mo
+    # Ersatzcroft" read every "Mo…" and "Mock…" name first: 0.5 s against 0.03 s).
+    for word in sorted(q.lower().split(), key=len, reverse=True):
         names &= _prefix("first_lower", word) | _prefix("last_lower", word)
     if names:
         found |= people(names)
@@ -533,6 +549,20 @@ def _walk(
     return scoped.filter(pk__in=ids).order_by(*walk.order)
 
 
+def share_of_cases(ids) -> float:
+    """About what share of all cases the organisations `ids` hold, for choosing how to walk
+    them: from the reference counters (CaseSequence, a row per organisation and year), not
+    by counting cases."""
+    sizes = dict(
+        CaseSequence.objects.values("organisation_id")
+        .annotate(n=Sum("last_number"))
+        .values_list("organisation_id", "n")
+        .order_by()
+    )
+    total = sum(sizes.values())
+    return sum(sizes.get(pk, 0) for pk in ids) / total if total else 0.0
+
+
 def scope_ids(user, *, organisation: str | None = None, within=None):
     """The user's organisations, narrowed to one organisation by code (`organisation`), or to
     one and those below it (`within`, the staff application's organisation switcher). It can
@@ -629,10 +659,16 @@ def page(
     # afresh (a hashed subplan, 0.2 s for a word in 115,000 issues), where one walk in date
     # order, the user's organisations a filter, builds it once (national user, a common
     # word at 1,000,000 cases: 0.26 s instead of 1.6 s).
+    # Outside the open queues (which each organisation's open-cases index serves) such a walk
+    # reads about 1 / share of a page's worth of matches walking every case by date, and
+    # `len(ids)` pages' worth walking each organisation, so it branches only when the user's
+    # organisations are a small part of all cases (national user, 7 organisations with 41%
+    # of the cases, a common word: 141 ms branching, 35 ms in one walk).
     branch_search = matching is None or (
         matching.row_by_row
         and connection.vendor == "sqlite"
         and matching.listed * len(ids) <= MAX_LISTED_IN_BRANCHES
+        and (open_only or len(ids) < 2 or len(ids) * share_of_cases(ids) <= 1)
     )
     if 1 < len(ids) <= MAX_BRANCHES and sort in BRANCHING_SORTS and branch_search:
         branches = [narrowed(cases_in(user, pk)) for pk in sorted(ids)]
@@ -669,12 +705,15 @@ def queue_counts(
     within=None,
     due_within: int = DUE_SOON_WORKING_DAYS,
 ) -> dict[Queue, int]:
-    """How many open cases each queue holds, in one query over the user's open cases."""
+    """How many open cases each queue holds, in one query over the user's open cases. The
+    open statuses are written as is_open() writes them, so the query reads only the open
+    cases' counts index: with them bound as parameters SQLite cannot use a partial index and
+    reads every open case's row (48 against 28 ms for 14,000 open cases)."""
     ids = scope_ids(user, organisation=organisation, within=within)
     filters = Scope(user, due_within=due_within)
     totals = (
         cases_for(user)
-        .filter(organisation_id__in=ids, status__in=OPEN_STATUSES)
+        .filter(is_open(), organisation_id__in=ids)
         .aggregate(
             **{q.value: Count("pk", filter=filters.queue_condition(q, ids)) for q in COUNTED_QUEUES}
         )
