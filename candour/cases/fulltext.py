@@ -78,10 +78,13 @@ def condition(text: str) -> RawSQL:
     """A condition on one row of cases_case: its text or one of its issues' text matches.
     Checked row by row as a page is walked in its sort order, each check one seek."""
     if connection.vendor == "postgresql":
+        # OFFSET 0 keeps the issues' check a lookup of this case's issues: without it
+        # PostgreSQL may first hash every case whose issues match (114,000 for a common word
+        # at 1,000,000 cases, 0.2 s) to answer a page that walks a few hundred cases.
         sql = (
             f"({PG_CASE_TEXT.format(t='cases_case.')} @@ {PG_QUERY} OR EXISTS (SELECT 1 "
             f"FROM cases_issue i WHERE i.case_id = cases_case.id "
-            f"AND {PG_ISSUE_TEXT.format(t='i.')} @@ {PG_QUERY}))"
+            f"AND {PG_ISSUE_TEXT.format(t='i.')} @@ {PG_QUERY} OFFSET 0))"
         )
         return RawSQL(sql, [text, text], output_field=BooleanField())
     query = _fts5_query(text)

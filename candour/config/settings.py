@@ -108,6 +108,12 @@ def database_from_env() -> dict:
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "candour.sqlite3"}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: Candour's queries are short, and compiling one cost more than it
+        # saved (the worklist's queue counts at 1,000,000 cases: 86 ms with JIT, 57 without, 43
+        # of them compiling; a national annual report no faster with it). docs/performance.md
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock at BEGIN, so two writers queue instead
         # of failing with "database is locked" when one upgrades a read lock.
