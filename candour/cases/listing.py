@@ -211,7 +211,7 @@ class Scope:
             case Queue.AWAITING_CONSENT:
                 return open_ & Q(consent_state__in=(ConsentState.NEEDED, ConsentState.REQUESTED))
             case Queue.AWAITING_SIGN_OFF:
-                return open_ & Exists(in_sign_off().filter(case=OuterRef("pk")))
+                return open_ & Q(pk__in=in_sign_off().values("case_id"))
             case Queue.AWAITING_MY_SIGN_OFF:
                 return open_ & Q(pk__in=awaiting_sign_off_by(self.user, organisation_ids))
             case Queue.DUE_SOON:
