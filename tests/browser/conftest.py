@@ -90,7 +90,7 @@ class BrowserProblems(list):
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1024, "height": 768}, locale="en-GB"
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
     )
     context.set_default_timeout(10_000)
     tab = context.new_page()

@@ -20,6 +20,17 @@ def test_the_worklist_then_a_case_page(page, org_a, alice, ivan):
     rows = page.locator("table.nhsuk-table tbody tr")
     assert rows.count() == 2
     check_page(page, "worklist")
+    # Every column fits a 1280-pixel screen; on a phone the table scrolls in its own region
+    # (a keyboard can reach it) and the page itself never scrolls sideways.
+    widths = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    region = page.get_by_role("region", name=re.compile("cases by response due"))
+    assert region.get_attribute("tabindex") == "0"
+    assert region.evaluate("r => r.scrollWidth <= r.clientWidth")
+    page.set_viewport_size({"width": 390, "height": 800})
+    scrolled, screen = page.evaluate(widths)
+    assert scrolled == screen == 390
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Filter by kind with the form, as a user would.
     page.get_by_label("Kind").select_option("concern")
