@@ -534,6 +534,7 @@ def main() -> None:
             for d in differences[:5]:
                 print(f"    {d}", flush=True)
 
+    result["dashboard"] = dashboards(args, scopes, wanted)
     result["load_average_end"] = os.getloadavg()
     reps = result["reports"]
     met = {
@@ -552,6 +553,56 @@ def main() -> None:
     out = ROOT / "bench" / "results" / f"reports-{args.db}-{args.cases}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"Wrote {out.relative_to(ROOT)}", flush=True)
+
+
+def dashboards(args, scopes, wanted) -> dict:
+    """The dashboard of each scope for 12 and 24 months, timed as its figures (the queries)
+    and its sections (the charts as SVG, and their tables), --runs times each. Charts are kept
+    in the cache by their numbers (candour.reporting.charts), so the timed runs find them
+    there; drawing them afresh is timed once, after emptying the cache."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from candour.organisations.models import Organisation
+    from candour.reporting import dashboard as figures
+
+    out = {}
+    for label, username, code, _ in [s for s in scopes if s[0] in wanted]:
+        user = get_user_model().objects.get(username=username)
+        organisation = Organisation.objects.get(code=code)
+        for period in figures.PERIODS:
+            board = figures.dashboard(user, organisation, period)  # warm
+            cache.clear()
+            t0 = time.perf_counter()
+            figures.sections(board)
+            drawn_afresh = time.perf_counter() - t0
+            counted, drawn, queries = [], [], []
+            for _ in range(args.runs):
+                with CaptureQueriesContext(connection) as captured:
+                    t0 = time.perf_counter()
+                    board = figures.dashboard(user, organisation, period)
+                    t1 = time.perf_counter()
+                figures.sections(board)
+                drawn.append(time.perf_counter() - t1)
+                counted.append(t1 - t0)
+                queries.append(len(captured))
+            key = f"{label} {period} months"
+            out[key] = {
+                "received_in_period": sum(board.activity["received"]),
+                "figures": bench_core.summary(counted, queries),
+                "charts": bench_core.summary(drawn),
+                "charts_drawn_afresh_ms": round(drawn_afresh * 1000, 1),
+            }
+            print(
+                f"dashboard {key:22} {out[key]['received_in_period']:8,} received  figures p50 "
+                f"{out[key]['figures']['p50_ms']:8.1f} ms ({out[key]['figures']['queries']} "
+                f"queries)  charts p50 {out[key]['charts']['p50_ms']:7.1f} ms (drawn afresh "
+                f"{out[key]['charts_drawn_afresh_ms']:.0f} ms)",
+                flush=True,
+            )
+    return out
 
 
 if __name__ == "__main__":
