@@ -152,6 +152,8 @@ def test_the_due_date_shows_its_tag_and_rule(client, alice, desk):
     assert "20 Oct 2026" in text or "20 October 2026" in text
     assert "nhsuk-tag--red" in text
     assert '<span class="nhsuk-body-s candour-rule">the date has passed</span>' in text
+    # The rule is shown, so a screen reader is not given it a second time as hidden text.
+    assert ": the date has passed</span>" not in text
 
 
 @pytest.mark.parametrize(
