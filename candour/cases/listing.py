@@ -142,9 +142,8 @@ def in_sign_off() -> QuerySet:
     """Letters in their sign-off chain. The letters app is above cases (it imports cases), so
     its model is reached through the case's reverse relation rather than imported."""
     letter = Case._meta.get_field("letters").related_model
-    # "signed" too: a chain may go on after the signature (seed 000: back to the HOHC).
     # Written into the SQL, as the partial index letter_in_sign_off's condition is.
-    return letter.objects.filter(_InLiterals("status", ("in_sign_off", "signed")))
+    return letter.objects.filter(_InLiterals("status", letter.SIGN_OFF_STATUSES))
 
 
 def awaiting_sign_off_by(user, organisation_ids) -> list[int]:

@@ -71,11 +71,14 @@ class LetterStatus(models.TextChoices):
 
 
 # A letter still in its sign-off chain ("signed" too: a chain may go on after the signature,
-# seed 000: back to the HOHC). candour.cases.listing.in_sign_off writes the same values.
+# seed 000: back to the HOHC).
 SIGN_OFF_STATUSES = (LetterStatus.IN_SIGN_OFF.value, LetterStatus.SIGNED.value)
 
 
 class Letter(models.Model):
+    # For candour.cases.listing.in_sign_off, which reaches this model through the case.
+    SIGN_OFF_STATUSES = SIGN_OFF_STATUSES
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=32, choices=KIND_CHOICES)
     stage = models.PositiveSmallIntegerField()
