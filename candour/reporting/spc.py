@@ -10,14 +10,19 @@ draws what `xmr` returns).
 - Special-cause rules, each flagging the points that make it:
   1. `outside`: a point above the upper or below the lower process limit (strictly beyond).
   2. `shift`: a run of 7 or more consecutive points on one side of the mean. A point exactly
-     on the mean neither counts towards a run nor breaks it (the run-chart convention MDC
-     follows), so 6 above, one on the mean, 1 above is a run of 7.
+     on the mean is on neither side, so it ends a run: 6 above, one on the mean, 1 above is
+     no shift.
   3. `trend`: 6 or more consecutive points each higher than the one before (or each lower).
-     A point equal to the one before neither adds to a trend nor breaks it, by the same
-     convention; it is flagged with the trend it sits inside.
-  4. `two_of_three`: two out of three consecutive points beyond two sigma (two thirds of the
-     way from the mean to a limit) on the same side of the mean; the points beyond are
-     flagged. MDC's tool and the NHS-R "plot the dots" package use this rule too.
+     A point equal to the one before is neither, so it ends a trend.
+  4. `two_of_three`: two out of three consecutive points near a process limit (beyond two
+     sigma, two thirds of the way from the mean to the limit, but not beyond the limit),
+     all three on the same side of the mean; the points near the limit are flagged.
+  These are the conventions of the NHS-R community's "plot the dots" package
+  (NHSRplotthedots, `ptd_calculate_point_type.R`), written to reproduce MDC's tool: a point's
+  side of the mean is `sign(value - mean)` and a run needs the same non-zero sign throughout;
+  a trend needs every step's `sign(diff)` to be the same non-zero sign; "two in three"
+  needs the three signs to add up to ±3. The package counts a trend from 7 points; Candour
+  keeps the 6 its reporting requirement sets (`TREND_LENGTH`).
 - No moving range is screened out before the limits are worked out (some analysts remove
   moving ranges above 3.267 x the mean moving range first; MDC's tool does not).
 - MDC advises at least 15 to 20 points for reliable limits; below `MIN_POINTS` (12) the
@@ -52,7 +57,7 @@ RULE_LABELS = {
     Rule.OUTSIDE: "a point outside the process limits",
     Rule.SHIFT: f"a run of {RUN_LENGTH} or more points on one side of the mean",
     Rule.TREND: f"{TREND_LENGTH} or more points each higher (or each lower) than the last",
-    Rule.TWO_OF_THREE: "two out of three points beyond two sigma on one side of the mean",
+    Rule.TWO_OF_THREE: "two out of three points near a process limit (beyond two sigma)",
 }
 
 
@@ -179,62 +184,59 @@ def _side(value: float, mean: float) -> int:
 
 
 def shift(values: list[float], mean: float, length: int = RUN_LENGTH) -> set[int]:
-    """Indexes in runs of `length` or more points on one side of the mean; points on the
-    mean inside a run neither count nor break it, and are not flagged."""
-    flagged: set[int] = set()
-    run: list[int] = []  # indexes of the counted points of the current run
-    side = 0
-    for i, v in enumerate(values):
-        s = _side(v, mean)
-        if s == 0:
-            continue
-        if s != side:
-            if len(run) >= length:
-                flagged.update(run)
-            run, side = [], s
-        run.append(i)
-    if len(run) >= length:
-        flagged.update(run)
-    return flagged
+    """Indexes in runs of `length` or more consecutive points on one side of the mean; a
+    point on the mean is on neither side and ends a run."""
+    return _runs([_side(v, mean) for v in values], length)
 
 
 def trend(values: list[float], length: int = TREND_LENGTH) -> set[int]:
-    """Indexes in trends of `length` or more points each higher (or each lower) than the one
-    before. A repeated value neither counts nor breaks; it is flagged if inside a trend."""
+    """Indexes in trends of `length` or more consecutive points each higher (or each lower)
+    than the one before; a repeated value ends a trend. A turning point ends one trend and
+    begins the next, so it may be flagged with both."""
+    steps = [_side(b, a) for a, b in pairwise(values)]
     flagged: set[int] = set()
-    # Collapse repeats: keep the first index of each group of equal neighbours.
-    groups: list[tuple[float, int, int]] = []  # (value, first index, last index)
-    for i, v in enumerate(values):
-        if groups and groups[-1][0] == v:
-            groups[-1] = (v, groups[-1][1], i)
-        else:
-            groups.append((v, i, i))
+    start = 0  # the first step of the current run of equal steps
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or steps[i] != steps[start]:
+            # steps[start..i-1] join the points start..i; a trend of length points has
+            # length - 1 steps.
+            if steps[start] and i - start >= length - 1:
+                flagged.update(range(start, i + 1))
+            start = i
+    return flagged
+
+
+def _runs(signs: list[int], length: int) -> set[int]:
+    """Indexes in runs of `length` or more equal, non-zero signs."""
+    flagged: set[int] = set()
     start = 0
-    direction = 0
-    for g in range(1, len(groups) + 1):
-        step = 0 if g == len(groups) else _side(groups[g][0], groups[g - 1][0])
-        if step != direction or g == len(groups):
-            # The trend groups[start..g-1] ends here (a change of direction, or the end).
-            if direction and g - start >= length:
-                # From the last of the first group's repeats to the first of the last's.
-                flagged.update(range(groups[start][2], groups[g - 1][1] + 1))
-            # A turning point ends one trend and begins the next.
-            start, direction = g - 1, step
+    for i in range(1, len(signs) + 1):
+        if i == len(signs) or signs[i] != signs[start]:
+            if signs[start] and i - start >= length:
+                flagged.update(range(start, i))
+            start = i
     return flagged
 
 
 def two_of_three(values: list[float], mean: float, mr_bar: float) -> set[int]:
-    """Points beyond two sigma (2/3 of the way to a limit) where at least two of three
-    consecutive points are beyond two sigma on the same side."""
+    """Points near a limit (beyond two sigma, 2/3 of the way to it, but not beyond it) where
+    at least two of three consecutive points are near the same limit and all three are on
+    that side of the mean. A point beyond a limit is the `outside` rule's, not this one's."""
     if mr_bar == 0:
         return set()
     two_sigma = 2 / 3 * LIMIT_FACTOR * mr_bar
-    beyond = [(v > mean + two_sigma) - (v < mean - two_sigma) for v in values]
+    limit = LIMIT_FACTOR * mr_bar
+    beyond = [
+        (mean + two_sigma < v <= mean + limit) - (mean - limit <= v < mean - two_sigma)
+        for v in values
+    ]
+    sides = [_side(v, mean) for v in values]
     flagged: set[int] = set()
     for i in range(len(values) - 2):
-        window = beyond[i : i + 3]
         for side in (1, -1):
-            hits = [i + j for j, b in enumerate(window) if b == side]
+            if any(s != side for s in sides[i : i + 3]):
+                continue
+            hits = [j for j in range(i, i + 3) if beyond[j] == side]
             if len(hits) >= 2:
                 flagged.update(hits)
     return flagged

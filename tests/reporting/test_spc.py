@@ -71,11 +71,12 @@ def test_seven_points_above_the_mean_are_a_shift_and_six_are_not():
     assert shift([-5] * 8, 0) == set(range(8))
 
 
-def test_a_point_on_the_mean_neither_counts_towards_nor_breaks_a_run():
-    # 3 above, one on the mean, 3 above: only 6 counted, so no shift
-    assert shift([1, 1, 1, 0, 1, 1, 1], 0) == set()
-    # 6 above, on the mean, 1 above: a run of 7; the point on the mean is not flagged
-    assert shift([1, 1, 1, 1, 1, 1, 0, 1], 0) == {0, 1, 2, 3, 4, 5, 7}
+def test_a_point_on_the_mean_ends_a_run():
+    # NHS-R's "plot the dots": sign(value - mean) is 0 on the mean, and a run needs the
+    # same non-zero sign throughout.
+    assert shift([1, 1, 1, 1, 1, 1, 0, 1], 0) == set()
+    assert shift([1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1], 0) == set(range(4, 11))
+    assert shift([0] * 9, 0) == set()
 
 
 def test_a_point_on_the_other_side_breaks_a_run():
@@ -89,13 +90,11 @@ def test_six_rising_points_are_a_trend_and_five_are_not():
     assert trend([5, 1, 2, 3, 4, 5, 6, 2]) == set(range(1, 7))
 
 
-def test_a_repeated_value_neither_adds_to_nor_breaks_a_trend():
-    # five distinct rising values with a repeat: not six points
-    assert trend([1, 2, 2, 3, 4, 5]) == set()
-    # six distinct rising values with a repeat inside: a trend, the repeat flagged with it
-    assert trend([1, 2, 2, 3, 4, 5, 6]) == set(range(7))
-    # leading repeats: only the last of them starts the trend
+def test_a_repeated_value_ends_a_trend():
+    assert trend([1, 2, 2, 3, 4, 5, 6]) == set()
+    assert trend([1, 2, 3, 3, 4, 5, 6, 7, 8]) == set(range(3, 9))
     assert trend([1, 1, 1, 2, 3, 4, 5, 6]) == set(range(2, 8))
+    assert trend([4] * 10) == set()
 
 
 def test_a_turning_point_ends_one_trend_and_starts_the_next():
@@ -105,9 +104,16 @@ def test_a_turning_point_ends_one_trend_and_starts_the_next():
 
 def test_two_of_three_beyond_two_sigma_on_the_same_side():
     # mean 0, mR-bar 3: two sigma = 2/3 x 2.66 x 3 = 5.32
-    assert two_of_three([0, 6, 0, 6, 0], 0, 3) == {1, 3}
-    assert two_of_three([0, 6, 0, 0, 6], 0, 3) == set()  # 2 in 4, not in 3
+    assert two_of_three([1, 6, 1, 6, 1], 0, 3) == {1, 3}
+    assert two_of_three([1, 6, 1, 1, 6], 0, 3) == set()  # 2 in 4, not in 3
+    assert two_of_three([0, 6, 6], 0, 3) == set()  # one on the mean
     assert two_of_three([0, 6, -6, 0], 0, 3) == set()  # opposite sides
+    # all three of the window on the same side of the mean: 6, -1, 6 is not enough
+    assert two_of_three([6, -1, 6], 0, 3) == set()
+    assert two_of_three([6, 1, 6], 0, 3) == {0, 2}
+    assert two_of_three([-6, -1, -6], 0, 3) == {0, 2}
+    # a point beyond the limit (2.66 x 3 = 7.98) is the outside rule's, not this one's
+    assert two_of_three([6, 1, 9], 0, 3) == set()
     assert two_of_three([6, 6, 6], 0, 0) == set()
 
 
@@ -176,10 +182,20 @@ def test_a_point_is_outside_exactly_when_it_is_beyond_a_limit(values):
 def test_every_shift_has_seven_points_on_one_side(values):
     chart = xmr(values)
     flagged = sorted(i for i, p in enumerate(chart.points) if Rule.SHIFT in p.rules)
+
+    # Flagged points come in unbroken blocks of 7 or more on one side (strictly).
+    def side(i):
+        return (chart.points[i].value > chart.mean) - (chart.points[i].value < chart.mean)
+
+    blocks: list[list[int]] = []
     for i in flagged:
-        assert chart.points[i].value != chart.mean
-    if flagged:
-        assert len(flagged) >= 7
+        assert side(i) != 0
+        if blocks and blocks[-1][-1] == i - 1 and side(i) == side(blocks[-1][-1]):
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    for block in blocks:
+        assert len(block) >= 7
 
 
 @given(series)
