@@ -187,9 +187,14 @@ class Scope:
     due_within: int = DUE_SOON_WORKING_DAYS
     today: date | None = None
 
-    def queue_condition(self, queue: Queue, organisation_ids) -> Q:
+    def queue_condition(self, queue: Queue, organisation_ids, *, among_open=False) -> Q:
+        """The cases of `queue`. Every queue but "closed" and "all" says the case is open, so
+        a page reads the open cases' indexes; `among_open` leaves that out for a query that
+        already keeps to the open cases (each condition is evaluated on every open case, and
+        the open statuses once more each time: queue_counts 44 against 25 ms, national user,
+        1,000,000 cases, SQLite)."""
         today = self.today or timezone.localdate()
-        open_ = is_open()
+        open_ = Q() if among_open else is_open()
         match queue:
             case Queue.OPEN:
                 return open_
@@ -475,14 +480,17 @@ class Walk:
 
 def _walks(sort: str, after) -> list[Walk]:
     """The index walks that make a page, in order; a page is the first rows of each in turn.
-    The response-due order puts undated cases last, so it is two walks once a cursor is
-    among the dated cases: the rest of the dated cases, then the undated ones by id."""
+    The response-due order puts undated cases last, so it is two walks: the dated cases in
+    the order of the (organisation, field, id) index, then the undated ones by id. (One
+    walk ordered by "field IS NULL, field" would read and sort every case in scope: no
+    index is in that order on SQLite. National user's open queue at 1,000,000 cases: each
+    organisation's walk 0.54 against 0.04 ms for 343 open cases, growing with the cases.)"""
     field, descending = SORTS[sort]
     if sort in UNDATED_LAST_SORTS:
-        dated = (F(field).asc(nulls_last=True), "pk")
+        dated = (field, "pk")
         undated = Walk(Q(**{f"{field}__isnull": True}), ("pk",))
         if after is None:
-            return [Walk(Q(), dated)]
+            return [Walk(Q(**{f"{field}__isnull": False}), dated), undated]
         if after[0] is None:
             return [Walk(Q(**{f"{field}__isnull": True}, pk__gt=after[1]), ("pk",))]
         return [Walk(_after(field, False, *after), dated), undated]
@@ -735,13 +743,20 @@ def queue_counts(
         cases_for(user)
         .filter(is_open(), organisation_id__in=ids)
         .aggregate(
-            **{q.value: Count("pk", filter=filters.queue_condition(q, ids)) for q in COUNTED_QUEUES}
+            **{
+                q.value: Count("pk", filter=filters.queue_condition(q, ids, among_open=True))
+                if q is not Queue.OPEN
+                else Count("pk")
+                for q in COUNTED_QUEUES
+            }
         )
     )
     return {Queue(k): v for k, v in totals.items()}
 
 
 FACETS = ("kind", "status", "stage", "grade", "service")
+# The facets after status, in the order of the open cases' counts index (case_open_counts).
+FACET_ORDER = ("kind", "stage", "grade", "service")
 
 
 def facet_counts(
@@ -762,24 +777,36 @@ def facet_counts(
     queue = parse_queue(queue)
     ids = scope_ids(user, organisation=organisation, within=within)
     where = Scope(user, queue=queue, due_within=due_within).where(ids)
-    groups = list(
+    # Grouped by organisation and status first, in the order of the open cases' counts index
+    # (case_open_counts), so SQLite reads the groups as the index holds them rather than
+    # sorting every open case (national user, 14,000 open cases: 15 against 27 ms); the
+    # organisations' groups are added together below.
+    rows = (
         cases_for(user)
         .filter(where, organisation_id__in=ids)
-        .values(*FACETS)
+        .values_list("organisation_id", "status", *FACET_ORDER)
         .annotate(n=Count("pk"))
         .order_by()
     )
+    groups: dict[tuple, int] = {}
+    for _, status, *rest, n in rows:
+        key = dict(zip(FACET_ORDER, rest, strict=True)) | {"status": status}
+        key = tuple(key[f] for f in FACETS)
+        groups[key] = groups.get(key, 0) + n
     chosen = {f: v for f, v in filters.items() if f in FACETS and v not in (None, "")}
     if "service" in chosen:
         chosen["service"] = chosen["service"].strip().lower()
+    position = {facet: i for i, facet in enumerate(FACETS)}
 
-    def value_of(row: dict, facet: str):
-        return (row[facet] or "").lower() if facet == "service" else row[facet]
+    def value_of(group: tuple, facet: str):
+        value = group[position[facet]]
+        return (value or "").lower() if facet == "service" else value
 
     out: dict[str, dict] = {facet: {} for facet in FACETS}
-    for row in groups:
+    for group, n in groups.items():
+        passes = {f: value_of(group, f) == chosen[f] for f in chosen}
         for facet in FACETS:
-            others = (f for f in chosen if f != facet)
-            if all(value_of(row, f) == chosen[f] for f in others):
-                out[facet][row[facet]] = out[facet].get(row[facet], 0) + row["n"]
+            if all(ok for f, ok in passes.items() if f != facet):
+                value = group[position[facet]]
+                out[facet][value] = out[facet].get(value, 0) + n
     return out
