@@ -736,7 +736,10 @@ def queue_counts(
     """How many open cases each queue holds, in one query over the user's open cases. The
     open statuses are written as is_open() writes them, so the query reads only the open
     cases' counts index: with them bound as parameters SQLite cannot use a partial index and
-    reads every open case's row (48 against 28 ms for 14,000 open cases)."""
+    reads every open case's row (48 against 28 ms for 14,000 open cases). Counted by the
+    organisation (never null; Django allows no COUNT(*) with a filter), not by the id, so
+    PostgreSQL too can answer from that index alone (an index-only scan, once the table's
+    visibility map is set: 35 against 5 ms)."""
     ids = scope_ids(user, organisation=organisation, within=within)
     filters = Scope(user, due_within=due_within)
     totals = (
@@ -744,9 +747,11 @@ def queue_counts(
         .filter(is_open(), organisation_id__in=ids)
         .aggregate(
             **{
-                q.value: Count("pk", filter=filters.queue_condition(q, ids, among_open=True))
+                q.value: Count(
+                    "organisation", filter=filters.queue_condition(q, ids, among_open=True)
+                )
                 if q is not Queue.OPEN
-                else Count("pk")
+                else Count("organisation")
                 for q in COUNTED_QUEUES
             }
         )
@@ -785,7 +790,7 @@ def facet_counts(
         cases_for(user)
         .filter(where, organisation_id__in=ids)
         .values_list("organisation_id", "status", *FACET_ORDER)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("organisation"))
         .order_by()
     )
     groups: dict[tuple, int] = {}

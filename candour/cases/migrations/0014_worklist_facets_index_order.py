@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     # The open cases' counts index with the filters' columns next after organisation and
     # status, in the order listing.facet_counts groups by, so SQLite need not sort the open
-    # cases to group them.
+    # cases to group them; and the id last, so PostgreSQL can count from the index alone.
     operations = [
         migrations.RemoveIndex(model_name="case", name="case_open_counts"),
         migrations.AddIndex(
@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                     "next_due",
                     "handler",
                     "investigator",
+                    "id",
                 ],
                 name="case_open_counts",
             ),
