@@ -6,10 +6,18 @@ quarter or a month."""
 from __future__ import annotations
 
 from django.db.models import Count as CountOf
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from candour.cases.models import ActionStatus, CaseAction, Lesson
 from candour.reporting.figures import Count, Row, Scope, Table
+
+
+def _case_in(scope: Scope) -> Exists:
+    """The row's case (`case_id`) is one the scope may count: looked up by its key for each
+    action or lesson, so the database reads the few rows of the period rather than listing
+    every case of the scope first (`case__in` made SQLite list one site's 90,000 cases,
+    0.23 s for a site's actions at 1,000,000 cases, with none to find)."""
+    return Exists(scope.cases().filter(pk=OuterRef("case_id")))
 
 
 def _action_figures(whole, via: str = "") -> dict[str, Q]:
@@ -37,13 +45,14 @@ def recommendations(scope: Scope, period) -> Table:
         **_action_figures(whole, via="actions__"),
         "lessons": whole.q("lessons__recorded_at"),
     }
-    # The same figures counted from the actions and the lessons, each joined to its case in
-    # scope: the database reads the few cases that have them, not every case of the scope
-    # (counting from the cases took 1.7 s for one site at 2,500,000 cases on PostgreSQL).
-    in_scope = scope.cases().values("pk")
+    # The same figures counted from the actions and the lessons, each checked against its
+    # case in scope: the database reads the few cases that have them, not every case of the
+    # scope (counting from the cases took 1.7 s for one site at 2,500,000 cases on
+    # PostgreSQL).
+    in_scope = _case_in(scope)
 
     def cases_where(rows, conditions: dict[str, Q]) -> dict[str, int]:
-        return rows.filter(case__in=in_scope).aggregate(
+        return rows.filter(in_scope).aggregate(
             **{k: CountOf("case_id", filter=q, distinct=True) for k, q in conditions.items()}
         )
 
@@ -71,7 +80,7 @@ def changes_made(scope: Scope, period) -> list[dict]:
     """The actions completed in the period (what changed as a result of complaints), with
     their case references, for the report's 'changes made' list."""
     qs = (
-        CaseAction.objects.filter(case__in=scope.cases().values("pk"))
+        CaseAction.objects.filter(_case_in(scope))
         .filter(period.whole.q("completed_at"))
         .exclude(status=ActionStatus.CANCELLED)
         .select_related("case")
