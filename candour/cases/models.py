@@ -56,7 +56,8 @@ OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
 
 # The columns of the reports' two indexes on cases (Case.Meta.indexes): an organisation's
 # cases by when they were received, and by when they were answered, with what the annual
-# report, the KO41 return and the periodic reports count of them.
+# report, the KO41 return and the periodic reports count of them, and the id last, which
+# PostgreSQL's indexes do not otherwise hold (the counts join the coding by it).
 REPORTED_BY_RECEIPT = (
     "organisation",
     "received_at",
@@ -71,6 +72,7 @@ REPORTED_BY_RECEIPT = (
     "outcome",
     "response_due",
     "extensions",
+    "id",
 )
 REPORTED_BY_RESPONSE = (
     "organisation",
@@ -81,6 +83,7 @@ REPORTED_BY_RESPONSE = (
     "response_due",
     "extensions",
     "received_at",
+    "id",
 )
 
 
