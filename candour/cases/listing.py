@@ -812,9 +812,8 @@ def facet_counts(
         .order_by()
     )
     groups: dict[tuple, int] = {}
-    for _, status, *rest, n in rows:
-        key = dict(zip(FACET_ORDER, rest, strict=True)) | {"status": status}
-        key = tuple(key[f] for f in FACETS)
+    for _, status, kind, stage, grade, service, n in rows:
+        key = (kind, status, stage, grade, service)  # in the order of FACETS
         groups[key] = groups.get(key, 0) + n
     chosen = {f: v for f, v in filters.items() if f in FACETS and v not in (None, "")}
     if "service" in chosen:

@@ -125,9 +125,9 @@ def analyse() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             refresh_postgresql(cursor, tables)
-            return
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _code_range(lo, hi, lists, coded_at, by_id, result) -> tuple[int, int] | None:
