@@ -22,6 +22,7 @@ from candour.cases.models import (
     Status,
 )
 from candour.cases.workflow import FORMAL_KINDS, RESPONDING_KINDS
+from candour.organisations.models import calendars_of
 from candour.organisations.policy import ClockUnit, Period, Policy
 
 
@@ -557,12 +558,10 @@ def urgency_rule(value: Urgency) -> str:
 
 
 def next_due_urgencies(cases, today: date | None = None) -> dict[int, Urgency | None]:
-    """The urgency of each case's next due date, by case id; one calendar per organisation."""
+    """The urgency of each case's next due date, by case id: the calendars of all the cases'
+    organisations (read with the cases) in one query, not one organisation's at a time."""
     today = today or timezone.localdate()
-    calendars: dict[int, WorkingCalendar] = {}
-    out = {}
-    for case in cases:
-        if case.organisation_id not in calendars:
-            calendars[case.organisation_id] = case.organisation.working_calendar()
-        out[case.pk] = urgency(case.next_due, today, calendars[case.organisation_id])
-    return out
+    calendars = calendars_of({case.organisation_id: case.organisation for case in cases}.values())
+    return {
+        case.pk: urgency(case.next_due, today, calendars[case.organisation_id]) for case in cases
+    }

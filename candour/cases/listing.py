@@ -489,13 +489,17 @@ def _walks(sort: str, after) -> list[Walk]:
     organisation's walk 0.54 against 0.04 ms for 343 open cases, growing with the cases.)"""
     field, descending = SORTS[sort]
     if sort in UNDATED_LAST_SORTS:
-        dated = (field, "pk")
-        undated = Walk(Q(**{f"{field}__isnull": True}), ("pk",))
+        # Both walks are ordered by (field, id), the index's order: among undated cases that
+        # is the order of their ids. Ordered by id alone, PostgreSQL cannot see that the
+        # index range "field IS NULL" is in id order, and may walk the primary key instead,
+        # checking every case in the table (0.37 s for one site's team queue at 1,000,000).
+        order = (field, "pk")
+        undated = Walk(Q(**{f"{field}__isnull": True}), order)
         if after is None:
-            return [Walk(Q(**{f"{field}__isnull": False}), dated), undated]
+            return [Walk(Q(**{f"{field}__isnull": False}), order), undated]
         if after[0] is None:
-            return [Walk(Q(**{f"{field}__isnull": True}, pk__gt=after[1]), ("pk",))]
-        return [Walk(_after(field, False, *after), dated), undated]
+            return [Walk(Q(**{f"{field}__isnull": True}, pk__gt=after[1]), order)]
+        return [Walk(_after(field, False, *after), order), undated]
     order = ("-" + field, "-pk") if descending else (field, "pk")
     return [Walk(_after(field, descending, *after) if after else Q(), order)]
 

@@ -112,6 +112,17 @@ def calendars_for(organisation_ids) -> dict[int, WorkingCalendar]:
     """The working calendars of many organisations in two queries (Organisation.working_calendar
     reads one organisation's closures at a time)."""
     nations = dict(Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "nation"))
+    return _calendars(nations)
+
+
+def calendars_of(organisations) -> dict[int, WorkingCalendar]:
+    """The working calendars of organisations already read, by id, in one query."""
+    return _calendars({o.pk: o.nation for o in organisations})
+
+
+def _calendars(nations: dict[int, str]) -> dict[int, WorkingCalendar]:
+    if not nations:
+        return {}
     closures = ClosureDay.objects.filter(
         models.Q(organisation_id__in=nations)
         | models.Q(organisation__isnull=True, nation__in=set(nations.values()))
