@@ -12,7 +12,8 @@ In one run it
    load; `--load-only` stops after the load;
 2. records three cases through the domain with a word no demo case uses, so a rare word has
    something to find;
-3. times GET / (the worklist) through Django's test Client with a signed-in session verified
+3. loads the application as a gunicorn worker does (bench_core.serve_as_a_worker), then
+   times GET / (the worklist) through Django's test Client with a signed-in session verified
    by the second factor, for a site-level and a national-level user: the first page of
    several queues with filters, and searches by reference, name, NHS number, date of birth,
    postcode, and common and rare words, counting queries and keeping the slowest query's SQL
@@ -24,6 +25,7 @@ In one run it
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -51,6 +53,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="Keep an existing bench database.")
+    parser.add_argument(
+        "--only", default="", help="Time only the pages whose name contains this text."
+    )
     parser.add_argument("--load-only", action="store_true", help="Stop after the load.")
     parser.add_argument(
         "--without-search",
@@ -106,9 +111,13 @@ def main() -> None:
     storages = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+    bench_core.serve_as_a_worker()
     with override_settings(STORAGES=storages):
         result.update(measure(args))
     result["load_average_end"] = os.getloadavg()
+    if args.only:
+        print("Not written: --only timed some of the pages.")
+        return
     write(result, f"web-{args.db}-{args.cases}.json")
 
 
@@ -208,6 +217,17 @@ def measure(args) -> dict:
             pid = cursor.fetchone()[0]
     cpu_times: list[float] = []
     backend_cpu = [0.0]
+    # Time spent in the garbage collector during each request, from gc.callbacks.
+    gc_times: list[float] = []
+    collecting = [0.0, 0.0]  # this request's total, the current collection's start
+
+    def on_collection(phase: str, _info: dict) -> None:
+        if phase == "start":
+            collecting[1] = time.perf_counter()
+        else:
+            collecting[0] += time.perf_counter() - collecting[1]
+
+    gc.callbacks.append(on_collection)
 
     def timed(fn, count: int) -> tuple[list[float], list[int], dict]:
         """Wall-clock times; also, in cpu_times, this process's CPU time per request (on
@@ -216,18 +236,24 @@ def measure(args) -> dict:
         request). On a machine shared with other work, CPU time is the steadier figure."""
         times, queries, slowest = [], [], {"ms": 0.0}
         cpu_times.clear()
+        gc_times.clear()
         backend0 = bench_core.backend_cpu_seconds(pid)
         for i in range(count):
             with CaptureQueriesContext(connection) as ctx:
+                collecting[0] = 0.0
                 c, t = time.process_time(), time.perf_counter()
                 fn(i)
                 times.append(time.perf_counter() - t)
                 cpu_times.append(time.process_time() - c)
+                gc_times.append(collecting[0])
             queries.append(len(ctx.captured_queries))
             for q in ctx.captured_queries:
                 ms = float(q["time"]) * 1000
                 if ms > slowest["ms"]:
                     slowest = {"ms": round(ms, 1), "sql": q["sql"]}
+            # Django keeps the last 9,000 queries captured; dropped here, so that the bench's
+            # own record does not add to what the garbage collector walks in each request.
+            connection.queries_log.clear()
         backend_cpu[0] = bench_core.backend_cpu_seconds(pid) - backend0
         return times, queries, slowest
 
@@ -323,6 +349,8 @@ def measure(args) -> dict:
         for kind, cases in (("worklist", worklists), ("search", searches)):
             entry[kind] = {}
             for name, value in cases.items():
+                if args.only not in f"{kind}: {name}":
+                    continue
                 params = value if kind == "worklist" else {"q": value}
                 text = get(params)
                 rows = text.count('<td class="nhsuk-table__cell"><a href="/cases/')
@@ -330,6 +358,7 @@ def measure(args) -> dict:
                 figures = bench_core.summary(times, queries)
                 figures["cpu_p50_ms"] = round(bench_core.percentile(cpu_times, 50) * 1000, 1)
                 figures["cpu_p95_ms"] = round(bench_core.percentile(cpu_times, 95) * 1000, 1)
+                figures["gc_max_ms"] = round(max(gc_times) * 1000, 1)
                 if pid is not None:
                     figures["database_backend_cpu_mean_ms"] = round(backend_cpu[0] / n * 1000, 1)
                 figures["rows_on_first_page"] = rows
@@ -344,6 +373,7 @@ def measure(args) -> dict:
                 print(
                     f"  {label[:8]} {kind:8} {name:42} p50 {figures['p50_ms']:7.1f} "
                     f"p95 {figures['p95_ms']:7.1f} ms (CPU p95 {figures['cpu_p95_ms']:6.1f}"
+                    f", gc max {figures['gc_max_ms']:5.1f}"
                     f"{', db ' + str(figures.get('database_backend_cpu_mean_ms')) if pid else ''})"
                     f", {rows:2} rows, queries "
                     f"{figures['queries']}, slowest query {slowest['ms']} ms",
