@@ -359,6 +359,10 @@ class Matching:
         if len(ids) <= SEARCH_LIST_LIMIT:
             self.listed += len(ids)
             return Q(pk__in=ids)
+        return self.checked(correlated)
+
+    def checked(self, correlated) -> Q:
+        """The row-by-row check, without trying to list the ids first."""
         self.row_by_row = True
         return Q(correlated)
 
@@ -424,7 +428,9 @@ def _search(user, q: str, matching: Matching) -> Q:
         names &= _prefix("first_lower", word) | _prefix("last_lower", word)
     if names:
         found |= people(names)
-    if fulltext.words(q):
+    if fulltext.surely_common(q, SEARCH_LIST_LIMIT):
+        found |= matching.checked(fulltext.condition(q)) & may_see
+    elif fulltext.words(q):
         ids = fulltext.matching_case_ids(q, SEARCH_LIST_LIMIT + 1)
         found |= matching.either(ids, fulltext.condition(q)) & may_see
     return found

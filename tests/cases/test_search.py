@@ -29,12 +29,16 @@ def found(user, q: str, **filters) -> set[str]:
             return seen
 
 
-@pytest.fixture(params=["listed", "row by row"])
+@pytest.fixture(params=["listed", "row by row", "words known to be common"])
 def way(request, monkeypatch):
-    """Every search runs both ways: with the matching ids listed, and (as for a common word
-    at a million cases) checked on each case walked in order."""
+    """Every search runs each way: with the matching ids listed; (as for a common word at a
+    million cases) checked on each case walked in order; and with the words checked that way
+    from the start, as when PostgreSQL's statistics say they are common (the decision itself
+    is tested below with real statistics)."""
     if request.param == "row by row":
         monkeypatch.setattr(listing, "SEARCH_LIST_LIMIT", 0)
+    if request.param == "words known to be common":
+        monkeypatch.setattr(fulltext, "surely_common", lambda text, limit: bool(text.strip()))
     return request.param
 
 
@@ -223,3 +227,24 @@ def test_a_search_across_several_organisations_walks_each_and_keeps_the_order(
         if not cursor:
             break
     assert sorted(c.pk for c in seen) == sorted(c.pk for c in made)
+
+
+def test_words_are_known_to_be_common_from_postgresqls_statistics_only_when_they_are(org_a, alice):
+    for n in range(60):
+        make_case(org_a, alice, description=f"Parking at the surgery was full, visit {n}.")
+    make_case(org_a, alice, description="Pain in the zygomatic arch after the extraction.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    if connection.vendor != "postgresql":
+        # SQLite lists a word's first ids from FTS5 cheaply, so it never skips listing them.
+        assert not fulltext.surely_common("parking", 10)
+        return
+    assert fulltext.surely_common("parking", 10)
+    assert fulltext.surely_common("parking surgery", 10)
+    # Too few to be worth checking row by row, or too rare, or not there at all.
+    assert not fulltext.surely_common("parking", 100)
+    assert not fulltext.surely_common("zygomatic", 5)
+    assert not fulltext.surely_common("dentist", 5)
+    assert not fulltext.surely_common("", 5)
+    # Either way, the search finds the same cases.
+    assert len(found(alice, "parking")) == 60
