@@ -23,6 +23,7 @@ from candour.cases.models import (
     ContactChannel,
     EvidenceKind,
     Finding,
+    Kind,
     LateDecision,
     OmbudsmanBody,
     OmbudsmanOutcome,
@@ -42,6 +43,9 @@ from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
 from candour.web.forms import Field, now_local
 
+# How a title names a case's kind, where its label would not read well mid-sentence.
+KIND_NOUNS = {Kind.COMPLAINT: "complaint", Kind.MP_ENQUIRY: "MP enquiry"}
+
 
 @dataclass(frozen=True)
 class Action:
@@ -52,6 +56,10 @@ class Action:
     run: Callable[[Case, object, dict], object]
     done: str
     hint: str = ""
+
+    def title_for(self, case: Case) -> str:
+        """The title, naming the case's kind where it says {kind}: "Acknowledge the concern"."""
+        return self.title.format(kind=KIND_NOUNS.get(case.kind, case.get_kind_display().lower()))
 
     def offered(self, allowed: list[str]) -> bool:
         return any(t in allowed for t in self.transitions)
@@ -108,7 +116,7 @@ REASON = Field("reason", "Reason", "textarea")
 ACTIONS: tuple[Action, ...] = (
     Action(
         "acknowledge",
-        "Acknowledge the complaint",
+        "Acknowledge the {kind}",
         ("acknowledge",),
         (Field("method", "How was it acknowledged?", "radios", choices=AckMethod.choices), AT),
         lambda c, u, d: handling.acknowledge_case(c, by=u, method=d["method"], at=d["at"]),
@@ -434,7 +442,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "forward-to-provider",
-        "Forward the complaint to the provider",
+        "Forward the {kind} to the provider",
         ("forward_to_provider",),
         (
             Field("provider", "Which provider?", short="Provider", max_length=200),

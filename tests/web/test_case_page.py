@@ -136,3 +136,16 @@ def test_the_timeline_names_the_colleague_assigned_not_their_id(client, org_a, a
     assert "Investigator: none → ivan" in text
     assert "Handler: none → alice" in text
     assert f"→ {ivan.pk}<" not in text
+
+
+def test_actions_name_the_kind_of_case_they_act_on(client, org_a, alice, frozen):
+    signed_in = sign_in(client, alice)
+    for kind, title in (
+        ("complaint", "Acknowledge the complaint"),
+        ("concern", "Acknowledge the concern"),
+        ("mp_enquiry", "Acknowledge the MP enquiry"),
+    ):
+        case = make_case(org_a, alice, kind=kind)
+        assert f">{title}</a>" in open_page(signed_in, case).content.decode()
+        page = signed_in.get(reverse("web:case-action", args=[case.reference, "acknowledge"]))
+        assert f"<h1>{title}</h1>" in page.content.decode()
