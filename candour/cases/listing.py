@@ -239,7 +239,19 @@ class Scope:
         return condition
 
     def where(self, organisation_ids) -> Q:
-        condition = self.queue_condition(self.queue, organisation_ids) if self.queue else Q()
+        # A chosen open status says the case is open already. On PostgreSQL the open
+        # statuses are then left out: the planner multiplies the two conditions on status into
+        # an estimate of a few cases, and sorts every one instead of walking the index in the
+        # page's order (national user, open complaints with status open: 24 against 3 ms for
+        # the page's query). It still reads the open cases' indexes, as status = 'open'
+        # implies their condition. SQLite uses a partial index only when the query repeats
+        # its condition, so keeps it.
+        among_open = self.status in OPEN_STATUSES and connection.vendor == "postgresql"
+        condition = (
+            self.queue_condition(self.queue, organisation_ids, among_open=among_open)
+            if self.queue
+            else Q()
+        )
         for field in ("status", "kind", "stage", "grade"):
             value = getattr(self, field)
             if value not in (None, ""):

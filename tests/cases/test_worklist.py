@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from candour.cases import listing
 from candour.cases.handling import acknowledge_case, assign_investigator
 from candour.cases.listing import Queue
-from candour.cases.models import Case
+from candour.cases.models import Case, Status
 from candour.cases.people import PersonDetails
 from candour.organisations.setup import add_closure_day
 from tests.conftest import at, make_case, organisation
@@ -142,6 +142,19 @@ def test_the_filters_counts_add_up_to_the_queue(alice, desk):
     assert sum(facets["status"].values()) == 4
     assert refs(alice, queue="open", kind="comment") == {desk["comment"].reference}
     assert refs(alice, queue="open", status="open") == {desk["ivans"].reference}
+
+
+def test_a_status_filter_keeps_each_queue_to_its_cases_with_that_status(alice, desk):
+    # On PostgreSQL a chosen open status stands in for the queue's open statuses (Scope.where).
+    statuses = dict(Case.objects.values_list("reference", "status"))
+    found = set()
+    for queue in Queue:
+        every = refs(alice, queue=queue)
+        for status in Status:
+            chosen = {r for r in every if statuses[r] == status}
+            assert refs(alice, queue=queue, status=status) == chosen, (queue, status)
+            found |= {status} if chosen else set()
+    assert {Status.RECEIVED, Status.OPEN} <= found
 
 
 @pytest.mark.parametrize("share", [0.2, 0.9])
