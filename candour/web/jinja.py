@@ -14,7 +14,9 @@ from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, Undefined
+from jinja2.runtime import Macro
+from markupsafe import Markup
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -38,6 +40,37 @@ def moment(value: datetime | None) -> str:
     return f"{day(value)} at {value:%H:%M}"
 
 
+# Design-system macro output by macro and parameters (remembered()); emptied when full.
+_REMEMBERED: dict[tuple, Markup] = {}
+REMEMBERED_MAX = 1000
+
+
+def _key(value):
+    """A hashable key for macro parameters: dicts and lists as sorted tuples, and an undefined
+    value (a parameter left out) distinct from every string."""
+    if isinstance(value, Undefined):
+        return (Undefined,)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _key(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_key(v) for v in value)
+    return (type(value), value)
+
+
+def remembered(macro: Macro, params: dict) -> Markup:
+    """`macro(params)`, from memory when it was called with the same parameters before. For
+    design-system macros whose output depends on their parameters alone (they are imported
+    without the page's context): the header, rendered on every staff page with the same few
+    parameters per user, takes 3 ms each time."""
+    key = (macro.name, _key(params))
+    found = _REMEMBERED.get(key)
+    if found is None:
+        if len(_REMEMBERED) >= REMEMBERED_MAX:
+            _REMEMBERED.clear()
+        found = _REMEMBERED[key] = Markup(macro(params))
+    return found
+
+
 def environment(**options) -> Environment:
     # Django's backend passes a FileSystemLoader for the apps' jinja2/ folders; the design
     # system's macros come after it. ChainableUndefined, as nhsuk-frontend-jinja requires.
@@ -45,6 +78,13 @@ def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options.setdefault("autoescape", True)
     env = Environment(**options)
-    env.globals.update({"url": url, "static": static, "get_messages": messages.get_messages})
+    env.globals.update(
+        {
+            "url": url,
+            "static": static,
+            "get_messages": messages.get_messages,
+            "remembered": remembered,
+        }
+    )
     env.filters.update({"day": day, "moment": moment})
     return env

@@ -166,3 +166,43 @@ def test_the_worklist_is_a_fixed_number_of_queries(
 def test_a_user_with_no_organisation_sees_an_empty_worklist(client, org_a, alice, frozen):
     make_case(org_a, alice)
     assert "There are no cases to show" in page(sign_in(client, user("nobody")))
+
+
+def test_each_user_sees_their_own_header_though_it_is_remembered(
+    client, org_a, org_b, alice, bob, frozen
+):
+    # The header is rendered once per set of parameters (candour.web.jinja.remembered): the
+    # signed-in user's name is one of them, so nobody sees another's.
+    alice.first_name, alice.last_name = "Alice", "Ashdown"
+    alice.save()
+    for _ in range(2):
+        text = page(sign_in(client, alice))
+        assert "Alice Ashdown" in text
+        client.logout()
+        text = page(sign_in(client, bob))
+        assert "Alice Ashdown" not in text and ">bob<" in text.replace("\n", "").replace(" ", "")
+        client.logout()
+
+
+def test_remembered_output_is_keyed_by_every_parameter_and_told_apart_from_undefined():
+    from jinja2 import ChainableUndefined
+
+    from candour.web import jinja
+
+    calls = []
+
+    class Echo:
+        name = "echo"
+
+        def __call__(self, params):
+            calls.append(params)
+            return repr(sorted(params))
+
+    echo = Echo()
+    first = jinja.remembered(echo, {"a": "x", "b": [1, {"c": True}]})
+    assert jinja.remembered(echo, {"b": [1, {"c": True}], "a": "x"}) == first
+    assert len(calls) == 1
+    jinja.remembered(echo, {"a": "x", "b": [1, {"c": False}]})
+    jinja.remembered(echo, {"a": ChainableUndefined(), "b": [1, {"c": True}]})
+    jinja.remembered(echo, {"a": "", "b": [1, {"c": True}]})
+    assert len(calls) == 4
