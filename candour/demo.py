@@ -75,7 +75,7 @@ from candour.cases.models import (
 )
 from candour.cases.people import nhs_number_is_valid
 from candour.cases.workflow import FORMAL_KINDS
-from candour.config.statistics import refresh_postgresql
+from candour.config.statistics import refresh
 from candour.organisations import two_factor
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation
@@ -1833,7 +1833,7 @@ def bulk_settings():
 def analyse() -> None:
     """Refresh the query planner's statistics after a bulk load (SQLite keeps none unless
     asked; PostgreSQL's autovacuum would get there, later, and set the visibility maps its
-    index-only scans need: candour.config.statistics.refresh_postgresql).
+    index-only scans need: candour.config.statistics.refresh).
 
     SQLite reads every row (analysis_limit 0; 9 s at 1,000,000 cases): with a limit of 1,000
     rows an index's statistics said about 1,000 cases per organisation, not 90,000, and the
@@ -1842,7 +1842,7 @@ def analyse() -> None:
     tables = [m._meta.db_table for m in LOADED_MODELS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            refresh_postgresql(cursor, tables)
+            refresh(cursor, tables)
         else:
             cursor.execute("PRAGMA analysis_limit = 0")
             cursor.execute("ANALYZE")

@@ -25,7 +25,7 @@ from candour.audit.chain import record
 from candour.cases.models import Case, CaseParty, Kind, PartyRole, Relationship
 from candour.coding.coding import PRIMARY_CARE_KINDS, age_on, financial_year
 from candour.coding.models import CaseCode, CaseCoding, Code, Dimension, Return
-from candour.config.statistics import refresh_postgresql
+from candour.config.statistics import refresh
 
 # How many of each chosen dimension a case gets, by its id.
 SUBJECTS = ((1, 1), (3, 2), (10, 3))  # every case 1, every 3rd 2, every 10th 3
@@ -123,11 +123,7 @@ def analyse() -> None:
     them PostgreSQL took the new case codes for a handful and read them all first."""
     tables = [CaseCoding._meta.db_table, CaseCode._meta.db_table]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            refresh_postgresql(cursor, tables)
-        else:
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        refresh(cursor, tables)
 
 
 def _code_range(lo, hi, lists, coded_at, by_id, result) -> tuple[int, int] | None:
