@@ -79,7 +79,9 @@ def themes_named(case: Case, names) -> list[Theme]:
 
 
 def _action(case: Case, number: int) -> CaseAction:
-    action = CaseAction.objects.select_for_update().filter(case=case, number=number).first()
+    action = (
+        CaseAction.objects.select_for_update(no_key=True).filter(case=case, number=number).first()
+    )
     if action is None:
         raise InvalidCase("number", f"there is no action {number} on {case.reference}")
     return action

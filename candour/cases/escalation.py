@@ -130,8 +130,9 @@ def refer_to_ombudsman(
 
 
 def _locked_referral(referral: OmbudsmanReferral, by, action: str) -> OmbudsmanReferral:
-    referral = OmbudsmanReferral.objects.select_for_update().get(pk=referral.pk)
-    case = lock(referral.case)
+    # The case first, then its referral: the order of workflow.lock (docs/adr/0016).
+    case = lock(Case(pk=referral.case_id))
+    referral = OmbudsmanReferral.objects.select_for_update(no_key=True).get(pk=referral.pk)
     ensure_can(case, action, by)
     referral.case = case
     return referral

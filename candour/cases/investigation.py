@@ -148,7 +148,7 @@ def _plain(value):
 
 
 def _plan(case: Case) -> HandlingPlan:
-    plan, _ = HandlingPlan.objects.select_for_update().get_or_create(case=case)
+    plan, _ = HandlingPlan.objects.select_for_update(no_key=True).get_or_create(case=case)
     return plan
 
 
@@ -249,7 +249,11 @@ STAFF_STEPS = {
 
 
 def _staff(case: Case, number: int) -> StaffInvolved:
-    staff = StaffInvolved.objects.select_for_update().filter(case=case, number=number).first()
+    staff = (
+        StaffInvolved.objects.select_for_update(no_key=True)
+        .filter(case=case, number=number)
+        .first()
+    )
     if staff is None:
         raise InvalidCase("staff", f"there is no member of staff {number} on {case.reference}")
     return staff
@@ -356,7 +360,7 @@ def request_statement(case: Case, *, by, staff: int, due: date | None = None) ->
 
 def _request(case: Case, number: int) -> StatementRequest:
     request = (
-        StatementRequest.objects.select_for_update()
+        StatementRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("staff")
         .filter(case=case, number=number)
         .first()

@@ -179,7 +179,9 @@ def record_referral(
     """The referral was made: the body told, when, and its reference."""
     case = lock(case)
     ensure_can(case, "record_referral", by)
-    referral = Referral.objects.select_for_update().filter(case=case, number=number).first()
+    referral = (
+        Referral.objects.select_for_update(no_key=True).filter(case=case, number=number).first()
+    )
     if referral is None:
         raise InvalidCase("number", f"there is no referral {number} on {case.reference}")
     if referral.referred_at is not None:

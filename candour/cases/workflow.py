@@ -260,10 +260,22 @@ def ensure_can(case: Case, action: str, by) -> Transition:
 
 
 def lock(case: Case) -> Case:
-    """Re-read the case for update inside the caller's transaction."""
+    """Re-read the case for update inside the caller's transaction.
+
+    Every write path takes its locks in one order (docs/adr/0016): the case first, then the
+    case's own rows (a letter, a referral, an action), then a case reference number, and the
+    audit chain's head last (`audit.chain.record`), held until commit. The case row alone is
+    locked, FOR NO KEY UPDATE: its organisation is read, not locked (a lock on it would block
+    every insert that names the organisation, whose foreign key check takes FOR KEY SHARE,
+    PostgreSQL's deadlocks under concurrent intake), and NO KEY UPDATE leaves those checks free
+    for rows that refer to the case (its audit events, issues, letters)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock() must be called inside a transaction")
-    return Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("organisation")
+        .get(pk=case.pk)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - a drawing aid

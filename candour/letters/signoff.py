@@ -18,7 +18,7 @@ from candour.audit.chain import record
 from candour.cases.deadlines import DeadlineState, fmt, local, period_end
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Case, CaseParty
-from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, lock
 from candour.letters import compose
 from candour.letters.merge import default_recipient, fields_for
 from candour.letters.models import (
@@ -83,7 +83,11 @@ def _ensure_holder(letter: Letter, step: SignOffStep, by) -> set[str]:
 def lock_letter(letter: Letter) -> Letter:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_letter() must be called inside a transaction")
-    return Letter.objects.select_for_update().select_related("case__organisation").get(pk=letter.pk)
+    # The case first, then the letter: the order of workflow.lock (docs/adr/0016).
+    case = lock(Case(pk=letter.case_id))
+    letter = Letter.objects.select_for_update(no_key=True, of=("self",)).get(pk=letter.pk)
+    letter.case = case
+    return letter
 
 
 def _current(letter: Letter, chain: SignOffChain) -> tuple[int, SignOffStep, StepVisit]:
@@ -165,7 +169,7 @@ def start_letter(
 ) -> Letter:
     """Start a letter from the organisation's current template, at the first step of the
     chain its policy gives for this kind of letter at the case's stage."""
-    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    case = lock(case)
     if kind not in LetterKind.__members__.values():
         raise InvalidCase("kind", f"must be one of {', '.join(k.value for k in LetterKind)}")
     chain = case.organisation.policy.chain_for(kind, case.stage)
