@@ -9,10 +9,11 @@ guidance for the writer: a letter cannot be signed while any is left (compose.pr
 from __future__ import annotations
 
 import tomllib
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from jinja2 import StrictUndefined, TemplateError
@@ -103,6 +104,11 @@ def check(kind: str, subject: str, sections: list) -> list[list[str]]:
     return clean
 
 
+# Administrators saving the same kind of letter at the same moment: each try that is refused
+# means another's version landed, so this many tries is this many people at once.
+SAVE_ATTEMPTS = 10
+
+
 def _next_version(organisation: Organisation, kind: str) -> int:
     last = LetterTemplate.objects.filter(organisation=organisation, kind=kind).aggregate(
         n=Max("version")
@@ -121,16 +127,26 @@ def save_template(
             "(administer the organisation and its policy)."
         )
     clean = check(kind, subject, sections)
-    version = _next_version(organisation, kind)
-    template = LetterTemplate.objects.create(
-        organisation=organisation,
-        kind=kind,
-        version=version,
-        subject=subject.strip(),
-        sections=clean,
-        created_at=timezone.now(),
-        created_by=by,
-    )
+    for attempt in range(SAVE_ATTEMPTS):
+        version = _next_version(organisation, kind)
+        try:
+            with transaction.atomic():
+                template = LetterTemplate.objects.create(
+                    organisation=organisation,
+                    kind=kind,
+                    version=version,
+                    subject=subject.strip(),
+                    sections=clean,
+                    created_at=timezone.now(),
+                    created_by=by,
+                )
+            break
+        except IntegrityError:
+            # Another administrator saved this kind at the same moment and took the number
+            # (PostgreSQL made this insert wait for their commit): this change becomes the
+            # version after theirs. Each refusal means someone else's version landed.
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
     record(
         "letter_template_saved",
         actor=by,
@@ -193,7 +209,10 @@ def current_template(organisation: Organisation, kind: str) -> LetterTemplate:
     )
     if holder is None:
         raise TemplateProblem("kind", f"{organisation.name} has no policy and so no letters")
-    install_presets(holder.organisation, holder.preset or "nhs-england-2009")
+    # Another letter at the same organisation may install the preset wording first (PostgreSQL
+    # lets this insert wait for theirs, then refuses it): theirs is then the wording to use.
+    with suppress(IntegrityError):
+        install_presets(holder.organisation, holder.preset or "nhs-england-2009")
     return (
         LetterTemplate.objects.filter(organisation=holder.organisation, kind=kind)
         .order_by("-version")

@@ -31,6 +31,18 @@ class Api:
 
 
 @pytest.fixture
+def partner(org_b):
+    """A partner at Bob's practice, who signs its final responses (seed 001)."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import user
+
+    pat = user("pat")
+    add_member(pat, org_b, "Partner")
+    return pat
+
+
+@pytest.fixture
 def as_alice(alice):
     return Api(alice)
 

@@ -10,9 +10,8 @@ from pypdf import PdfReader
 
 from candour.cases.handling import acknowledge_case
 from candour.cases.investigation import record_finding
-from candour.organisations.setup import add_member
 
-from ..conftest import make_case, user
+from ..conftest import make_case
 from .conftest import Api
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +24,7 @@ def gp_case(frozen, org_b, bob):
     return case
 
 
-def test_a_final_response_through_the_api(gp_case, org_b, bob, alice):
-    partner = user("pat")
-    add_member(partner, org_b, "Partner")
+def test_a_final_response_through_the_api(gp_case, partner, bob, alice):
     as_bob, as_partner, as_alice = Api(bob), Api(partner), Api(alice)
 
     started = as_bob.post(f"/cases/{gp_case.reference}/letters", {"kind": "final_response"})

@@ -145,3 +145,29 @@ def test_a_case_lock_leaves_its_organisation_free_for_new_cases_and_events(org_a
     assert Case.objects.filter(reference=finished["reference"]).exists()
     assert AuditEvent.objects.filter(event="note_added", case=held).count() == 1
     assert verify().ok
+
+
+def test_administrators_saving_one_letter_template_at_once_get_a_version_each(org_b, bob, frozen):
+    """Four administrators save the same kind of letter at once: versions 1 to 4, each once,
+    each with its audit event (the numbers are taken as the case references are)."""
+    from candour.letters import templates
+    from candour.letters.models import LetterTemplate
+
+    templates.install_presets(org_b, "gp-practice")
+
+    def save(n: int) -> None:
+        templates.save_template(
+            org_b,
+            "holding",
+            subject=f"Holding letter, version from administrator {n}",
+            sections=[["body", "We are still looking into your complaint."]],
+            by=bob,
+        )
+
+    errors = run_at_once(4, save)
+
+    assert errors == []
+    versions = LetterTemplate.objects.filter(organisation=org_b, kind="holding")
+    assert sorted(versions.values_list("version", flat=True)) == [1, 2, 3, 4, 5]
+    assert AuditEvent.objects.filter(event="letter_template_saved").count() == 4
+    assert verify().ok
