@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -73,7 +73,12 @@ def themes_named(case: Case, names) -> list[Theme]:
         mine = Theme.objects.filter(organisation_id=case.organisation_id)
         theme = mine.filter(name__iexact=name).first()
         if theme is None:
-            theme = Theme.objects.create(organisation_id=case.organisation_id, name=name)
+            try:
+                with transaction.atomic():
+                    theme = Theme.objects.create(organisation_id=case.organisation_id, name=name)
+            except IntegrityError:
+                # A colleague named the same new theme at the same moment: use theirs.
+                theme = mine.get(name=name)
         out.append(theme)
     return out
 

@@ -171,3 +171,24 @@ def test_administrators_saving_one_letter_template_at_once_get_a_version_each(or
     assert sorted(versions.values_list("version", flat=True)) == [1, 2, 3, 4, 5]
     assert AuditEvent.objects.filter(event="letter_template_saved").count() == 4
     assert verify().ok
+
+
+def test_colleagues_naming_the_same_new_theme_at_once_share_one_theme(org_a, alice, frozen):
+    """Four handlers record lessons on their own cases at the same moment, each naming a
+    theme the organisation has not used before: one theme, four lessons under it."""
+    from candour.cases.actions import record_lesson
+    from candour.organisations.models import Theme
+
+    cases = [make_case(org_a, alice) for _ in range(4)]
+
+    def learn(n: int) -> None:
+        record_lesson(cases[n], by=alice, text="Call backs are now logged.", themes=["Call backs"])
+
+    errors = run_at_once(4, learn)
+
+    assert errors == []
+    theme = Theme.objects.get(organisation=org_a, name="Call backs")
+    assert sorted(theme.lessons.values_list("case__reference", flat=True)) == sorted(
+        c.reference for c in cases
+    )
+    assert AuditEvent.objects.filter(event="lesson_recorded").count() == 4
