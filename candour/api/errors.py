@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from candour.cases.access import CaseNotFound
+from candour.cases.attachments import AttachmentNotFound
 from candour.cases.intake import InvalidCase
 from candour.cases.workflow import CaseError, PermissionDenied, TransitionNotAllowed
 from candour.organisations.policy import PolicyError
@@ -96,6 +97,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(CaseNotFound)
     def case_not_found(request, exc: CaseNotFound):
+        return api.create_response(request, {"detail": str(exc)}, status=404)
+
+    @api.exception_handler(AttachmentNotFound)
+    def attachment_not_found(request, exc: AttachmentNotFound):
         return api.create_response(request, {"detail": str(exc)}, status=404)
 
     @api.exception_handler(NotFound)

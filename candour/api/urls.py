@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from candour.api import actions, cases, errors, learning, letters
+from candour.api import actions, attachments, cases, errors, learning, letters
 from candour.api.auth import bearer_token, session
 
 DESCRIPTION = """\
@@ -37,6 +37,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/v1/cases", cases.router)
 api.add_router("/v1/cases", actions.router)
+api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 

@@ -4,6 +4,7 @@ candour serve                 migrate and serve (gunicorn) on 127.0.0.1:8000
 candour demo --cases 500      seed synthetic demo data
 candour createorganisation "Minster Medical Group" --code MMG --preset gp-practice
 candour audit verify          check the audit trail's hash chain
+candour attachments clean     remove files no attachment points at (--dry-run lists)
 candour migrate | createsuperuser | shell | …
 """
 

@@ -421,13 +421,11 @@ def attach(request, reference: str):
         upload = request.FILES.get("file")
         if form.valid:
             try:
-                # Read no more than one byte over the limit: the domain refuses it by size.
-                content = upload.read(settings.ATTACHMENT_MAX_BYTES + 1) if upload else b""
                 added = attachments.add_attachment(
                     found,
                     by=request.user,
                     name=upload.name if upload else "",
-                    content=content,
+                    content=attachments.upload_content(upload),
                     description=form.data["description"],
                 )
             except CaseError as error:
@@ -448,10 +446,10 @@ def attach(request, reference: str):
 def attachment(request, reference: str, pk: int):
     """Download a file, only through a case the user may see; every download is logged."""
     found = _visible_case(request.user, reference)
-    kept = found.attachments.filter(pk=pk).select_related("case").first()
-    if kept is None:
-        raise Http404("There is no such file on this case.")
-    handle = attachments.open_attachment(kept, by=request.user)
+    try:
+        kept, handle = attachments.open_on_case(found, pk, by=request.user)
+    except attachments.AttachmentNotFound as error:
+        raise Http404(str(error)) from None
     return FileResponse(
         handle,
         as_attachment=True,

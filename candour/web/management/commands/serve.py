@@ -21,6 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, no_migrate, **options):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+
+        # Files left by uploads killed before they were saved (issue 15; quick on a big folder).
+        call_command("attachments", "clean")
+
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Candour is running at http://{bind}/"))
         self.stdout.write("Admin: /admin/   API documentation: /api/docs   Stop with Ctrl+C.")
