@@ -165,7 +165,8 @@ ATTACHMENT_MAX_BYTES = int(os.environ.get("CANDOUR_ATTACHMENT_MAX_MB", 20)) * 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Hashed names, compressed copies: candour/config/static.py.
+        "BACKEND": "candour.config.static.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
