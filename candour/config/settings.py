@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before anything else (candour/config/health.py).
+    "candour.config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +111,9 @@ def database_from_env() -> dict:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "candour.sqlite3"}
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # A database that does not answer fails a request (and /readyz) in seconds rather
+        # than after the operating system's TCP timeout of minutes.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
         # No JIT compilation: Candour's queries are short, and compiling one cost more than it
         # saved (the worklist's queue counts at 1,000,000 cases: 86 ms with JIT, 57 without, 43
         # of them compiling; a national annual report no faster with it). docs/performance.md
