@@ -198,6 +198,9 @@ OTP_TOTP_ISSUER = "Candour"
 SESSION_IDLE_MINUTES = int(os.environ.get("CANDOUR_SESSION_IDLE_MINUTES", 30))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# The cookie carries Max-Age (the idle timeout) and is sent again with every response, so
+# the browser forgets it once the session has ended on the server too.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
