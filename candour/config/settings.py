@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from candour.config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("CANDOUR_DATA_DIR", BASE_DIR / "var"))
 
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz, answered before anything else (candour/config/health.py).
     "candour.config.health.HealthMiddleware",
+    # One log line per request, with its request id (candour/config/logs.py).
+    "candour.config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,9 +257,6 @@ CANDOUR_CLIENT_ADDRESS_HEADER = os.environ.get("CANDOUR_CLIENT_ADDRESS_HEADER", 
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:worklist"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("CANDOUR_LOG_LEVEL", "WARNING")},
-}
+# JSON lines on standard error with CANDOUR_DEBUG=0, plain text in development; one line per
+# request and per error (candour/config/logs.py). gunicorn's own lines use it too.
+LOGGING = logging_config(debug=DEBUG, level=os.environ.get("CANDOUR_LOG_LEVEL", "WARNING"))
