@@ -191,6 +191,8 @@ def test_the_server_starts_in_production_mode_and_serves_every_kind_of_page(serv
     ]
     assert signed_in and signed_in[0]["status"] == 302
     text = server.output()
-    for private in ("Ada", "943", PASSWORD, browser.cookies["sessionid"], "csrfmiddlewaretoken"):
+    # (Each long enough, or with a "+", never to turn up inside a random request id.)
+    for private in (PRIVATE_QUERY, "Ada+Example", PASSWORD, browser.cookies["sessionid"]):
         assert private not in text, private
+    assert "csrfmiddlewaretoken" not in text
     assert any(line["logger"] == "gunicorn.error" for line in lines)
