@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from candour.config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("CANDOUR_DATA_DIR", BASE_DIR / "var"))
 
@@ -55,6 +57,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before anything else (candour/config/health.py).
+    "candour.config.health.HealthMiddleware",
+    # One log line per request, with its request id (candour/config/logs.py).
+    "candour.config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +115,9 @@ def database_from_env() -> dict:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "candour.sqlite3"}
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # A database that does not answer fails a request (and /readyz) in seconds rather
+        # than after the operating system's TCP timeout of minutes.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)
         # No JIT compilation: Candour's queries are short, and compiling one cost more than it
         # saved (the worklist's queue counts at 1,000,000 cases: 86 ms with JIT, 57 without, 43
         # of them compiling; a national annual report no faster with it). docs/performance.md
@@ -165,7 +174,8 @@ ATTACHMENT_MAX_BYTES = int(os.environ.get("CANDOUR_ATTACHMENT_MAX_MB", 20)) * 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Hashed names, compressed copies: candour/config/static.py.
+        "BACKEND": "candour.config.static.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -192,6 +202,9 @@ OTP_TOTP_ISSUER = "Candour"
 SESSION_IDLE_MINUTES = int(os.environ.get("CANDOUR_SESSION_IDLE_MINUTES", 30))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# The cookie carries Max-Age (the idle timeout) and is sent again with every response, so
+# the browser forgets it once the session has ended on the server too.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -244,9 +257,6 @@ CANDOUR_CLIENT_ADDRESS_HEADER = os.environ.get("CANDOUR_CLIENT_ADDRESS_HEADER", 
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:worklist"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("CANDOUR_LOG_LEVEL", "WARNING")},
-}
+# JSON lines on standard error with CANDOUR_DEBUG=0, plain text in development; one line per
+# request and per error (candour/config/logs.py). gunicorn's own lines use it too.
+LOGGING = logging_config(debug=DEBUG, level=os.environ.get("CANDOUR_LOG_LEVEL", "WARNING"))

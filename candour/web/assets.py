@@ -8,6 +8,11 @@ Two changes to the CSS, both for the content security policy (our own origin onl
 images are written as /assets/…, which becomes a path relative to the CSS file; and its
 @font-face rules, which load the Frutiger web font from another origin, are left out, so the
 pages use the design system's fallback fonts (Arial) without a blocked request.
+
+The source-map comments at the end of the CSS and JavaScript are left out too, and the maps
+are not copied: the CSS map would describe the CSS before those changes, and with
+CANDOUR_DEBUG=0 the manifest storage (collectstatic) refuses a file that names a map it
+cannot find. Nobody debugs the design system's minified code in Candour.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ TARGET = ROOT / "build" / "static" / "nhsuk"
 
 REMOTE_FONT = re.compile(r"@font-face\s*\{[^}]*https?://[^}]*\}")
 ASSET_URL = re.compile(r"url\((['\"]?)/assets/")
+SOURCE_MAP = re.compile(r"\s*(/\*# sourceMappingURL=[^*]*\*/|//# sourceMappingURL=\S*)\s*$")
 
 
 class AssetsMissing(RuntimeError):
@@ -34,8 +40,12 @@ def version(source: Path = SOURCE) -> str:
     return json.loads((source.parent.parent / "package.json").read_text())["version"]
 
 
+def without_source_map(text: str) -> str:
+    return SOURCE_MAP.sub("\n", text)
+
+
 def css(text: str) -> str:
-    return ASSET_URL.sub(r"url(\1assets/", REMOTE_FONT.sub("", text))
+    return without_source_map(ASSET_URL.sub(r"url(\1assets/", REMOTE_FONT.sub("", text)))
 
 
 def build(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
@@ -50,7 +60,8 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
     shutil.copytree(source / "assets", target / "assets")
     out = target / "nhsuk-frontend.min.css"
     out.write_text(css((source / "nhsuk-frontend.min.css").read_text()))
-    shutil.copyfile(source / "nhsuk-frontend.min.js", target / "nhsuk-frontend.min.js")
+    js = without_source_map((source / "nhsuk-frontend.min.js").read_text())
+    (target / "nhsuk-frontend.min.js").write_text(js)
     (target / "VERSION").write_text(version(source) + "\n")
     return sorted(p for p in target.rglob("*") if p.is_file())
 

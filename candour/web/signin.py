@@ -137,6 +137,9 @@ def sign_in(request):
 
 def _finish(request, user, device):
     request.session.pop(PENDING, None)
+    # The staff idle timeout (SESSION_COOKIE_AGE), even if this browser's session was
+    # started on the public form, which keeps a public session for longer.
+    request.session.set_expiry(None)
     auth.login(request, user)
     django_otp.login(request, device)
     return redirect(_next(request))

@@ -137,6 +137,40 @@ def test_sign_out_ends_the_session(client, alice, alice_device):
     assert client.get(reverse("web:worklist")).status_code == 302
 
 
+def session_max_age(response) -> str:
+    """Max-Age of the session cookie in the response's Set-Cookie header."""
+    header = response.cookies[settings.SESSION_COOKIE_NAME].output(header="")
+    return dict(part.strip().partition("=")[::2] for part in header.split(";") if "=" in part)[
+        "Max-Age"
+    ]
+
+
+def test_the_session_cookie_lasts_the_idle_timeout_and_is_renewed_by_each_request(
+    client, alice, alice_device
+):
+    response = password_step(client, "alice")
+    assert session_max_age(response) == "1800"  # 30 minutes: CANDOUR_SESSION_IDLE_MINUTES
+    response = client.post(response["Location"], {"code": next_code(alice_device)})
+    assert session_max_age(response) == "1800"
+    assert session_max_age(client.get(reverse("web:worklist"))) == "1800"
+
+
+def test_a_session_begun_on_the_public_form_keeps_only_the_staff_idle_timeout_once_signed_in(
+    client, alice, alice_device, org_a
+):
+    # The public form keeps a visitor's answers for 4 hours without a request.
+    page = client.get(f"/feedback/{org_a.code}/kind/")
+    answered = client.post(
+        f"/feedback/{org_a.code}/kind/",
+        {"kind": "complaint", "csrfmiddlewaretoken": page.cookies["csrftoken"].value},
+    )
+    assert session_max_age(answered) == str(4 * 60 * 60)
+    step = password_step(client, "alice")["Location"]
+    response = client.post(step, {"code": next_code(alice_device)})
+    assert session_max_age(response) == "1800"
+    assert session_max_age(client.get(reverse("web:worklist"))) == "1800"
+
+
 def test_sign_in_goes_on_to_a_safe_next_page_only(client, alice, alice_device):
     step = password_step(client, "alice", next_url="https://elsewhere.example/")["Location"]
     response = client.post(step, {"code": next_code(alice_device)})

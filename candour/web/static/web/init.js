@@ -1,6 +1,8 @@
 // What nhsuk/template.jinja does in an inline script, from a file (the content security
 // policy allows scripts from Candour's own origin only). Pages work without it.
-import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
+// The semicolon lets collectstatic rewrite the path to the file's hashed name
+// (candour/config/static.py).
+import { initAll } from '../nhsuk/nhsuk-frontend.min.js';
 
 document.body.classList.add('js-enabled', 'nhsuk-frontend-supported')
 initAll()
