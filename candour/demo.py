@@ -1573,7 +1573,7 @@ def plan_batch(index: int) -> list[PlannedCase]:
                 data["reference"] = REFERENCE_MARK  # case_recorded; given when written
             data_json = canonical_json(data)
             actor_id, label = user.id, user.username
-            at = to_the_millisecond(at)
+            at = to_the_millisecond(at)  # already is (run_demo, receipt_times): a check
             before, after = content_parts(
                 at=at,
                 actor_id=actor_id,
@@ -1645,7 +1645,7 @@ def receipt_times(rng: random.Random, load: LoadPlan, first: int, last: int) -> 
         at = lo + timedelta(seconds=rng.random() * width)
         if rng.random() < 0.8:
             at = at.astimezone(LOCAL).replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
-        times.append(min(at.astimezone(UTC), load.end))
+        times.append(min(to_the_millisecond(at.astimezone(UTC)), load.end))
     times.sort()
     return times
 
@@ -1738,7 +1738,9 @@ def load_cases(
     it does so for a load of 20,000 cases or more that is larger than the cases already held.
     The time reported includes building them."""
     global _LOAD, _TABLES
-    now = (now or timezone.now()).astimezone(UTC)
+    # To the millisecond, as audit events are stored and hashed: every planned moment is this,
+    # or a receipt time (also cut), moved by whole seconds or more, so events need no cutting.
+    now = to_the_millisecond((now or timezone.now()).astimezone(UTC))
     start = now - timedelta(days=round(months * 30.44))
     organisations = ensure_organisations()
     contexts = org_contexts(
