@@ -394,9 +394,7 @@ def verify(
         )
     check_head(AuditChainHead, last_seen, last_hash, problems)
     result = VerifyResult(checked=checked, problems=[], notes=notes)
-    _check_checkpoints(
-        Path(checkpoint_file or checkpoints.path()), last_seen, batch_size, problems, result
-    )
+    _check_checkpoints(Path(checkpoint_file or checkpoints.path()), last_seen, problems, result)
     result.problems = problems.lines()
     return result
 
@@ -446,8 +444,12 @@ def check_head(head_model, last_seen: int, last_hash: str, problems: Problems) -
             )
 
 
+# Checkpoints looked up in one query: under SQLite's oldest limit of 999 parameters.
+CHECKPOINTS_A_QUERY = 900
+
+
 def _check_checkpoints(
-    source: Path, last_seen: int, batch_size: int, problems: Problems, result: VerifyResult
+    source: Path, last_seen: int, problems: Problems, result: VerifyResult
 ) -> None:
     """Every checkpoint signed with the key; every checkpointed event still there with the
     hash it had; the chain reaching the newest checkpoint."""
@@ -467,7 +469,7 @@ def _check_checkpoints(
             continue
         result.checkpoints += 1
         pending.append(item)
-        if len(pending) >= batch_size:
+        if len(pending) >= CHECKPOINTS_A_QUERY:
             held.compare(pending)
     held.compare(pending)
     newest = result.newest_checkpoint = held.newest

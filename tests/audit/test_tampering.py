@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from candour.audit import checkpoints, legacy
+from candour.audit import chain, checkpoints, legacy
 from candour.audit.chain import GENESIS, content, digest, verify
 from candour.audit.keys import keys
 from candour.audit.models import AuditChainHead, AuditEvent
@@ -305,9 +305,14 @@ def test_rewriting_with_a_key_of_ones_own_is_caught_where_it_starts(worked_case)
     assert verify().problems == [f"events {graded.sequence} to {newest().sequence}: {CHANGED}"]
 
 
-def test_rewriting_with_the_servers_own_key_is_caught_by_the_checkpoints(checkpointed_case):
+@pytest.mark.parametrize("a_query", [900, 2], ids=["one query", "checkpoints two a query"])
+def test_rewriting_with_the_servers_own_key_is_caught_by_the_checkpoints(
+    checkpointed_case, monkeypatch, a_query
+):
     # Someone who has taken the key from the server can rewrite a chain that verifies; what
-    # they cannot rewrite is the checkpoint file kept elsewhere.
+    # they cannot rewrite is the checkpoint file kept elsewhere. (Read a few at a time, the
+    # checkpoints say the same.)
+    monkeypatch.setattr(chain, "CHECKPOINTS_A_QUERY", a_query)
     graded = checkpointed_case.audit_events.get(event="case_graded")
     rewrite_from(graded.sequence, server_seal, data=dict(graded.data, after={"grade": 4}))
 
