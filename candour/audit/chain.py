@@ -206,8 +206,7 @@ def record(
 ) -> AuditEvent:
     """Append one event. `before`/`after` hold the changed fields' old and new values.
     Once the transaction commits, the chain's head is checkpointed (`checkpoints.py`)."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the transaction it audits")
     at = to_the_millisecond(at or timezone.now())
     data = dict(details)
