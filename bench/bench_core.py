@@ -53,6 +53,18 @@ def configure(db: str, cases: int, reuse: bool) -> Path | None:
     os.environ["CANDOUR_SSL_REDIRECT"] = "0"
     os.environ["CANDOUR_ALLOWED_HOSTS"] = "testserver,localhost"
     os.environ["DJANGO_SETTINGS_MODULE"] = "candour.config.settings"
+    # Production mode needs the audit key (docs/adr/0014); the bench keeps its own, and its
+    # own checkpoint file for each database, begun afresh with it.
+    bench = ROOT / "var" / "bench"
+    from candour.audit.keys import create_key_file
+
+    create_key_file(bench / "audit.key", exist_ok=True)
+    os.environ["CANDOUR_AUDIT_KEY_FILE"] = str(bench / "audit.key")
+    database = f"candour-bench-{cases}" if db == "sqlite" else PG_DATABASE
+    checkpoints = bench / f"audit-checkpoints-{database}.log"
+    os.environ["CANDOUR_AUDIT_CHECKPOINT_FILE"] = str(checkpoints)
+    if not reuse:
+        checkpoints.unlink(missing_ok=True)
     if db == "sqlite":
         path = ROOT / "var" / "bench" / f"candour-bench-{cases}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,15 +15,15 @@ How the cases are loaded, and why it can be trusted:
 - reference numbers are taken from `CaseSequence` in blocks, so `record_case` continues the
   numbering afterwards;
 - each audit event's canonical content is built in the planning processes
-  (`audit.chain.content_parts`); the writer adds the case id and sequence and hashes it,
-  continuing from the locked `AuditChainHead`, which is moved on in the same transaction, so
-  `verify()` passes.
+  (`audit.chain.content_parts`); the writer adds the case id and sequence and hashes it with
+  the audit key (`audit.chain.linker`), continuing from the locked `AuditChainHead`, which is
+  moved on in the same transaction, so `verify()` passes; each batch's commit is
+  checkpointed, as every commit that appends events is (`audit.checkpoints`).
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import marshal
 import multiprocessing
 import os
@@ -45,7 +45,14 @@ from django.db.models import F
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from candour.audit.chain import canonical_json, content_parts
+from candour.audit import checkpoints
+from candour.audit.chain import (
+    FIELDS,
+    canonical_json,
+    content_parts,
+    linker,
+    to_the_millisecond,
+)
 from candour.audit.models import AuditChainHead, AuditEvent
 from candour.bulkload import deferred_indexes
 from candour.calendars import Nation, WorkingCalendar
@@ -1418,18 +1425,7 @@ ISSUE_COLUMNS = [
     "finding_summary",
     "found_at",
 ]
-AUDIT_COLUMNS = [
-    "sequence",
-    "at",
-    "actor_id",
-    "actor_label",
-    "organisation_id",
-    "case_id",
-    "event",
-    "data",
-    "prev_hash",
-    "hash",
-]
+AUDIT_COLUMNS = list(FIELDS)  # sequence, at, actor_id, actor_label, ..., prev_hash, hash
 _ID, _REFERENCE = _CASE_INDEX["id"], _CASE_INDEX["reference"]
 
 
@@ -1487,7 +1483,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
     party_extra = tables.parties.extra
     head = _locked_head()
     sequence, prev = head.sequence, head.hash
-    sha256 = hashlib.sha256
+    link = linker()
     mark = _REFERENCE_MARK_JSON
     for row, org_id, code, year, persons, roles, case_issues, case_pauses, planned in batch:
         number = numbers[org_id, year]
@@ -1516,9 +1512,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
                 after = after.replace(mark, reference_json)
                 data_json = data_json.replace(mark, reference_json)
             sequence += 1
-            digest = sha256(
-                (prev + before + case_text + after + str(sequence) + "}").encode()
-            ).hexdigest()
+            digest = link(prev + before + case_text + after + str(sequence) + "}")
             events.append(
                 (sequence, at, actor_id, label, org_id, case_id, event, data_json, prev, digest)
             )
@@ -1531,6 +1525,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
     tables.pauses.write(pauses)
     tables.events.write(events)
     AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=prev)
+    checkpoints.after_commit()
 
 
 # --- planning batches (in this process or in worker processes) --------------------------------
@@ -1577,11 +1572,17 @@ def plan_batch(index: int) -> list[PlannedCase]:
             if not n:
                 data["reference"] = REFERENCE_MARK  # case_recorded; given when written
             data_json = canonical_json(data)
-            actor_id = user.id
+            actor_id, label = user.id, user.username
+            at = to_the_millisecond(at)  # already is (run_demo, receipt_times): a check
             before, after = content_parts(
-                at=at, actor_id=actor_id, organisation_id=org_id, event=event, data_json=data_json
+                at=at,
+                actor_id=actor_id,
+                actor_label=label,
+                organisation_id=org_id,
+                event=event,
+                data_json=data_json,
             )
-            events.append((stored_at(at), actor_id, user.username, event, before, after, data_json))
+            events.append((stored_at(at), actor_id, label, event, before, after, data_json))
         batch.append(
             (
                 prepare_case(list(case_values(values))),
@@ -1644,7 +1645,7 @@ def receipt_times(rng: random.Random, load: LoadPlan, first: int, last: int) -> 
         at = lo + timedelta(seconds=rng.random() * width)
         if rng.random() < 0.8:
             at = at.astimezone(LOCAL).replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
-        times.append(min(at.astimezone(UTC), load.end))
+        times.append(min(to_the_millisecond(at.astimezone(UTC)), load.end))
     times.sort()
     return times
 
@@ -1737,7 +1738,9 @@ def load_cases(
     it does so for a load of 20,000 cases or more that is larger than the cases already held.
     The time reported includes building them."""
     global _LOAD, _TABLES
-    now = (now or timezone.now()).astimezone(UTC)
+    # To the millisecond, as audit events are stored and hashed: every planned moment is this,
+    # or a receipt time (also cut), moved by whole seconds or more, so events need no cutting.
+    now = to_the_millisecond((now or timezone.now()).astimezone(UTC))
     start = now - timedelta(days=round(months * 30.44))
     organisations = ensure_organisations()
     contexts = org_contexts(

@@ -11,6 +11,7 @@ Personas:
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from itertools import count
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from candour.audit.keys import create_key_file
 from candour.cases.intake import NewCase, record_case
 from candour.cases.people import PersonDetails
 from candour.organisations import two_factor
@@ -79,6 +81,32 @@ def fast_password_hashing(settings):
     """Argon2 takes over half a second per password on CI machines; tests check access
     rules, not password strength, so they hash with MD5."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_checkpoint_files = count(1)
+
+
+@pytest.fixture(scope="session")
+def audit_key_file(tmp_path_factory):
+    """The tests' audit key: a key file of their own, as production has (pytest-django runs
+    with DEBUG off, where the key is never created on first use)."""
+    path = tmp_path_factory.getbasetemp() / "audit.key"
+    create_key_file(path, exist_ok=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def audit_key_and_checkpoints(settings, audit_key_file, tmp_path_factory):
+    """The tests' audit key, and each test its own checkpoint file (written when a
+    transaction that appended events commits): a test's database starts empty, and
+    checkpoints of another test's events would rightly fail `verify`. The checkpoint file is
+    made only when written."""
+    settings.CANDOUR_AUDIT_KEY = ""
+    settings.CANDOUR_AUDIT_KEY_FILE = str(audit_key_file)
+    settings.CANDOUR_AUDIT_CHECKPOINT_FILE = str(
+        tmp_path_factory.getbasetemp() / "audit-checkpoints" / f"{next(_checkpoint_files)}.log"
+    )
+    return settings.CANDOUR_AUDIT_CHECKPOINT_FILE
 
 
 @pytest.fixture

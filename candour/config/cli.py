@@ -3,7 +3,7 @@
 candour serve                 migrate and serve (gunicorn) on 127.0.0.1:8000
 candour demo --cases 500      seed synthetic demo data
 candour createorganisation "Minster Medical Group" --code MMG --preset gp-practice
-candour audit verify          check the audit trail's hash chain
+candour audit verify          check the audit trail (and `checkpoint`, `createkey`, `reseal`)
 candour attachments clean     remove files no attachment points at (--dry-run lists)
 candour migrate | createsuperuser | shell | …
 """

@@ -260,3 +260,17 @@ LOGIN_REDIRECT_URL = "web:worklist"
 # JSON lines on standard error with CANDOUR_DEBUG=0, plain text in development; one line per
 # request and per error (candour/config/logs.py). gunicorn's own lines use it too.
 LOGGING = logging_config(debug=DEBUG, level=os.environ.get("CANDOUR_LOG_LEVEL", "WARNING"))
+
+# --- The audit trail's key and checkpoints (candour/audit/keys.py, docs/adr/0014) -------------
+# Events are sealed with an HMAC under a key kept outside the database; the chain's head is
+# checkpointed, signed, to an append-only file outside it. The key is CANDOUR_AUDIT_KEY (its
+# text) or the file CANDOUR_AUDIT_KEY_FILE: in development `audit.key` in the data directory,
+# created on first use; in production it must be set (`candour audit createkey --path FILE`)
+# and kept, and backed up, apart from the database.
+CANDOUR_AUDIT_KEY = os.environ.get("CANDOUR_AUDIT_KEY", "")
+CANDOUR_AUDIT_KEY_FILE = os.environ.get("CANDOUR_AUDIT_KEY_FILE") or (
+    str(DATA_DIR / "audit.key") if DEBUG else ""
+)
+CANDOUR_AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "CANDOUR_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.log")
+)

@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+from candour.audit.keys import create_key_file
+
 from .server import DEPLOY, ENV_FILE, INSTALLED_PROGRAM, PROGRAM, ROOT, UNIT_FILE, env_file
 
 ADMIN_SCRIPT = DEPLOY / "candour-admin"
@@ -54,8 +56,13 @@ def test_the_environment_file_reads_the_same_to_a_shell_as_to_systemd():
 def test_candour_admin_runs_the_deploy_check_with_the_environment_file(tmp_path):
     # The example with what an operator fills in: a secret key and the site's own name.
     filled = tmp_path / "candour.env"
+    key = tmp_path / "audit.key"
+    create_key_file(key)
     filled.write_text(
-        ENV_FILE.read_text() + f"CANDOUR_SECRET_KEY={'k7Rw2-' * 10}\nCANDOUR_DATA_DIR={tmp_path}\n"
+        ENV_FILE.read_text()
+        + f"CANDOUR_SECRET_KEY={'k7Rw2-' * 10}\nCANDOUR_DATA_DIR={tmp_path}\n"
+        + f"CANDOUR_AUDIT_KEY_FILE={key}\n"
+        + f"CANDOUR_AUDIT_CHECKPOINT_FILE={tmp_path / 'checkpoints.log'}\n"
     )
     env = {
         "PATH": os.environ["PATH"],

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 
+from candour.audit.chain import verify
 from candour.organisations import two_factor
 from candour.organisations.setup import add_member, create_organisation
 
@@ -74,6 +77,10 @@ def server(tmp_path, seeded):
             "DATABASE_URL": database_url(connection.settings_dict),
             "CANDOUR_DATA_DIR": str(tmp_path / "data"),
             "CANDOUR_ATTACHMENTS_DIR": str(tmp_path / "data" / "attachments"),
+            # The test's own audit key and checkpoint file (tests/conftest.py), so that the
+            # trail the server adds to still verifies.
+            "CANDOUR_AUDIT_KEY_FILE": settings.CANDOUR_AUDIT_KEY_FILE,
+            "CANDOUR_AUDIT_CHECKPOINT_FILE": settings.CANDOUR_AUDIT_CHECKPOINT_FILE,
             "CANDOUR_BIND": f"127.0.0.1:{port}",
             # The unit's Environment= caches, here in the test's own directory.
             "XDG_CACHE_HOME": str(tmp_path / "cache"),
@@ -196,3 +203,9 @@ def test_the_server_starts_in_production_mode_and_serves_every_kind_of_page(serv
         assert private not in text, private
     assert "csrfmiddlewaretoken" not in text
     assert any(line["logger"] == "gunicorn.error" for line in lines)
+
+    # What the server wrote to the audit trail (the sign-in, the pages seen) is sealed with
+    # the key from the environment file and anchored in its checkpoint file.
+    trail = verify()
+    assert trail.ok, trail.problems
+    assert Path(settings.CANDOUR_AUDIT_CHECKPOINT_FILE).stat().st_size > 0

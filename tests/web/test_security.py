@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from candour.audit.keys import create_key_file
 from candour.organisations import two_factor
 
 from ..conftest import sign_in
@@ -35,12 +36,16 @@ def test_pages_have_no_inline_scripts(client, alice):
 
 
 def test_the_production_settings_pass_the_deploy_check(tmp_path):
+    key_file = tmp_path / "keys" / "audit.key"
+    create_key_file(key_file)
     env = {
         **os.environ,
         "CANDOUR_DEBUG": "0",
         "CANDOUR_SECRET_KEY": "a-long-random-test-secret-" + "x7Qp2" * 12,
         "CANDOUR_ALLOWED_HOSTS": "candour.example.org",
         "CANDOUR_DATA_DIR": str(tmp_path),
+        # Required in production (candour.audit.E001): a key file kept apart from the data.
+        "CANDOUR_AUDIT_KEY_FILE": str(key_file),
         "DJANGO_SETTINGS_MODULE": "candour.config.settings",
     }
     env.pop("DATABASE_URL", None)
