@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--load-workers", type=int, default=None, help="Planning processes.")
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--label", default="", help="Added to the result file's name.")
     parser.add_argument(
         "--prepare-only", action="store_true", help="Load the bench database, then stop."
     )
@@ -155,10 +156,21 @@ def main() -> None:
     deadlocks_before = pg_deadlocks()
     server = start_server(args, log_path)
     try:
+        started = server_cpu_seconds(server.pid) or 0.0  # starting: collectstatic, workers
         result.update(run_locust(args, plan_path, server))
+        used = server_cpu_seconds(server.pid)
+        result["server_cpu_seconds"] = used and round(used - started, 1)
     finally:
-        result["server_cpu_seconds"] = server_cpu_seconds(server.pid)
         stop(server)
+    count = result["whole_run"]["overall"]["count"]
+    if result["server_cpu_seconds"] and count:
+        server_ms = result["server_cpu_seconds"] / count * 1000
+        database_ms = result["postgres_backends_cpu_seconds"] / count * 1000
+        result["cpu_ms_per_request"] = {
+            "server": round(server_ms, 1),
+            "postgres": round(database_ms, 1),
+            "both": round(server_ms + database_ms, 1),
+        }
     result["postgres_deadlocks_during_run"] = pg_deadlocks() - deadlocks_before
     result["server_log"] = server_log_counts(log_path)
     result["load_average_end"] = os.getloadavg()
@@ -170,7 +182,8 @@ def main() -> None:
         and result["server_log"]["responses_5xx"] == 0
     )
     print_summary(result)
-    out = ROOT / "bench" / "results" / f"load-postgres-{args.cases}.json"
+    label = f"-{args.label}" if args.label else ""
+    out = ROOT / "bench" / "results" / f"load-postgres-{args.cases}{label}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"Written {out.relative_to(ROOT)}", flush=True)
 
@@ -365,6 +378,21 @@ def server_log_counts(path: Path) -> dict:
     }
 
 
+def postgres_cpu_seconds(seen: dict[int, float]) -> None:
+    """Note in `seen` the CPU seconds used so far by each PostgreSQL backend connected to
+    the bench database. The server's connections last a minute (CONN_MAX_AGE), so noting
+    them every few seconds through the run loses little of their time."""
+    import psycopg
+
+    with psycopg.connect(f"{bench_core.PG_SERVER}/postgres", autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (bench_core.PG_DATABASE,),
+        ).fetchall()
+    for (pid,) in pids:
+        seen[pid] = max(seen.get(pid, 0.0), bench_core.backend_cpu_seconds(pid))
+
+
 def pg_deadlocks() -> int:
     import psycopg
 
@@ -412,7 +440,8 @@ def run_locust(args, plan_path: Path, server: subprocess.Popen) -> dict:
         flush=True,
     )
     locust_log = VAR / f"load-locust-{args.cases}.log"
-    loads = []
+    loads: list[float] = []
+    backends: dict[int, float] = {}
     with locust_log.open("w") as log:
         runner = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + run_time + 120
@@ -425,12 +454,14 @@ def run_locust(args, plan_path: Path, server: subprocess.Popen) -> dict:
                 runner.terminate()
                 raise SystemExit("The server stopped during the run")
             loads.append(os.getloadavg()[0])
-            time.sleep(10)
+            postgres_cpu_seconds(backends)
+            time.sleep(5)
     if not samples_path.exists():
         raise SystemExit(f"Locust wrote no samples; see {locust_log}")
     recorded = json.loads(samples_path.read_text())
     log_text = locust_log.read_text(errors="replace")
     out = {
+        "postgres_backends_cpu_seconds": round(sum(backends.values()), 1),
         "locust_exit_code": runner.returncode,
         "locust_log": str(locust_log.relative_to(ROOT)),
         "locust_cpu_warnings": log_text.count("CPU usage"),
@@ -496,7 +527,10 @@ def print_summary(result: dict) -> None:
             print(f"    {n} of: {message[:150]}")
     print(
         f"Server log: {result['server_log']}; PostgreSQL deadlocks during the run: "
-        f"{result['postgres_deadlocks_during_run']}; server CPU {result['server_cpu_seconds']} s"
+        f"{result['postgres_deadlocks_during_run']}; CPU: server {result['server_cpu_seconds']} s"
+        f", PostgreSQL backends {result['postgres_backends_cpu_seconds']} s, for "
+        f"{result['whole_run']['overall']['count']} requests: "
+        f"{result.get('cpu_ms_per_request')} ms a request"
     )
     print(f"p95 ≤ {TARGET_P95_MS} ms with no errors: {result['target_met']}")
 
