@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument(
         "--wait", default="3,10", help="Staff think time between acts, seconds: MIN,MAX."
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers.")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4 threads each).")
     parser.add_argument("--port", type=int, default=8141)
     parser.add_argument(
         "--debug",
@@ -505,6 +505,14 @@ def figures(samples: list, seconds: float) -> dict:
         "seconds": round(seconds, 1),
         "requests_per_second": round(len(samples) / seconds, 1) if seconds else None,
         "overall": stats(samples) if samples else {},
+        **{
+            f"overall_{who}": stats(rows)
+            for who, rows in (
+                ("staff", [r for r in samples if not r[1].startswith("public:")]),
+                ("public", [r for r in samples if r[1].startswith("public:")]),
+            )
+            if rows
+        },
         "by_name": {name: stats(rows) for name, rows in sorted(by_name.items())},
     }
 
@@ -517,8 +525,15 @@ def print_summary(result: dict) -> None:
         f"{result['load_average_1min_during']}"
     )
     print(f"{'request':44} {'count':>6} {'fail':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}")
-    rows = [*measured["by_name"].items(), ("OVERALL", measured["overall"])]
+    rows = [
+        *measured["by_name"].items(),
+        ("ALL STAFF REQUESTS", measured.get("overall_staff")),
+        ("ALL PUBLIC REQUESTS", measured.get("overall_public")),
+        ("OVERALL", measured["overall"]),
+    ]
     for name, s in rows:
+        if not s:
+            continue
         print(
             f"{name[:44]:44} {s['count']:6} {s['failures']:5} {s['p50_ms']:7.0f} "
             f"{s['p95_ms']:7.0f} {s['p99_ms']:7.0f} {s['max_ms']:7.0f}"
