@@ -212,7 +212,8 @@ def sessions_plan(args, wait: tuple[float, float]) -> dict:
     from candour.organisations.models import Capability
     from candour.reporting.catalogue import latest_periods
 
-    rng = random.Random(args.seed)
+    # Other cases each run, so that runs on one database do not pile actions on the same ones.
+    rng = random.Random(f"{args.seed}/{time.time()}")
     users = get_user_model().objects.in_bulk(
         [s.username for s in demo.LOGINS], field_name="username"
     )
@@ -238,8 +239,10 @@ def sessions_plan(args, wait: tuple[float, float]) -> dict:
         )
         rng.shuffle(visible)
         free = [(pk, ref) for pk, ref, _ in visible if pk not in taken]
-        act = [(pk, ref) for pk, ref in free if pk in acting][: ACT_CASES * n]
+        act = [(pk, ref) for pk, ref in free if pk in acting][: ACT_CASES * n + 1]
         taken.update(pk for pk, _ in act)
+        # One case the login's sessions all act on now and then, as colleagues on one case.
+        shared = act.pop()[1] if len(act) > n else ""
         read = [(pk, ref) for pk, ref in free if pk not in acting][: READ_CASES * n]
         surnames = sorted(
             set(
@@ -260,6 +263,7 @@ def sessions_plan(args, wait: tuple[float, float]) -> dict:
                     "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
                     "read": [ref for _, ref in read[i::n]],
                     "act": [ref for _, ref in act[i::n]],
+                    "shared": shared,
                     "surnames": surnames,
                     "words": WORDS,
                     "letters": letters,

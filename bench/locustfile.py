@@ -76,6 +76,19 @@ ACTIONS = {
     "external-notification": {"body": "The insurer"},
 }
 
+# A fifth of the actions are on a case all the sessions of a login share, so colleagues act on
+# one case at once (more so as requests queue), with actions that neither change its status
+# nor are refused for being done before: any refusal is a failure.
+SHARED_SHARE = 0.2
+SHARED_ACTIONS = {
+    "add-issue",
+    "assign-handler",
+    "grade",
+    "log-update",
+    "record-evidence",
+    "add-staff",
+    "record-lesson",
+}
 
 # --- what the user's browser does ---------------------------------------------------------
 
@@ -259,12 +272,13 @@ class Staff(Browser):
     def act(self):
         """Open one of the user's open cases, take an action its page offers through the
         action's own form, and come back to the case."""
-        reference = next(self.acting)
+        shared = self.me["shared"] and self.rng.random() < SHARED_SHARE
+        reference = self.me["shared"] if shared else next(self.acting)
         if reference is None:
             return self.case_page()
         page = self.fetch("GET", f"/cases/{reference}/", "case page")
         offered = set(re.findall(rf'href="/cases/{re.escape(reference)}/([a-z-]+)/"', page.text))
-        choices = sorted(offered & ACTIONS.keys())
+        choices = sorted(offered & (SHARED_ACTIONS if shared else ACTIONS.keys()))
         if not choices:
             return None
         slug = self.rng.choice(choices)
@@ -275,9 +289,8 @@ class Staff(Browser):
             return None
         data = self.fill(form_of(form_page.text), ACTIONS[slug])
         gevent.sleep(self.rng.uniform(2, 5))
-        sent = self.post_form(
-            url, form_page.text, data, f"action: {slug}", to=f"/cases/{reference}/"
-        )
+        name = "action on a shared case" if shared else f"action: {slug}"
+        sent = self.post_form(url, form_page.text, data, name, to=f"/cases/{reference}/")
         if sent.status_code == 302:
             self.fetch("GET", f"/cases/{reference}/", "case page (after an action)")
         return None
