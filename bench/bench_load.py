@@ -14,8 +14,9 @@ In one run it
    the second factor (bench_core.verified_client), going round the demo's logins so every
    role and organisation takes part; each session gets its own cases to read and its own
    open cases to act on (none shared between sessions, so two users never race for one
-   acknowledgement), search terms from those cases, its letters, and whether it sees
-   reports;
+   acknowledgement) and the one case its login's sessions share (bench/locustfile.py acts
+   on it with actions that cannot be refused for being done before), search terms from
+   those cases, its letters, and whether it sees reports;
 3. starts the real server, `candour serve --no-migrate --bind 127.0.0.1:PORT --workers W`,
    on the bench database in production mode (`--debug` for CANDOUR_DEBUG=1), with
    CANDOUR_CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP: the load arrives as from the documented
