@@ -90,6 +90,25 @@ def serve_as_a_worker() -> None:
     import candour.config.wsgi  # noqa: F401
 
 
+def verified_client(user):
+    """A Django test Client signed in as `user` with the second factor verified, as the
+    sign-in pages leave a session after the password and the code (tests/conftest.py
+    `sign_in`). Its session cookie is a real session in the database, which a real server
+    accepts as well (bench/bench_load.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from candour.organisations import two_factor
+
+    device = two_factor.ensure_device(user, two_factor.DEMO_KEY)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * p / 100

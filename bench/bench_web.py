@@ -43,6 +43,25 @@ bench_core.PG_DATABASE = os.environ.get("CANDOUR_BENCH_DATABASE", "candour_bench
 TARGET_P95_MS = 150
 RARE_WORD = "zygomatic"
 
+# The worklist pages timed: a queue or filters, as the query string of GET /.
+WORKLISTS = {
+    "open (default)": {},
+    "mine": {"queue": "mine"},
+    "my team's": {"queue": "team"},
+    "overdue": {"queue": "overdue"},
+    "due soon, 10 working days": {"queue": "due_soon", "due_within": 10},
+    "awaiting consent": {"queue": "awaiting_consent"},
+    "open, complaint, status open": {"kind": "complaint", "status": "open"},
+    "open, grade 2, stage 1": {"grade": 2, "stage": 1},
+    "open, service Appointments, by next due": {
+        "service": "Appointments",
+        "sort": "next_due",
+    },
+    "unassigned, newest first": {"queue": "unassigned", "sort": "-received_at"},
+    "closed, concern": {"queue": "closed", "kind": "concern"},
+    "all, by reference": {"queue": "all", "sort": "reference"},
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -192,13 +211,10 @@ def rare_cases(user_by_org) -> list[str]:
 def measure(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_otp import DEVICE_ID_SESSION_KEY
 
     from candour.cases.access import cases_for
     from candour.cases.models import Case, CaseParty
-    from candour.organisations import two_factor
     from candour.organisations.models import Organisation
 
     users = get_user_model().objects
@@ -294,35 +310,12 @@ def measure(args) -> dict:
             "patient_name": f"{patient.first_name} {patient.last_name}",
         }
 
-    worklists = {
-        "open (default)": {},
-        "mine": {"queue": "mine"},
-        "my team's": {"queue": "team"},
-        "overdue": {"queue": "overdue"},
-        "due soon, 10 working days": {"queue": "due_soon", "due_within": 10},
-        "awaiting consent": {"queue": "awaiting_consent"},
-        "open, complaint, status open": {"kind": "complaint", "status": "open"},
-        "open, grade 2, stage 1": {"grade": 2, "stage": 1},
-        "open, service Appointments, by next due": {
-            "service": "Appointments",
-            "sort": "next_due",
-        },
-        "unassigned, newest first": {"queue": "unassigned", "sort": "-received_at"},
-        "closed, concern": {"queue": "closed", "kind": "concern"},
-        "all, by reference": {"queue": "all", "sort": "reference"},
-    }
-
     out["users"] = {}
     for label, user in (
         ("site (moor.hoh, HMP Example Moor)", site_user),
         ("national (national.reviewer, all Example Secure Health)", national_user),
     ):
-        device = two_factor.ensure_device(user, two_factor.DEMO_KEY)
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        client = bench_core.verified_client(user)
         terms = sample(user)
         searches = {
             "reference": terms["reference"],
@@ -346,7 +339,7 @@ def measure(args) -> dict:
         entry: dict = {"visible_cases": cases_for(user).count(), "terms": terms}
         for _ in range(5):
             get({})
-        for kind, cases in (("worklist", worklists), ("search", searches)):
+        for kind, cases in (("worklist", WORKLISTS), ("search", searches)):
             entry[kind] = {}
             for name, value in cases.items():
                 if args.only not in f"{kind}: {name}":
