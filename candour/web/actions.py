@@ -293,7 +293,14 @@ ACTIONS: tuple[Action, ...] = (
         "external-notification",
         "An external body must be told",
         ("identify_external_notification",),
-        (Field("body", "Who must be told?", hint="For example the CQC or the insurer."),),
+        (
+            Field(
+                "body",
+                "Who must be told?",
+                hint="For example the CQC or the insurer.",
+                max_length=200,
+            ),
+        ),
         lambda c, u, d: handling.identify_external_notification(c, by=u, body=d["body"]),
         "External notification recorded as needed",
     ),
@@ -462,7 +469,9 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         ("refer_to_ombudsman",),
         (
             Field("body", "Who is it referred to?", "radios", choices=OmbudsmanBody.choices),
-            Field("body_name", "The ADR provider's name, if it is one", short="Name"),
+            Field(
+                "body_name", "The ADR provider's name, if it is one", short="Name", max_length=200
+            ),
             Field("referred_on", "When did you learn of the referral?", "date", needed=True),
             NOTE,
         ),
@@ -638,7 +647,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             Field("kind", "What kind of referral?", "select", choices=ReferralKind.choices),
             Field("detail", "What was found?", "textarea", short="Detail"),
             OWNER,
-            Field("body", "Which body is told (for an external one)", short="Body"),
+            Field("body", "Which body is told (for an external one)", short="Body", max_length=200),
             Field("due", "Due by", "date", hint="Leave empty to use the policy's time."),
             Field(
                 "pause", "Pause the case while this runs (police, legal, disciplinary)", "checkbox"
@@ -663,7 +672,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("number", "Which referral?", "select", choices=REFERRALS, short="Referral"),
             WHEN_DONE,
-            Field("their_reference", "Their reference", short="Reference"),
+            Field("their_reference", "Their reference", short="Reference", max_length=100),
             NOTE,
         ),
         lambda c, u, d: referrals.record_referral(
