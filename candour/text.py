@@ -1,5 +1,5 @@
 """What counts as text in Candour: any character a person can type, and none of the invisible
-ones that cannot be kept.
+ones that cannot be kept; and the largest whole number a request may give.
 
 PostgreSQL refuses NUL in text; half of a UTF-16 surrogate pair (a "lone surrogate", which a
 JSON string can spell as \\ud800) cannot be written as UTF-8 by either database; and the other
@@ -26,6 +26,20 @@ _REFUSED = re.compile(f"[{_CONTROL}{_SURROGATE}]")
 PATTERN = f"^[^{_CONTROL}]*$"
 # Text that must say something: at least one character that is not white space.
 SAID_PATTERN = f"^[^{_CONTROL}]*[^{_CONTROL}\\s][^{_CONTROL}]*$"
+
+# Whole numbers too: the largest id, number or offset a request may give, PostgreSQL's
+# integer, so that no database is ever handed one it cannot hold.
+MAX_NUMBER = 2**31 - 1
+
+
+def whole_number(raw: str, high: int = MAX_NUMBER) -> int | None:
+    """A whole number typed in a form or an address, or None: ASCII digits only ('²' is a
+    digit to str.isdigit() but not to int()), and no larger than `high`."""
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and int(raw) <= high:
+        return int(raw)
+    return None
+
 
 NAMES = {"\x00": "NUL", "\x0b": "vertical tab", "\x0c": "form feed"}
 

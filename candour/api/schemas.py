@@ -38,9 +38,7 @@ from candour.cases.models import (
     Status,
 )
 
-# The largest id, number or offset taken: PostgreSQL's integer, so that no database is ever
-# handed a whole number it cannot hold.
-MAX_NUMBER = 2**31 - 1
+MAX_NUMBER = text_rule.MAX_NUMBER
 
 
 def text(max_length: int | None = None, default: str = ""):

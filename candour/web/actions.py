@@ -41,6 +41,7 @@ from candour.cases.workflow import (
 )
 from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
+from candour.text import whole_number
 from candour.web.forms import Field, now_local
 
 # How a title names a case's kind, where its label would not read well mid-sentence.
@@ -344,7 +345,7 @@ ACTIONS: tuple[Action, ...] = (
         lambda c, u, d: investigation.record_finding(
             c,
             by=u,
-            issue_number=int(d["issue_number"]) if d["issue_number"].isdigit() else 0,
+            issue_number=whole_number(d["issue_number"]) or 0,
             finding=d["finding"],
             summary=d["summary"],
         ),
@@ -528,10 +529,10 @@ def _numbered(related: str, describe: Callable, **filters):
 
 
 def _number(data: dict, field: str) -> int:
-    raw = data[field]
-    if not raw.isdigit():
+    number = whole_number(data[field])
+    if number is None:
         raise InvalidCase(field, "choose one from the list")
-    return int(raw)
+    return number
 
 
 def _given(data: dict, names) -> dict:

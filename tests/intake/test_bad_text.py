@@ -7,7 +7,7 @@ import pytest
 
 from candour.cases.models import Person
 
-from ..web.test_bad_text import refused
+from ..web.test_bad_input import refused
 from .conftest import SELF_COMPLAINT, answer, fill, send
 
 pytestmark = pytest.mark.usefixtures("frozen")

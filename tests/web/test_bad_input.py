@@ -87,3 +87,18 @@ def test_a_date_before_1900_in_a_staff_form_says_how_to_fix_it(staff, org_a, ali
     response = staff.post(url, {"method": "phone", "note": "Told them", "at": "0001-01-01T00:00"})
     assert response.status_code == 400
     assert "must be a real date, for example 2026-03-27 14:30" in response.content.decode()
+
+
+@pytest.mark.parametrize("number", ["²", "99999999999999999999", "-1", "1.5"])
+def test_a_number_in_an_address_or_form_that_is_not_one_is_refused_without_an_error(
+    staff, org_a, alice, number
+):
+    case = make_case(org_a, alice)
+    worklist = staff.get(reverse("web:worklist"), {"stage": number, "due_within": number})
+    assert worklist.status_code == 400
+    assert "Choose a stage from the list" in worklist.content.decode()
+    chosen = staff.post(reverse("web:choose-organisation"), {"organisation": number})
+    assert chosen.status_code == 302
+    url = reverse("web:case-action", args=[case.reference, "record-finding"])
+    finding = {"issue_number": number, "finding": "upheld", "summary": "Yes."}
+    assert staff.post(url, finding).status_code == 400
