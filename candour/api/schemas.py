@@ -58,8 +58,9 @@ def said(max_length: int | None = None, *, at_least: int = 1, description: str |
     )
 
 
-# Dates and times: the strings RFC 3339 writes (what `format` promises), from 1900 to 2999,
-# so that a time zone never moves one outside the years a datetime can hold.
+# Dates and times: the strings RFC 3339 writes (what `format` promises), in the years
+# candour.calendars takes (1900 to 2999; tests/test_text.py checks that the two agree), so
+# that a time zone never moves one outside the years a datetime can hold.
 _YEAR_MONTH_DAY = "(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 DAY_PATTERN = f"^{_YEAR_MONTH_DAY}$"
 MOMENT_PATTERN = (
