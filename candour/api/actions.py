@@ -33,11 +33,13 @@ from candour.api.schemas import (
     LateDecisionIn,
     LessonIn,
     NoteIn,
+    NumberInPath,
     OutcomeIn,
     OverrideConsentIn,
     PauseIn,
     ReasonIn,
     ReceiveConsentIn,
+    Reference,
     ReferralIn,
     ReferralMadeIn,
     RefuseConsentIn,
@@ -60,13 +62,13 @@ from candour.cases.access import get_case, get_case_in_full
 router = Router(tags=["case actions"])
 
 
-def _done(request, reference: str) -> dict:
+def _done(request, reference: Reference) -> dict:
     """The case after the action, read afresh in a fixed number of queries (the action itself
     is the audit record, so the read is not logged again)."""
     return render.detail(request.auth, get_case_in_full(request.auth, reference))
 
 
-def _case(request, reference: str):
+def _case(request, reference: Reference):
     return get_case(request.auth, reference)
 
 
@@ -78,7 +80,7 @@ def _user(username: str):
 
 
 @router.post("/{reference}/acknowledge", response={200: CaseDetail, **WRITE_ERRORS})
-def acknowledge(request, reference: str, payload: AcknowledgeIn):
+def acknowledge(request, reference: Reference, payload: AcknowledgeIn):
     """Record that the complainant has been acknowledged (reg 13; R17)."""
     handling.acknowledge_case(
         _case(request, reference), by=request.auth, method=payload.method, at=payload.at
@@ -87,14 +89,14 @@ def acknowledge(request, reference: str, payload: AcknowledgeIn):
 
 
 @router.post("/{reference}/consent/request", response={200: CaseDetail, **WRITE_ERRORS})
-def request_consent(request, reference: str, payload: RequestConsentIn):
+def request_consent(request, reference: Reference, payload: RequestConsentIn):
     """Ask the patient for consent; starts the consent chase deadline (R12)."""
     consent.request_consent(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
 @router.post("/{reference}/consent/receive", response={200: CaseDetail, **WRITE_ERRORS})
-def receive_consent(request, reference: str, payload: ReceiveConsentIn):
+def receive_consent(request, reference: Reference, payload: ReceiveConsentIn):
     """Record consent as received, how and when (R12)."""
     consent.receive_consent(
         _case(request, reference), by=request.auth, method=payload.method, at=payload.at
@@ -103,13 +105,13 @@ def receive_consent(request, reference: str, payload: ReceiveConsentIn):
 
 
 @router.post("/{reference}/consent/refuse", response={200: CaseDetail, **WRITE_ERRORS})
-def refuse_consent(request, reference: str, payload: RefuseConsentIn):
+def refuse_consent(request, reference: Reference, payload: RefuseConsentIn):
     consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
 @router.post("/{reference}/consent/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
-def withdraw_consent(request, reference: str, payload: WithdrawConsentIn):
+def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
     """The patient no longer wants the representative to act (R13)."""
     consent.withdraw_consent(
         _case(request, reference),
@@ -121,7 +123,7 @@ def withdraw_consent(request, reference: str, payload: WithdrawConsentIn):
 
 
 @router.post("/{reference}/consent/override", response={200: CaseDetail, **WRITE_ERRORS})
-def override_consent(request, reference: str, payload: OverrideConsentIn):
+def override_consent(request, reference: Reference, payload: OverrideConsentIn):
     """Go ahead without consent on recorded grounds, with reasons (R12)."""
     consent.override_consent(
         _case(request, reference), by=request.auth, grounds=payload.grounds, reason=payload.reason
@@ -130,7 +132,7 @@ def override_consent(request, reference: str, payload: OverrideConsentIn):
 
 
 @router.post("/{reference}/summary/approve", response={200: CaseDetail, **WRITE_ERRORS})
-def approve_summary(request, reference: str, payload: ApproveSummaryIn):
+def approve_summary(request, reference: Reference, payload: ApproveSummaryIn):
     """The complainant approved the typed summary of their verbal complaint (R5)."""
     consent.approve_summary(
         _case(request, reference), by=request.auth, at=payload.at, summary=payload.summary
@@ -139,14 +141,14 @@ def approve_summary(request, reference: str, payload: ApproveSummaryIn):
 
 
 @router.post("/{reference}/grade", response={200: CaseDetail, **WRITE_ERRORS})
-def grade(request, reference: str, payload: GradeIn):
+def grade(request, reference: Reference, payload: GradeIn):
     """Grade the case by the policy's grading matrix (R15)."""
     handling.grade_case(_case(request, reference), by=request.auth, level=payload.level)
     return _done(request, reference)
 
 
 @router.post("/{reference}/issues", response={201: CaseDetail, **WRITE_ERRORS})
-def add_issue(request, reference: str, payload: IssueIn):
+def add_issue(request, reference: Reference, payload: IssueIn):
     """Add an issue the response must answer (R18)."""
     investigation.add_issue(
         _case(request, reference),
@@ -158,7 +160,7 @@ def add_issue(request, reference: str, payload: IssueIn):
 
 
 @router.post("/{reference}/issues/{number}/finding", response={200: CaseDetail, **WRITE_ERRORS})
-def record_finding(request, reference: str, number: int, payload: FindingIn):
+def record_finding(request, reference: Reference, number: NumberInPath, payload: FindingIn):
     """Record the finding on one issue at the current stage (R22)."""
     investigation.record_finding(
         _case(request, reference),
@@ -171,7 +173,7 @@ def record_finding(request, reference: str, number: int, payload: FindingIn):
 
 
 @router.post("/{reference}/handler", response={200: CaseDetail, **WRITE_ERRORS})
-def assign_handler(request, reference: str, payload: HandlerIn):
+def assign_handler(request, reference: Reference, payload: HandlerIn):
     handling.assign_handler(
         _case(request, reference), by=request.auth, handler=_user(payload.handler)
     )
@@ -179,7 +181,7 @@ def assign_handler(request, reference: str, payload: HandlerIn):
 
 
 @router.post("/{reference}/investigator", response={200: CaseDetail, **WRITE_ERRORS})
-def assign_investigator(request, reference: str, payload: InvestigatorIn):
+def assign_investigator(request, reference: Reference, payload: InvestigatorIn):
     """Assign the investigating officer; needs consent or an override first (R12, R21)."""
     handling.assign_investigator(
         _case(request, reference), by=request.auth, investigator=_user(payload.investigator)
@@ -188,7 +190,7 @@ def assign_investigator(request, reference: str, payload: InvestigatorIn):
 
 
 @router.post("/{reference}/response-date", response={200: CaseDetail, **WRITE_ERRORS})
-def agree_response_date(request, reference: str, payload: ResponseDateIn):
+def agree_response_date(request, reference: Reference, payload: ResponseDateIn):
     """The response date agreed with the complainant in the handling plan (R18)."""
     handling.agree_response_date(
         _case(request, reference),
@@ -200,7 +202,7 @@ def agree_response_date(request, reference: str, payload: ResponseDateIn):
 
 
 @router.post("/{reference}/extension", response={200: CaseDetail, **WRITE_ERRORS})
-def agree_extension(request, reference: str, payload: ExtensionIn):
+def agree_extension(request, reference: Reference, payload: ExtensionIn):
     """A new response date agreed with the complainant (R19)."""
     handling.agree_extension(
         _case(request, reference), by=request.auth, new_date=payload.new_date, reason=payload.reason
@@ -209,7 +211,7 @@ def agree_extension(request, reference: str, payload: ExtensionIn):
 
 
 @router.post("/{reference}/late-decision", response={200: CaseDetail, **WRITE_ERRORS})
-def decide_late_complaint(request, reference: str, payload: LateDecisionIn):
+def decide_late_complaint(request, reference: Reference, payload: LateDecisionIn):
     """Accept or decline a complaint made after the time limit (R7)."""
     handling.decide_late_complaint(
         _case(request, reference), by=request.auth, decision=payload.decision, reason=payload.reason
@@ -218,7 +220,7 @@ def decide_late_complaint(request, reference: str, payload: LateDecisionIn):
 
 
 @router.post("/{reference}/updates", response={200: CaseDetail, **WRITE_ERRORS})
-def log_update(request, reference: str, payload: UpdateIn):
+def log_update(request, reference: Reference, payload: UpdateIn):
     """The complainant was updated on progress (R19)."""
     handling.log_update(
         _case(request, reference),
@@ -231,7 +233,7 @@ def log_update(request, reference: str, payload: UpdateIn):
 
 
 @router.post("/{reference}/external-notification", response={200: CaseDetail, **WRITE_ERRORS})
-def identify_external_notification(request, reference: str, payload: ExternalNotificationIn):
+def identify_external_notification(request, reference: Reference, payload: ExternalNotificationIn):
     """An external body must be told (R16)."""
     handling.identify_external_notification(
         _case(request, reference), by=request.auth, body=payload.body
@@ -240,14 +242,14 @@ def identify_external_notification(request, reference: str, payload: ExternalNot
 
 
 @router.post("/{reference}/external-notification/done", response={200: CaseDetail, **WRITE_ERRORS})
-def record_external_notification(request, reference: str, payload: ExternalNotifiedIn):
+def record_external_notification(request, reference: Reference, payload: ExternalNotifiedIn):
     """The external body has been told."""
     handling.record_external_notification(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
 @router.post("/{reference}/pause", response={200: CaseDetail, **WRITE_ERRORS})
-def pause(request, reference: str, payload: PauseIn):
+def pause(request, reference: Reference, payload: PauseIn):
     """Pause the case; paused time does not count against its deadlines (R23)."""
     handling.pause_case(
         _case(request, reference), by=request.auth, reason=payload.reason, detail=payload.detail
@@ -256,13 +258,13 @@ def pause(request, reference: str, payload: PauseIn):
 
 
 @router.post("/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS})
-def resume(request, reference: str, payload: NoteIn):
+def resume(request, reference: Reference, payload: NoteIn):
     handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
 @router.post("/{reference}/outcome", response={200: CaseDetail, **WRITE_ERRORS})
-def record_outcome(request, reference: str, payload: OutcomeIn):
+def record_outcome(request, reference: Reference, payload: OutcomeIn):
     """The overall outcome, once every issue has a finding; the response is sent (R22)."""
     investigation.record_outcome(
         _case(request, reference), by=request.auth, summary=payload.summary, outcome=payload.outcome
@@ -271,14 +273,14 @@ def record_outcome(request, reference: str, payload: OutcomeIn):
 
 
 @router.post("/{reference}/close", response={200: CaseDetail, **WRITE_ERRORS})
-def close(request, reference: str, payload: NoteIn):
+def close(request, reference: Reference, payload: NoteIn):
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
     handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
     return _done(request, reference)
 
 
 @router.post("/{reference}/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
-def withdraw(request, reference: str, payload: WithdrawIn):
+def withdraw(request, reference: Reference, payload: WithdrawIn):
     """The complainant withdraws; with `continue_because` the case carries on (R14)."""
     handling.withdraw_case(
         _case(request, reference),
@@ -290,14 +292,14 @@ def withdraw(request, reference: str, payload: WithdrawIn):
 
 
 @router.post("/{reference}/reopen", response={200: CaseDetail, **WRITE_ERRORS})
-def reopen(request, reference: str, payload: ReasonIn):
+def reopen(request, reference: Reference, payload: ReasonIn):
     """Take a dissatisfied complainant's case to the next stage (R29)."""
     handling.reopen_case(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
 
 
 @router.post("/{reference}/resolve-informally", response={200: CaseDetail, **WRITE_ERRORS})
-def resolve_informally(request, reference: str, payload: ResolveInformallyIn):
+def resolve_informally(request, reference: Reference, payload: ResolveInformallyIn):
     """A concern resolved to the person's satisfaction (R6)."""
     intake.resolve_informally(
         _case(request, reference), by=request.auth, resolution=payload.resolution
@@ -306,7 +308,7 @@ def resolve_informally(request, reference: str, payload: ResolveInformallyIn):
 
 
 @router.post("/{reference}/convert-to-complaint", response={200: CaseDetail, **WRITE_ERRORS})
-def convert_to_complaint(request, reference: str, payload: ReasonIn):
+def convert_to_complaint(request, reference: Reference, payload: ReasonIn):
     """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
     intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
@@ -316,7 +318,7 @@ def convert_to_complaint(request, reference: str, payload: ReasonIn):
 
 
 @router.post("/{reference}/actions", response={201: CaseDetail, **WRITE_ERRORS})
-def add_action(request, reference: str, payload: ActionIn):
+def add_action(request, reference: Reference, payload: ActionIn):
     """Add an action to the case's action plan, with its owner and due date (R35). A promised
     action keeps the case from closing until it is done and checked (R28)."""
     actions.add_action(
@@ -332,7 +334,7 @@ def add_action(request, reference: str, payload: ActionIn):
 
 
 @router.post("/{reference}/actions/{number}/complete", response={200: CaseDetail, **WRITE_ERRORS})
-def complete_action(request, reference: str, number: int, payload: CompleteActionIn):
+def complete_action(request, reference: Reference, number: NumberInPath, payload: CompleteActionIn):
     """The action is done, with the evidence; by its owner or someone who handles cases."""
     actions.complete_action(
         _case(request, reference),
@@ -345,7 +347,7 @@ def complete_action(request, reference: str, number: int, payload: CompleteActio
 
 
 @router.post("/{reference}/actions/{number}/verify", response={200: CaseDetail, **WRITE_ERRORS})
-def verify_action(request, reference: str, number: int, payload: VerifyActionIn):
+def verify_action(request, reference: Reference, number: NumberInPath, payload: VerifyActionIn):
     """Record the check that the change works (R35)."""
     actions.verify_action(
         _case(request, reference), by=request.auth, number=number, check=payload.check
@@ -354,7 +356,7 @@ def verify_action(request, reference: str, number: int, payload: VerifyActionIn)
 
 
 @router.post("/{reference}/actions/{number}/cancel", response={200: CaseDetail, **WRITE_ERRORS})
-def cancel_action(request, reference: str, number: int, payload: CancelActionIn):
+def cancel_action(request, reference: Reference, number: NumberInPath, payload: CancelActionIn):
     """An action that will not be done, with the reason."""
     actions.cancel_action(
         _case(request, reference), by=request.auth, number=number, reason=payload.reason
@@ -363,7 +365,7 @@ def cancel_action(request, reference: str, number: int, payload: CancelActionIn)
 
 
 @router.post("/{reference}/lessons", response={201: CaseDetail, **WRITE_ERRORS})
-def record_lesson(request, reference: str, payload: LessonIn):
+def record_lesson(request, reference: Reference, payload: LessonIn):
     """A lesson learned from the case, with its themes (R35)."""
     actions.record_lesson(
         _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
@@ -375,7 +377,7 @@ def record_lesson(request, reference: str, payload: LessonIn):
 
 
 @router.post("/{reference}/referrals", response={201: CaseDetail, **WRITE_ERRORS})
-def raise_referral(request, reference: str, payload: ReferralIn):
+def raise_referral(request, reference: Reference, payload: ReferralIn):
     """Flag a risk and refer it, with its owner and due date (R16). A police, legal claim or
     disciplinary referral may also pause the case, if asked (R23)."""
     referrals.raise_referral(
@@ -393,7 +395,7 @@ def raise_referral(request, reference: str, payload: ReferralIn):
 
 
 @router.post("/{reference}/referrals/{number}/made", response={200: CaseDetail, **WRITE_ERRORS})
-def record_referral(request, reference: str, number: int, payload: ReferralMadeIn):
+def record_referral(request, reference: Reference, number: NumberInPath, payload: ReferralMadeIn):
     """The referral was made: when, and the body's reference."""
     referrals.record_referral(
         _case(request, reference),
@@ -410,7 +412,7 @@ def record_referral(request, reference: str, number: int, payload: ReferralMadeI
 
 
 @router.post("/{reference}/handling-plan", response={200: CaseDetail, **WRITE_ERRORS})
-def update_handling_plan(request, reference: str, payload: HandlingPlanIn):
+def update_handling_plan(request, reference: Reference, payload: HandlingPlanIn):
     """Change the handling plan agreed with the complainant; only the fields sent change."""
     investigation.update_handling_plan(
         _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
@@ -419,7 +421,7 @@ def update_handling_plan(request, reference: str, payload: HandlingPlanIn):
 
 
 @router.post("/{reference}/investigation", response={200: CaseDetail, **WRITE_ERRORS})
-def update_investigation(request, reference: str, payload: InvestigationIn):
+def update_investigation(request, reference: Reference, payload: InvestigationIn):
     """Root-cause analysis, independent clinical review, mediation agreed (R21)."""
     investigation.update_investigation(
         _case(request, reference), by=request.auth, **payload.model_dump(exclude_unset=True)
@@ -428,7 +430,7 @@ def update_investigation(request, reference: str, payload: InvestigationIn):
 
 
 @router.post("/{reference}/staff", response={201: CaseDetail, **WRITE_ERRORS})
-def add_staff_involved(request, reference: str, payload: StaffIn):
+def add_staff_involved(request, reference: Reference, payload: StaffIn):
     """A member of staff involved in the complaint (R21)."""
     investigation.add_staff_involved(
         _case(request, reference), by=request.auth, name=payload.name, job_title=payload.job_title
@@ -437,7 +439,7 @@ def add_staff_involved(request, reference: str, payload: StaffIn):
 
 
 @router.post("/{reference}/staff/{number}/steps", response={200: CaseDetail, **WRITE_ERRORS})
-def record_staff_step(request, reference: str, number: int, payload: StaffStepIn):
+def record_staff_step(request, reference: Reference, number: NumberInPath, payload: StaffStepIn):
     """Informed, shown the complaint, offered support or interviewed; an interview needs the
     first two before it (R21)."""
     investigation.record_staff_step(
@@ -452,7 +454,7 @@ def record_staff_step(request, reference: str, number: int, payload: StaffStepIn
 
 
 @router.post("/{reference}/statements", response={201: CaseDetail, **WRITE_ERRORS})
-def request_statement(request, reference: str, payload: StatementRequestIn):
+def request_statement(request, reference: Reference, payload: StatementRequestIn):
     """Ask a member of staff for a statement by a due date (R21)."""
     investigation.request_statement(
         _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
@@ -461,7 +463,9 @@ def request_statement(request, reference: str, payload: StatementRequestIn):
 
 
 @router.post("/{reference}/statements/{number}/remind", response={200: CaseDetail, **WRITE_ERRORS})
-def remind_statement(request, reference: str, number: int, payload: StatementReminderIn):
+def remind_statement(
+    request, reference: Reference, number: NumberInPath, payload: StatementReminderIn
+):
     """Chase an outstanding statement; the due date moves on."""
     investigation.remind_statement(
         _case(request, reference), by=request.auth, number=number, due=payload.due
@@ -472,7 +476,9 @@ def remind_statement(request, reference: str, number: int, payload: StatementRem
 @router.post(
     "/{reference}/statements/{number}/received", response={200: CaseDetail, **WRITE_ERRORS}
 )
-def receive_statement(request, reference: str, number: int, payload: ExternalNotifiedIn):
+def receive_statement(
+    request, reference: Reference, number: NumberInPath, payload: ExternalNotifiedIn
+):
     investigation.receive_statement(
         _case(request, reference), by=request.auth, number=number, at=payload.at
     )
@@ -480,7 +486,7 @@ def receive_statement(request, reference: str, number: int, payload: ExternalNot
 
 
 @router.post("/{reference}/evidence", response={201: CaseDetail, **WRITE_ERRORS})
-def record_evidence(request, reference: str, payload: EvidenceIn):
+def record_evidence(request, reference: Reference, payload: EvidenceIn):
     """Records, policies or other evidence reviewed (R21)."""
     investigation.record_evidence(
         _case(request, reference),
@@ -493,7 +499,7 @@ def record_evidence(request, reference: str, payload: EvidenceIn):
 
 
 @router.post("/{reference}/remedies", response={201: CaseDetail, **WRITE_ERRORS})
-def offer_remedy(request, reference: str, payload: RemedyIn):
+def offer_remedy(request, reference: Reference, payload: RemedyIn):
     """A remedy offered: put things right, or reimburse costs with the amount (R21)."""
     investigation.offer_remedy(
         _case(request, reference),

@@ -14,6 +14,7 @@ from candour.api.schemas import (
     CasePage,
     DeadlineOut,
     NewCaseIn,
+    Reference,
     TimelineEntry,
 )
 from candour.audit.models import AuditEvent
@@ -77,7 +78,7 @@ def create_case(request, payload: NewCaseIn):
 
 
 @router.get("/{reference}", response={200: CaseDetail, **READ_ERRORS}, summary="A case in full")
-def case_detail(request, reference: str):
+def case_detail(request, reference: Reference):
     """Everything about a case. Reading it is logged as an access event (R38)."""
     case = open_case(request.auth, reference)
     return render.detail(request.auth, case)
@@ -88,7 +89,7 @@ def case_detail(request, reference: str):
     response={200: list[DeadlineOut], **READ_ERRORS},
     summary="A case's deadlines",
 )
-def case_deadlines(request, reference: str):
+def case_deadlines(request, reference: Reference):
     case = get_case(request.auth, reference)
     return render.deadlines_of(case)
 
@@ -98,7 +99,7 @@ def case_deadlines(request, reference: str):
     response={200: list[TimelineEntry], **READ_ERRORS},
     summary="A case's history",
 )
-def case_timeline(request, reference: str, include_access: bool = False):
+def case_timeline(request, reference: Reference, include_access: bool = False):
     """The case's audit events, oldest first. Reads of the case are left out unless
     `include_access=true`. Reading the timeline is itself logged."""
     case = open_case(request.auth, reference, purpose="timeline")

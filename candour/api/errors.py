@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -106,3 +107,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(NotFound)
     def not_found(request, exc: NotFound):
         return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+def field_errors(items: list[tuple[str, str]]) -> JsonResponse:
+    """The 422 of this module's first kind, for refusals made before the API's own views run
+    (candour/config/edge.py)."""
+    detail = [{"field": field, "message": message} for field, message in items]
+    return JsonResponse({"detail": detail}, status=422)

@@ -7,13 +7,26 @@ you cannot see is 404), calls one domain function and returns the letter as it n
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
+from candour import text as text_rule
 from candour.api.errors import NotFound
-from candour.api.schemas import READ_ERRORS, WRITE_ERRORS
+from candour.api.schemas import (
+    MAX_NUMBER,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Day,
+    Input,
+    Message,
+    NumberInPath,
+    Reference,
+    said,
+)
 from candour.cases.access import get_case
 from candour.cases.intake import InvalidCase
 from candour.letters import render, signoff, templates
@@ -22,7 +35,7 @@ from candour.letters.dispatch import dispatch_letter
 from candour.letters.merge import MERGE_FIELDS
 from candour.organisations.access import organisation_ids_for
 from candour.organisations.models import Organisation
-from candour.organisations.policy import LetterKind
+from candour.organisations.policy import DispatchChannel, LetterKind
 
 router = Router(tags=["letters"])
 
@@ -65,32 +78,47 @@ class LetterOut(Schema):
     history: list[StepOut]
 
 
-class StartIn(Schema):
-    kind: str
-    staff_named: list[str] = []
+class StartIn(Input):
+    kind: LetterKind
+    staff_named: list[Annotated[str, Field(max_length=150)]] = Field(
+        default_factory=list, max_length=20, description="Usernames of staff named in it."
+    )
 
 
-class ReviseIn(Schema):
-    sections: list[list[str]]
-    subject: str | None = None
+Section = Annotated[
+    tuple[Annotated[str, Field(max_length=80)], str],
+    Field(description="[name, text]"),
+]
 
 
-class CommentIn(Schema):
-    text: str
+class ReviseIn(Input):
+    sections: list[Section] = Field(
+        max_length=40, description="The sections that change; the others keep their text."
+    )
+    subject: str | None = Field(
+        None,
+        max_length=200,
+        description="The subject line; the latest version's if left out.",
+        json_schema_extra={"pattern": text_rule.SAID_PATTERN},
+    )
 
 
-class ApproveIn(Schema):
+class CommentIn(Input):
+    text: str = said()
+
+
+class ApproveIn(Input):
     comment: str = ""
 
 
-class SendBackIn(Schema):
-    to_step: str
-    reason: str
+class SendBackIn(Input):
+    to_step: str = Field(max_length=40, description="The key of an earlier step.")
+    reason: str = said()
 
 
-class DispatchIn(Schema):
-    channel: str
-    sent_on: date | None = None
+class DispatchIn(Input):
+    channel: DispatchChannel
+    sent_on: Day | None = Field(None, description="Today if left out; not in the future.")
 
 
 def _version(v) -> dict | None:
@@ -153,7 +181,7 @@ def _staff(usernames: list[str]) -> list:
     response={200: list[LetterOut], **READ_ERRORS},
     summary="A case's letters",
 )
-def case_letters(request, reference: str):
+def case_letters(request, reference: Reference):
     case = get_case(request.auth, reference)
     return [_out(x) for x in letters_for(request.auth).filter(case=case).order_by("pk")]
 
@@ -163,7 +191,7 @@ def case_letters(request, reference: str):
     response={201: LetterOut, **WRITE_ERRORS},
     summary="Start a letter",
 )
-def start(request, reference: str, payload: StartIn):
+def start(request, reference: Reference, payload: StartIn):
     """Start a letter from the organisation's current template, at the first step of the
     sign-off chain its policy gives for this kind of letter at the case's stage."""
     case = get_case(request.auth, reference)
@@ -174,7 +202,7 @@ def start(request, reference: str, payload: StartIn):
 
 
 @router.get("/letters/{pk}", response={200: LetterOut, **READ_ERRORS}, summary="A letter")
-def letter_detail(request, pk: int):
+def letter_detail(request, pk: NumberInPath):
     return _out(_letter(request, pk))
 
 
@@ -183,7 +211,7 @@ def letter_detail(request, pk: int):
     response={200: LetterOut, **WRITE_ERRORS},
     summary="Change the text (a new version)",
 )
-def revise(request, pk: int, payload: ReviseIn):
+def revise(request, pk: NumberInPath, payload: ReviseIn):
     letter = _letter(request, pk)
     signoff.revise(letter, by=request.auth, sections=payload.sections, subject=payload.subject)
     return _out(_letter(request, pk))
@@ -194,7 +222,7 @@ def revise(request, pk: int, payload: ReviseIn):
     response={200: LetterOut, **WRITE_ERRORS},
     summary="Comment at the current step",
 )
-def comment(request, pk: int, payload: CommentIn):
+def comment(request, pk: NumberInPath, payload: CommentIn):
     signoff.comment(_letter(request, pk), by=request.auth, text=payload.text)
     return _out(_letter(request, pk))
 
@@ -204,7 +232,7 @@ def comment(request, pk: int, payload: CommentIn):
     response={200: LetterOut, **WRITE_ERRORS},
     summary="Approve at the current step",
 )
-def approve(request, pk: int, payload: ApproveIn):
+def approve(request, pk: NumberInPath, payload: ApproveIn):
     signoff.approve(_letter(request, pk), by=request.auth, text=payload.comment)
     return _out(_letter(request, pk))
 
@@ -214,7 +242,7 @@ def approve(request, pk: int, payload: ApproveIn):
     response={200: LetterOut, **WRITE_ERRORS},
     summary="Send back to an earlier step",
 )
-def send_back(request, pk: int, payload: SendBackIn):
+def send_back(request, pk: NumberInPath, payload: SendBackIn):
     signoff.send_back(
         _letter(request, pk), by=request.auth, to_step=payload.to_step, reason=payload.reason
     )
@@ -226,22 +254,39 @@ def send_back(request, pk: int, payload: SendBackIn):
     response={200: LetterOut, **WRITE_ERRORS},
     summary="Record that the signed letter was sent",
 )
-def dispatch(request, pk: int, payload: DispatchIn):
+def dispatch(request, pk: NumberInPath, payload: DispatchIn):
     dispatch_letter(
         _letter(request, pk), by=request.auth, channel=payload.channel, sent_on=payload.sent_on
     )
     return _out(_letter(request, pk))
 
 
-@router.get("/letters/{pk}/pdf", summary="The letter as PDF")
-def as_pdf(request, pk: int, version: int | None = None):
+VersionQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_NUMBER, description="A version's number; the latest if left out."),
+]
+WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _as_file(mime: str) -> dict:
+    """A file in the schema: its media type, and the refusals as JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "response": READ_ERRORS,
+        "openapi_extra": {"responses": {"200": {"description": "OK", "content": {mime: binary}}}},
+    }
+
+
+@router.get("/letters/{pk}/pdf", summary="The letter as PDF", **_as_file("application/pdf"))
+def as_pdf(request, pk: NumberInPath, version: VersionQuery = None):
     return _file(request, pk, version, "pdf", "application/pdf", render.pdf)
 
 
-@router.get("/letters/{pk}/docx", summary="The letter as an editable Word document")
-def as_docx(request, pk: int, version: int | None = None):
-    mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return _file(request, pk, version, "docx", mime, render.docx)
+@router.get(
+    "/letters/{pk}/docx", summary="The letter as an editable Word document", **_as_file(WORD)
+)
+def as_docx(request, pk: NumberInPath, version: VersionQuery = None):
+    return _file(request, pk, version, "docx", WORD, render.docx)
 
 
 def _file(request, pk, number, extension, mime, make):
@@ -266,11 +311,11 @@ class TemplateOut(Schema):
     source: str
 
 
-class TemplateIn(Schema):
-    organisation: str
-    kind: str
-    subject: str
-    sections: list[list[str]]
+class TemplateIn(Input):
+    organisation: str = Field(max_length=12, description="The organisation's code.")
+    kind: LetterKind
+    subject: str = said(200)
+    sections: list[Section] = Field(max_length=40, json_schema_extra={"minItems": 1})
 
 
 def _organisation(request, code: str) -> Organisation:
@@ -295,7 +340,7 @@ def _template(t) -> dict:
 
 @router.get(
     "/letter-templates/merge-fields",
-    response={200: dict[str, str], 401: dict},
+    response={200: dict[str, str], 401: Message},
     summary="The merge fields templates may use",
 )
 def merge_fields(request):
@@ -307,7 +352,7 @@ def merge_fields(request):
     response={200: list[TemplateOut], **READ_ERRORS},
     summary="An organisation's current letter templates",
 )
-def list_templates(request, organisation: str):
+def list_templates(request, organisation: Annotated[str, Query(max_length=12)]):
     """The template in force for each kind of letter: the organisation's own newest version,
     else the nearest organisation above it that has one."""
     found = _organisation(request, organisation)

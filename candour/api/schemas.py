@@ -1,16 +1,25 @@
 """What the API accepts and returns. Input schemas forbid unknown fields, so a misspelt
 field is a 422 naming it rather than silently ignored. Lengths follow the database columns,
-so that PostgreSQL never refuses what SQLite would have taken."""
+so that PostgreSQL never refuses what SQLite would have taken.
+
+The schema says what the code accepts: text the domain refuses when blank says so
+(minLength and a pattern), dates and times are the RFC 3339 strings their format names (not
+numbers, not other spellings), whole numbers are bounded, and true/false is a JSON boolean.
+Every string is also text as candour.text defines it; candour/api/urls.py adds that pattern
+to the schema and candour/config/edge.py checks it, once, for every request."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Schema
-from pydantic import ConfigDict, Field
+from ninja import Path, Schema
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from candour import text as text_rule
 from candour.cases.consent import OVERRIDE_GROUNDS
 from candour.cases.models import (
     AccessibleFormat,
@@ -29,9 +38,81 @@ from candour.cases.models import (
     Status,
 )
 
+MAX_NUMBER = text_rule.MAX_NUMBER
+
 
 def text(max_length: int | None = None, default: str = ""):
     return Field(default, max_length=max_length)
+
+
+def said(max_length: int | None = None, *, at_least: int = 1, description: str | None = None):
+    """Required text that must say something. The domain refuses it blank, with a message that
+    says what to write; the schema says so too, without pydantic refusing it first."""
+    return Field(
+        max_length=max_length,
+        description=description,
+        json_schema_extra={
+            "minLength": at_least,
+            "pattern": text_rule.said_pattern(at_least),
+        },
+    )
+
+
+# Dates and times: the strings RFC 3339 writes (what `format` promises), in the years
+# candour.calendars takes (1900 to 2999; tests/test_text.py checks that the two agree), so
+# that a time zone never moves one outside the years a datetime can hold.
+_YEAR_MONTH_DAY = "(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DAY_PATTERN = f"^{_YEAR_MONTH_DAY}$"
+MOMENT_PATTERN = (
+    f"^{_YEAR_MONTH_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?"
+    "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+def _written_as(pattern: str, kind: str, example: str):
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if isinstance(value, str) and compiled.fullmatch(value):
+            return value
+        raise PydanticCustomError(
+            f"{kind}_format", f"must be a {kind} from 1900 on, written like {example}"
+        )
+
+    return BeforeValidator(check)
+
+
+Day = Annotated[
+    date,
+    _written_as(DAY_PATTERN, "date", "2026-03-27"),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
+]
+Moment = Annotated[
+    datetime,
+    _written_as(MOMENT_PATTERN, "date and time", "2026-03-27T14:30:00Z, with its time zone"),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
+]
+
+
+def _whole(value):
+    """JSON has one kind of number: 2.0 is a whole number as JSON Schema counts them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole(low: int, high: int):
+    """A whole number in a body, from `low` to `high`: a JSON number, not a string of digits,
+    nor true or false."""
+    return Annotated[StrictInt, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
+# A number on the case (issue, action, referral, member of staff, statement) or a letter's id.
+Number = whole(1, MAX_NUMBER)
+# In the path: a case's reference, and a number on a case or a letter's id.
+Reference = Annotated[str, Path(max_length=32, description="For example MMG-2026-00042.")]
+NumberInPath = Annotated[int, Path(ge=1, le=MAX_NUMBER)]
+# Pounds and pence, as the API writes amounts back ("24.50"); the domain says above 0.
+AMOUNT_PATTERN = "^[0-9]{1,7}([.][0-9]{1,2})?$"
+Amount = Annotated[str, Field(json_schema_extra={"pattern": AMOUNT_PATTERN})]
 
 
 class Input(Schema):
@@ -43,19 +124,19 @@ class Input(Schema):
 
 class PersonIn(Input):
     title: str = text(20)
-    first_name: str = text(100)
-    last_name: str = text(100)
+    first_name: str = text(200)
+    last_name: str = text(200)
     address: str = ""
     postcode: str = text(10)
     telephone: str = text(30)
     mobile: str = text(30)
     email: str = text(254)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     nhs_number: str = Field("", max_length=20, description="10 digits; spaces are ignored.")
-    deceased: bool = False
+    deceased: StrictBool = False
     preferred_channel: ContactChannel | Literal[""] = ""
     language: str = text(60)
-    interpreter_needed: bool = False
+    interpreter_needed: StrictBool = False
     accessible_format: AccessibleFormat = AccessibleFormat.NONE
     times_to_avoid: str = text(200)
 
@@ -96,17 +177,17 @@ class NewCaseIn(Input):
     )
     kind: Kind
     channel: Channel
-    received_at: datetime = Field(
-        description="Exact date and time of receipt, with a time zone (R2)."
+    received_at: Moment = Field(
+        description="Exact date and time of receipt, with a time zone (R2); not in the future."
     )
-    description: str
+    description: str = said()
     complainant: PersonIn | None = None
     patient: PersonIn | None = Field(
         None, description="Only when the complainant is not the patient."
     )
     relationship: Relationship = Relationship.SELF
     relationship_detail: str = text(200)
-    event_date: date | None = None
+    event_date: Day | None = Field(None, description="Not after the date of receipt.")
     desired_outcome: str = ""
     issues: list[str] = Field(default_factory=list, max_length=100)
     service: str = text(200)
@@ -114,11 +195,11 @@ class NewCaseIn(Input):
     action_taken: str = ""
     call_handler: str = text(200)
     passed_on_to: str = text(200)
-    passed_on_at: datetime | None = None
-    urgent_clinical_need: bool = False
-    urgent_clinical_note: str = ""
-    anonymous: bool = False
-    confidential: bool = False
+    passed_on_at: Moment | None = None
+    urgent_clinical_need: StrictBool = False
+    urgent_clinical_note: str = Field("", description="Needed when urgent_clinical_need.")
+    anonymous: StrictBool = False
+    confidential: StrictBool = False
 
 
 class CaseItem(Schema):
@@ -335,7 +416,7 @@ class CaseDetail(CaseItem):
 class CaseFilters(Schema):
     status: Status | None = None
     kind: Kind | None = None
-    organisation: str | None = Field(None, description="An organisation code.")
+    organisation: str | None = Field(None, max_length=12, description="An organisation code.")
     q: str | None = Field(
         None,
         max_length=100,
@@ -343,20 +424,22 @@ class CaseFilters(Schema):
     )
     sort: Literal["response_due", "-received_at", "received_at", "reference"] = "response_due"
     limit: int = Field(25, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=400)
+    cursor: str | None = Field(
+        None, max_length=400, description="`next_cursor` of the page before, as it was given."
+    )
     count: bool = Field(False, description="Also count every matching case (slower).")
 
 
 class LearningFilters(Schema):
     theme: str | None = Field(None, max_length=80, description="A theme's name, any case.")
     service: str | None = Field(None, max_length=200)
-    since: date | None = Field(
+    since: Day | None = Field(
         None, description="Recorded (lessons) or agreed (actions) on or after."
     )
-    until: date | None = None
+    until: Day | None = None
     q: str | None = Field(None, max_length=100, description="Words in the text, or a reference.")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_NUMBER)
 
 
 class ActionFilters(LearningFilters):
@@ -389,7 +472,12 @@ class TimelineEntry(Schema):
 # --- actions ------------------------------------------------------------------------------
 
 When = Annotated[
-    datetime | None, Field(None, description="When it happened, with a time zone; now if left out.")
+    Moment | None,
+    Field(
+        None,
+        description="When it happened, with a time zone; now if left out. Not in the future, "
+        "nor before the case was received.",
+    ),
 ]
 
 
@@ -408,12 +496,12 @@ class ReceiveConsentIn(Input):
 
 
 class RefuseConsentIn(Input):
-    note: str
+    note: str = said()
 
 
 class WithdrawConsentIn(Input):
-    note: str
-    stop_representative: bool = True
+    note: str = said()
+    stop_representative: StrictBool = True
 
 
 OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
@@ -421,26 +509,26 @@ OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
 
 class OverrideConsentIn(Input):
     grounds: OverrideGrounds
-    reason: str
+    reason: str = said(at_least=10, description="Why consent is not needed here.")
 
 
 class ApproveSummaryIn(Input):
-    summary: str = ""
+    summary: str = Field("", description="The summary approved; the case's own if left out.")
     at: When = None
 
 
 class GradeIn(Input):
-    level: int
+    level: whole(1, 4) = Field(description="A level of the policy's grading matrix.")
 
 
 class IssueIn(Input):
-    description: str
+    description: str = said()
     desired_outcome: str = ""
 
 
 class FindingIn(Input):
     finding: Finding
-    summary: str
+    summary: str = said()
 
 
 class HandlerIn(Input):
@@ -452,28 +540,28 @@ class InvestigatorIn(Input):
 
 
 class ResponseDateIn(Input):
-    response_date: date
+    response_date: Day = Field(description="Not in the past.")
     note: str = ""
 
 
 class ExtensionIn(Input):
-    new_date: date
-    reason: str
+    new_date: Day = Field(description="After the current response date.")
+    reason: str = said()
 
 
 class LateDecisionIn(Input):
     decision: LateDecision
-    reason: str
+    reason: str = said()
 
 
 class UpdateIn(Input):
     method: ContactChannel
-    note: str
+    note: str = said()
     at: When = None
 
 
 class ExternalNotificationIn(Input):
-    body: str = Field(max_length=200, description="Who must be told, for example the CQC.")
+    body: str = said(200, description="Who must be told, for example the CQC.")
 
 
 class ExternalNotifiedIn(Input):
@@ -482,55 +570,64 @@ class ExternalNotifiedIn(Input):
 
 class PauseIn(Input):
     reason: PauseReason
-    detail: str
+    detail: str = said()
 
 
+Theme = Annotated[str, Field(max_length=80)]
 Themes = Annotated[
-    list[Annotated[str, Field(max_length=80)]],
+    list[Theme],
     Field(default_factory=list, max_length=20, description="Free themes; reused by name."),
 ]
 
 
 class ActionIn(Input):
-    description: str
+    description: str = said()
     owner: str = Field(max_length=150, description="The username of the action's owner.")
-    due: date
-    promised: bool = Field(
+    due: Day = Field(description="Not in the past.")
+    promised: StrictBool = Field(
         True, description="Promised to the complainant: the case cannot close until it is done."
     )
     themes: Themes
 
 
 class CompleteActionIn(Input):
-    evidence: str = Field(description="What shows the action was done.")
+    evidence: str = said(description="What shows the action was done.")
     at: When = None
 
 
 class VerifyActionIn(Input):
-    check: str = Field(description="How the change was checked to work.")
+    check: str = said(description="How the change was checked to work.")
 
 
 class CancelActionIn(Input):
-    reason: str
+    reason: str = said()
 
 
 class LessonIn(Input):
-    text: str
-    themes: Themes
+    text: str = said()
+    themes: list[Annotated[Theme, Field(json_schema_extra={"pattern": text_rule.SAID_PATTERN})]] = (
+        Field(
+            max_length=20,
+            description="At least one; free themes, reused by name.",
+            json_schema_extra={"minItems": 1},
+        )
+    )
 
 
 class ReferralIn(Input):
     kind: ReferralKind
-    detail: str
+    detail: str = said()
     owner: str = Field(max_length=150, description="The username of who makes the referral.")
     body: str = Field(
         "", max_length=200, description="Who it goes to; needed for a regulator (GMC, NMC …)."
     )
-    due: date | None = Field(
+    due: Day | None = Field(
         None, description="Needed when the policy sets no time; may be earlier, not later."
     )
     identified_at: When = None
-    pause: bool = Field(False, description="Also pause the case (police, legal, disciplinary).")
+    pause: StrictBool = Field(
+        False, description="Also pause the case (police, legal, disciplinary)."
+    )
 
 
 class ReferralMadeIn(Input):
@@ -540,27 +637,33 @@ class ReferralMadeIn(Input):
 
 
 class HandlingPlanIn(Input):
-    """Only the fields sent change; send null to clear a date."""
+    """Only the fields sent change (at least one); send null to clear a date."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     desired_outcomes: str | None = None
-    meeting_offered_at: datetime | None = None
-    meeting_held_at: datetime | None = None
-    advocacy_signposted_at: datetime | None = Field(
+    meeting_offered_at: Moment | None = None
+    meeting_held_at: Moment | None = None
+    advocacy_signposted_at: Moment | None = Field(
         None, description="NHS Complaints Advocacy or ICAS signposted."
     )
-    mediation_signposted_at: datetime | None = None
+    mediation_signposted_at: Moment | None = None
     legal_implications: str | None = None
-    agreed_at: datetime | None = Field(None, description="When the complainant agreed it.")
+    agreed_at: Moment | None = Field(None, description="When the complainant agreed it.")
 
 
 class InvestigationIn(Input):
-    root_cause_analysis: bool | None = None
-    independent_clinical_review: bool | None = None
-    mediation_agreed: bool | None = None
+    """Only the fields sent change (at least one)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    root_cause_analysis: StrictBool = None  # type: ignore[assignment]
+    independent_clinical_review: StrictBool = None  # type: ignore[assignment]
+    mediation_agreed: StrictBool = None  # type: ignore[assignment]
 
 
 class StaffIn(Input):
-    name: str = Field(max_length=200)
+    name: str = said(200)
     job_title: str = text(200)
 
 
@@ -571,24 +674,26 @@ class StaffStepIn(Input):
 
 
 class StatementRequestIn(Input):
-    staff: int = Field(description="The number of the member of staff on the case.")
-    due: date | None = Field(None, description="The policy's statement time unless given.")
+    staff: Number = Field(description="The number of the member of staff on the case.")
+    due: Day | None = Field(None, description="The policy's statement time unless given.")
 
 
 class StatementReminderIn(Input):
-    due: date | None = None
+    due: Day | None = None
 
 
 class EvidenceIn(Input):
     kind: EvidenceKind
-    description: str
+    description: str = said()
     at: When = None
 
 
 class RemedyIn(Input):
     kind: RemedyKind
-    description: str
-    amount: Decimal | None = Field(None, max_digits=9, decimal_places=2, gt=0)
+    description: str = said()
+    amount: Amount | None = Field(
+        None, description='Pounds and pence, above 0, for example "24.50"; needed to reimburse.'
+    )
 
 
 class NoteIn(Input):
@@ -596,25 +701,25 @@ class NoteIn(Input):
 
 
 class OutcomeIn(Input):
-    summary: str
+    summary: str = said()
     outcome: Finding | None = Field(
         None, description="Optional check: must match the outcome the findings make."
     )
 
 
 class WithdrawIn(Input):
-    reason: str
+    reason: str = said()
     continue_because: str = Field(
         "", description="Carry on regardless (learning, safeguarding, public interest)."
     )
 
 
 class ReasonIn(Input):
-    reason: str
+    reason: str = said()
 
 
 class ResolveInformallyIn(Input):
-    resolution: str
+    resolution: str = said()
 
 
 # --- errors (for the OpenAPI schema; errors.py builds them) ---------------------------------

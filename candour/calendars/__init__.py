@@ -17,6 +17,11 @@ from functools import lru_cache
 
 import holidays
 
+# The years a date given to Candour may fall in: wide enough for any date of birth or
+# deadline, narrow enough that a time zone or a count of working days never runs past what a
+# date can hold. The API's date patterns (candour/api/schemas.py) say the same.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 class Nation(StrEnum):
     ENGLAND = "ENG"

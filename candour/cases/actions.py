@@ -18,11 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from candour.cases import consent
 from candour.cases.access import cases_for
 from candour.cases.changes import apply
 from candour.cases.deadlines import shorten
-from candour.cases.intake import InvalidCase
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
     OUTSTANDING_ACTIONS,
     ActionStatus,
@@ -41,13 +40,6 @@ def _text(value: str, field: str, what: str) -> str:
     if not value or not value.strip():
         raise InvalidCase(field, f"is empty; {what}")
     return value.strip()
-
-
-def _when(at: datetime | None, field: str, not_before: datetime) -> datetime:
-    at = consent._when(at, field)  # an aware time, not in the future
-    if at < not_before:
-        raise InvalidCase(field, "is before the action was agreed")
-    return at
 
 
 def staff_member(user, case: Case, field: str):
@@ -167,7 +159,8 @@ def complete_action(
         )
     evidence = _text(evidence, "evidence", "say what shows the action was done")
     action.status, action.evidence = ActionStatus.DONE, evidence
-    action.completed_at, action.completed_by = _when(at, "at", action.created_at), by
+    at = when_on_case(case, at, after=action.created_at, what="the action was agreed")
+    action.completed_at, action.completed_by = at, by
     action.save(update_fields=["status", "evidence", "completed_at", "completed_by"])
     apply(
         case,

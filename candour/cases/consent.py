@@ -12,19 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, not_before_receipt
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import Case, ConsentMethod, ConsentState
 from candour.cases.workflow import ensure_can, lock
-
-
-def _when(at: datetime | None, field: str) -> datetime:
-    now = timezone.now()
-    at = at or now
-    if timezone.is_naive(at):
-        raise InvalidCase(field, "needs a time zone")
-    if at > now + timezone.timedelta(minutes=5):
-        raise InvalidCase(field, "is in the future")
-    return at
 
 
 @transaction.atomic
@@ -32,7 +22,7 @@ def request_consent(case: Case, *, by, at: datetime | None = None) -> Case:
     """Ask the patient for consent; starts the consent chase deadline."""
     case = lock(case)
     ensure_can(case, "request_consent", by)
-    at = _when(at, "at")
+    at = when_on_case(case, at)
     return apply(
         case,
         "request_consent",
@@ -50,7 +40,7 @@ def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) 
     ensure_can(case, "receive_consent", by)
     if method not in ConsentMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(ConsentMethod.values)}")
-    at = not_before_receipt(case, _when(at, "at"), "at")
+    at = when_on_case(case, at)
     return apply(
         case,
         "receive_consent",
@@ -141,7 +131,7 @@ def approve_summary(case: Case, *, by, at: datetime | None = None, summary: str 
     text = summary.strip() or case.summary
     if not text:
         raise InvalidCase("summary", "is empty; type the summary the complainant approved")
-    at = _when(at, "at")
+    at = when_on_case(case, at)
     return apply(
         case,
         "approve_summary",

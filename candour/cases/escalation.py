@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, not_before_receipt
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
     Case,
     OmbudsmanBody,
@@ -61,13 +61,7 @@ def forward_to_provider(
             "provider; record the consent first."
         )
     provider = _provider(provider)
-    now = timezone.now()
-    at = at or now
-    if timezone.is_naive(at):
-        raise InvalidCase("at", "needs a time zone")
-    if at > now + timezone.timedelta(minutes=5):
-        raise InvalidCase("at", "is in the future")
-    at = not_before_receipt(case, at, "at")
+    at = when_on_case(case, at)
     return apply(
         case,
         "forward_to_provider",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from candour.cases import actions, deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, not_before_receipt
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
     AckMethod,
     Case,
@@ -31,16 +31,6 @@ from candour.organisations.access import can
 from candour.organisations.models import Capability
 
 
-def _past(at: datetime | None, field: str) -> datetime:
-    now = timezone.now()
-    at = at or now
-    if timezone.is_naive(at):
-        raise InvalidCase(field, "needs a time zone")
-    if at > now + timezone.timedelta(minutes=5):
-        raise InvalidCase(field, "is in the future")
-    return at
-
-
 def _text(value: str, field: str, what: str) -> str:
     if not value or not value.strip():
         raise InvalidCase(field, f"is empty; {what}")
@@ -55,7 +45,7 @@ def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None)
     ensure_can(case, "acknowledge", by)
     if method not in AckMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(AckMethod.values)}")
-    at = not_before_receipt(case, _past(at, "at"), "at")
+    at = when_on_case(case, at)
     # An hours rule (004: 48 hours) is met or missed to the minute, not by the date, so ask
     # the deadline engine rather than comparing dates.
     due = next((d for d in deadlines.for_case(case) if d.key == "acknowledge"), None)
@@ -220,7 +210,7 @@ def log_update(case: Case, *, by, method: str, note: str, at: datetime | None = 
     case = lock(case)
     ensure_can(case, "log_update", by)
     note = _text(note, "note", "say what the complainant was told")
-    at = not_before_receipt(case, _past(at, "at"), "at")
+    at = when_on_case(case, at)
     return apply(
         case,
         "log_update",
@@ -255,11 +245,12 @@ def identify_external_notification(case: Case, *, by, body: str) -> Case:
 def record_external_notification(case: Case, *, by, at: datetime | None = None) -> Case:
     case = lock(case)
     ensure_can(case, "record_external_notification", by)
-    at = _past(at, "at")
-    identified = case.external_notification_identified_at
-    if identified and at < identified.replace(second=0, microsecond=0):
-        raise InvalidCase("at", "is before the notification was found to be needed")
-    at = max(at, identified) if identified else at
+    at = when_on_case(
+        case,
+        at,
+        after=case.external_notification_identified_at,
+        what="the notification was found to be needed",
+    )
     return apply(
         case,
         "record_external_notification",

@@ -40,15 +40,32 @@ class InvalidCase(CaseError):
         self.field = field
 
 
-def not_before_receipt(case, at: datetime, field: str) -> datetime:
-    """`at`, checked not to be before the case was received. People give times to the minute
-    (the staff pages' date-and-time inputs, whose default is now), so a time in the very
-    minute the case arrived means when it arrived, not before it."""
-    if at < case.received_at:
-        if at >= case.received_at.replace(second=0, microsecond=0):
-            return case.received_at
-        raise InvalidCase(field, "is before the case was received")
+def not_before(at: datetime, floor: datetime, field: str, what: str) -> datetime:
+    """`at`, checked not to be before `floor` ("is before {what}"). People give times to the
+    minute (the staff pages' date-and-time inputs, whose default is now), so a time in the
+    very minute of `floor` means `floor`, not before it."""
+    if at < floor:
+        if at >= floor.replace(second=0, microsecond=0):
+            return floor
+        raise InvalidCase(field, f"is before {what}")
     return at
+
+
+def when_on_case(
+    case, at: datetime | None, field: str = "at", *, after: datetime | None = None, what: str = ""
+) -> datetime:
+    """When something happened on a case: the one rule for every action that takes a time,
+    from the staff pages and the API alike. Now if not given; with a time zone; not in the
+    future (five minutes' grace for a clock that runs fast); not before the case was
+    received; and, when `after` is given, not before that either ("is before {what}")."""
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise InvalidCase(field, "needs a time zone")
+    if at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase(field, "is in the future")
+    at = not_before(at, case.received_at, field, "the case was received")
+    return not_before(at, after, field, what) if after is not None else at
 
 
 @dataclass

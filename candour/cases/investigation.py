@@ -10,9 +10,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from candour.audit.chain import record
-from candour.cases import consent, deadlines
+from candour.cases import deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, not_before_receipt
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
     FINDING_OUTCOMES,
     Case,
@@ -160,7 +160,7 @@ def _change_plan(case: Case, plan: HandlingPlan, changes: dict, allowed, *, by, 
     for field, value in changes.items():
         if field in PLAN_TIMES:
             if value is not None:
-                value = not_before_receipt(case, consent._when(value, field), field)
+                value = when_on_case(case, value, field)
         elif field in PLAN_TEXT:
             value = (value or "").strip()
         elif not isinstance(value, bool):
@@ -293,7 +293,7 @@ def record_staff_step(
         raise TransitionNotAllowed(
             f"{case.reference}: {member.name} was already recorded as {step.replace('_', ' ')}."
         )
-    at = not_before_receipt(case, consent._when(at, "at"), "at")
+    at = when_on_case(case, at)
     if step == "interviewed":
         _ensure_prepared(case, member, at, "the interview")
     if step == "support_offered":
@@ -407,9 +407,7 @@ def receive_statement(
     case = lock(case)
     ensure_can(case, "receive_statement", by)
     request = _request(case, number)
-    at = consent._when(at, "at")
-    if at < request.requested_at:
-        raise InvalidCase("at", "is before the statement was asked for")
+    at = when_on_case(case, at, after=request.requested_at, what="the statement was asked for")
     request.received_at = at
     request.save(update_fields=["received_at"])
     apply(
@@ -439,7 +437,7 @@ def record_evidence(
         case=case,
         kind=kind,
         description=description.strip(),
-        reviewed_at=consent._when(at, "at"),
+        reviewed_at=when_on_case(case, at),
         reviewed_by=by,
     )
     record("evidence_reviewed", actor=by, case=case, kind=kind, description=item.description)

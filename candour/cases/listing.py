@@ -40,6 +40,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from candour import text
 from candour.cases import fulltext
 from candour.cases.access import cases_for, cases_in
 from candour.cases.intake import InvalidCase
@@ -466,13 +467,15 @@ def _decode(cursor: str, sort: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, pk = json.loads(raw)
-        if cursor_sort != sort or not isinstance(pk, int):
+        # The cursor is read back from the client: its id must fit the column, and its text
+        # be text (a NUL inside the base64 would reach PostgreSQL).
+        if cursor_sort != sort or type(pk) is not int or not 0 < pk < 2**63:
             raise ValueError
         if sort in UNDATED_LAST_SORTS:
             value = None if value is None else date.fromisoformat(value)
         elif sort in ("received_at", "-received_at"):
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
+        elif not isinstance(value, str) or text.problem(value):
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidCase(

@@ -23,7 +23,7 @@ def nhs_number_is_valid(value: str) -> bool:
     """The NHS number check digit (Modulus 11): weights 10..2 on the first nine digits;
     11 - (sum mod 11) is the check digit, 11 means 0, and 10 means the number is invalid."""
     digits = normalise_nhs_number(value)
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11

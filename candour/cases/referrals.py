@@ -19,10 +19,10 @@ from datetime import date, datetime
 from django.db import transaction
 from django.db.models import Max
 
-from candour.cases import consent, deadlines, handling
+from candour.cases import deadlines, handling
 from candour.cases.actions import staff_member
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, not_before_receipt
+from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import Case, PauseReason, Referral, ReferralKind, Status
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
 
@@ -122,7 +122,7 @@ def raise_referral(
         examples = ", ".join(REGULATORS[:4])
         raise InvalidCase("body", f"is empty; name the regulator, for example {examples}")
     staff_member(owner, case, "owner")
-    at = not_before_receipt(case, consent._when(identified_at, "identified_at"), "identified_at")
+    at = when_on_case(case, identified_at, "identified_at")
     due_day, due_at, basis = due_for(case, kind, at, due)
     if pause and kind not in PAUSE_FOR:
         raise InvalidCase(
@@ -189,9 +189,7 @@ def record_referral(
             f"{case.reference}: referral {number} was already made on "
             f"{deadlines.fmt(deadlines.local(referral.referred_at).date())}."
         )
-    at = consent._when(at, "at")
-    if at < referral.identified_at:
-        raise InvalidCase("at", "is before the issue was identified")
+    at = when_on_case(case, at, after=referral.identified_at, what="the issue was identified")
     referral.referred_at, referral.referred_by = at, by
     referral.their_reference, referral.note = their_reference.strip(), note.strip()
     referral.save(update_fields=["referred_at", "referred_by", "their_reference", "note"])

@@ -219,6 +219,10 @@ def revoke_role(user, organisation: Organisation, role_name: str, *, by) -> None
     access.forget(user)
 
 
+# The columns of Django's user: username, first_name and last_name.
+USERNAME_MAX = NAME_PART_MAX = 150
+
+
 @transaction.atomic
 def add_staff_user(
     organisation: Organisation,
@@ -236,6 +240,8 @@ def add_staff_user(
     username = username.strip()
     if not username:
         raise SetupError("username: enter a username, for example jsmith")
+    if len(username) > USERNAME_MAX:
+        raise SetupError(f"username: keep it to {USERNAME_MAX} characters or fewer")
     if User.objects.filter(username__iexact=username).exists():
         raise SetupError(f"username: {username} is already taken; choose another")
     try:
@@ -247,6 +253,10 @@ def add_staff_user(
     first, _, last = full_name.strip().partition(" ")
     if not first:
         raise SetupError("full_name: enter the person's name")
+    if len(first) > NAME_PART_MAX or len(last.strip()) > NAME_PART_MAX:
+        raise SetupError(
+            f"full_name: keep each of the first name and the rest to {NAME_PART_MAX} characters"
+        )
     email = email.strip()
     if email:
         try:

@@ -41,6 +41,7 @@ from candour.cases.workflow import (
 )
 from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
+from candour.text import whole_number
 from candour.web.forms import Field, now_local
 
 # How a title names a case's kind, where its label would not read well mid-sentence.
@@ -293,7 +294,14 @@ ACTIONS: tuple[Action, ...] = (
         "external-notification",
         "An external body must be told",
         ("identify_external_notification",),
-        (Field("body", "Who must be told?", hint="For example the CQC or the insurer."),),
+        (
+            Field(
+                "body",
+                "Who must be told?",
+                hint="For example the CQC or the insurer.",
+                max_length=200,
+            ),
+        ),
         lambda c, u, d: handling.identify_external_notification(c, by=u, body=d["body"]),
         "External notification recorded as needed",
     ),
@@ -337,7 +345,7 @@ ACTIONS: tuple[Action, ...] = (
         lambda c, u, d: investigation.record_finding(
             c,
             by=u,
-            issue_number=int(d["issue_number"]) if d["issue_number"].isdigit() else 0,
+            issue_number=whole_number(d["issue_number"]) or 0,
             finding=d["finding"],
             summary=d["summary"],
         ),
@@ -462,7 +470,9 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         ("refer_to_ombudsman",),
         (
             Field("body", "Who is it referred to?", "radios", choices=OmbudsmanBody.choices),
-            Field("body_name", "The ADR provider's name, if it is one", short="Name"),
+            Field(
+                "body_name", "The ADR provider's name, if it is one", short="Name", max_length=200
+            ),
             Field("referred_on", "When did you learn of the referral?", "date", needed=True),
             NOTE,
         ),
@@ -519,10 +529,10 @@ def _numbered(related: str, describe: Callable, **filters):
 
 
 def _number(data: dict, field: str) -> int:
-    raw = data[field]
-    if not raw.isdigit():
+    number = whole_number(data[field])
+    if number is None:
         raise InvalidCase(field, "choose one from the list")
-    return int(raw)
+    return number
 
 
 def _given(data: dict, names) -> dict:
@@ -638,7 +648,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             Field("kind", "What kind of referral?", "select", choices=ReferralKind.choices),
             Field("detail", "What was found?", "textarea", short="Detail"),
             OWNER,
-            Field("body", "Which body is told (for an external one)", short="Body"),
+            Field("body", "Which body is told (for an external one)", short="Body", max_length=200),
             Field("due", "Due by", "date", hint="Leave empty to use the policy's time."),
             Field(
                 "pause", "Pause the case while this runs (police, legal, disciplinary)", "checkbox"
@@ -663,7 +673,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("number", "Which referral?", "select", choices=REFERRALS, short="Referral"),
             WHEN_DONE,
-            Field("their_reference", "Their reference", short="Reference"),
+            Field("their_reference", "Their reference", short="Reference", max_length=100),
             NOTE,
         ),
         lambda c, u, d: referrals.record_referral(

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.http import QueryDict
 from django.utils import timezone
 
+from candour.calendars import FIRST_YEAR, LAST_YEAR
 from candour.cases.people import InvalidPerson
 from candour.cases.workflow import CaseError
 
@@ -100,11 +101,14 @@ class Form:
                 self.errors[f.name] = f"Enter {f.called.lower()}"
             return None
         try:
-            return _date(raw) if f.kind == "date" else _datetime(raw)
+            value = _date(raw) if f.kind == "date" else _datetime(raw)
         except ValueError:
-            example = "2026-03-27" if f.kind == "date" else "2026-03-27 14:30"
-            self.errors[f.name] = f"{f.called} must be a real date, for example {example}"
-            return None
+            value = None
+        if value is not None and FIRST_YEAR <= value.year <= LAST_YEAR:
+            return value
+        example = "2026-03-27" if f.kind == "date" else "2026-03-27 14:30"
+        self.errors[f.name] = f"{f.called} must be a real date, for example {example}"
+        return None
 
     @property
     def valid(self) -> bool:

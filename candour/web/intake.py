@@ -56,8 +56,8 @@ def _person(who: str, called: str, *, preferences: bool) -> list[Field]:
 
     fields = [
         f("title", "Title", width="4", max_length=20, hint="For example Mr, Mrs, Ms or Dr."),
-        f("first_name", "First name", max_length=100),
-        f("last_name", "Surname", max_length=100),
+        f("first_name", "First name", max_length=200),
+        f("last_name", "Surname", max_length=200),
         f("address", "Address", "textarea"),
         f("postcode", "Postcode", width="10", max_length=10),
         f("telephone", "Phone number", "tel", width="20", max_length=30),
@@ -245,8 +245,8 @@ QUICK = [
         "textarea",
         short="Resolution",
     ),
-    Field("complainant.first_name", "Their first name", max_length=100, short="First name"),
-    Field("complainant.last_name", "Their surname", max_length=100, short="Surname"),
+    Field("complainant.first_name", "Their first name", max_length=200, short="First name"),
+    Field("complainant.last_name", "Their surname", max_length=200, short="Surname"),
     Field("complainant.telephone", "Phone number", "tel", max_length=30, short="Phone number"),
     Field("anonymous", "They did not give their name", "checkbox"),
 ]

@@ -29,6 +29,7 @@ from candour.letters.models import (
 )
 from candour.organisations.access import people_with
 from candour.organisations.policy import DispatchChannel, LetterKind
+from candour.text import whole_number
 from candour.web.forms import Field, Form
 
 COMMENT = [Field("text", "Comment", "textarea", hint="Seen by everyone on the chain.")]
@@ -404,7 +405,8 @@ def download(request, reference: str, pk: int, format: str):
     version = None
     raw = request.GET.get("version", "")
     if raw:
-        version = found.versions.filter(number=int(raw)).first() if raw.isdigit() else None
+        number = whole_number(raw)
+        version = found.versions.filter(number=number).first() if number else None
         if version is None:
             raise Http404(f"This letter has no version {raw}.")
     content, mime, name = rendering.download(found, by=request.user, format=format, version=version)

@@ -24,6 +24,7 @@ from candour.reporting import pdf as report_pdf
 from candour.reporting.commissioner import COLUMNS as CASE_COLUMNS
 from candour.reporting.figures import ReportError, report_organisation_ids
 from candour.reporting.present import behind, display
+from candour.text import whole_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MOST_CASES_LISTED = 500
@@ -126,9 +127,9 @@ def save_commentary(request, code: str, kind: str, period: str):
     if not k.commentary:
         raise Http404("This report has no commentary.")
     text = request.POST.get("commentary", "")
-    try:
-        based_on = int(request.POST.get("based_on") or 0)
-    except ValueError:
+    raw = request.POST.get("based_on") or "0"
+    based_on = whole_number(raw)
+    if based_on is None:
         based_on = -1
     try:
         saved = commentary.save_commentary(

@@ -28,6 +28,7 @@ from candour.cases.access import (
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Kind, Status
 from candour.cases.workflow import CaseError
+from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
 from candour.web import letters as letter_pages
@@ -92,13 +93,14 @@ class WorklistFilters:
             filters.kind = ""
         for field, name in (("stage", "stage"), ("grade", "grade")):
             value = getattr(filters, field)
-            if value and not (value.isdigit() and 1 <= int(value) <= 9):
+            if value and not 1 <= (whole_number(value) or 0) <= 9:
                 errors[field] = f"Choose a {name} from the list"
                 setattr(filters, field, "")
         raw_days = query.get("due_within", "").strip()
         if raw_days:
-            if raw_days.isdigit() and 1 <= int(raw_days) <= MAX_DUE_WITHIN:
-                filters.due_within = int(raw_days)
+            days = whole_number(raw_days) or 0
+            if 1 <= days <= MAX_DUE_WITHIN:
+                filters.due_within = days
             else:
                 errors["due_within"] = (
                     f"Enter the number of working days as a whole number from 1 to "
@@ -461,5 +463,5 @@ def attachment(request, reference: str, pk: int):
 @require_POST
 def choose_organisation(request):
     raw = request.POST.get("organisation", "")
-    scope.choose(request, int(raw) if raw.isdigit() else None)
+    scope.choose(request, whole_number(raw))
     return redirect("web:worklist")

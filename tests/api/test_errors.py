@@ -33,7 +33,7 @@ def refused(api, path, body=None, raw=None) -> list[dict]:
         ({"channel": 7}, "channel"),
         ({"complainant": None}, "complainant"),
         ({"complainant": {"nhs_number": "1234567890"}}, "complainant.nhs_number"),
-        ({"complainant": {"first_name": "A" * 101}}, "complainant.first_name"),
+        ({"complainant": {"first_name": "A" * 201}}, "complainant.first_name"),
         ({"complainant": {"shoe_size": 9}}, "complainant.shoe_size"),
         ({"urgent_clinical_need": True}, "urgent_clinical_note"),
         ({"urgent": True}, "urgent"),
