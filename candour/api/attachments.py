@@ -11,7 +11,13 @@ from datetime import datetime
 from django.http import FileResponse
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
-from candour.api.schemas import READ_ERRORS, WRITE_ERRORS
+from candour.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    NumberInPath,
+    Reference,
+    file_response,
+)
 from candour.cases import attachments
 from candour.cases.access import get_case
 
@@ -47,7 +53,7 @@ def _out(kept) -> dict:
     response={200: list[AttachmentOut], **READ_ERRORS},
     summary="A case's files",
 )
-def case_attachments(request, reference: str):
+def case_attachments(request, reference: Reference):
     case = get_case(request.auth, reference)
     return [_out(kept) for kept in case.attachments.select_related("uploaded_by")]
 
@@ -57,7 +63,12 @@ def case_attachments(request, reference: str):
     response={201: AttachmentOut, **WRITE_ERRORS},
     summary="Attach a file to a case",
 )
-def attach(request, reference: str, file: File[UploadedFile], description: Form[str] = ""):
+def attach(
+    request,
+    reference: Reference,
+    file: File[UploadedFile],
+    description: str = Form("", max_length=200),
+):
     """`multipart/form-data` with `file` and an optional `description`. The file's type is
     read from its content and must agree with its name; a Word file must be a whole,
     ordinary Word document. A file that is refused is 422 on `file`, and nothing is kept."""
@@ -72,8 +83,12 @@ def attach(request, reference: str, file: File[UploadedFile], description: Form[
     return Status(201, _out(added))
 
 
-@router.get("/{reference}/attachments/{pk}", summary="Download a file")
-def download(request, reference: str, pk: int):
+@router.get(
+    "/{reference}/attachments/{pk}",
+    summary="Download a file",
+    **file_response("application/octet-stream"),
+)
+def download(request, reference: Reference, pk: NumberInPath):
     """The file's bytes, as `application/octet-stream`. Every download is in the timeline."""
     kept, handle = attachments.open_on_case(get_case(request.auth, reference), pk, by=request.auth)
     return FileResponse(

@@ -25,6 +25,7 @@ from candour.api.schemas import (
     Message,
     NumberInPath,
     Reference,
+    file_response,
     said,
 )
 from candour.cases.access import get_case
@@ -268,22 +269,13 @@ VersionQuery = Annotated[
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _as_file(mime: str) -> dict:
-    """A file in the schema: its media type, and the refusals as JSON."""
-    binary = {"schema": {"type": "string", "format": "binary"}}
-    return {
-        "response": READ_ERRORS,
-        "openapi_extra": {"responses": {"200": {"description": "OK", "content": {mime: binary}}}},
-    }
-
-
-@router.get("/letters/{pk}/pdf", summary="The letter as PDF", **_as_file("application/pdf"))
+@router.get("/letters/{pk}/pdf", summary="The letter as PDF", **file_response("application/pdf"))
 def as_pdf(request, pk: NumberInPath, version: VersionQuery = None):
     return _file(request, pk, version, "pdf", "application/pdf", render.pdf)
 
 
 @router.get(
-    "/letters/{pk}/docx", summary="The letter as an editable Word document", **_as_file(WORD)
+    "/letters/{pk}/docx", summary="The letter as an editable Word document", **file_response(WORD)
 )
 def as_docx(request, pk: NumberInPath, version: VersionQuery = None):
     return _file(request, pk, version, "docx", WORD, render.docx)

@@ -740,3 +740,12 @@ class FieldErrors(Schema):
 
 READ_ERRORS = {401: Message, 404: Message, 422: FieldErrors}
 WRITE_ERRORS = {**READ_ERRORS, 403: Message, 409: Message}
+
+
+def file_response(mime: str) -> dict:
+    """A file in the schema: its media type, and the refusals as JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "response": READ_ERRORS,
+        "openapi_extra": {"responses": {"200": {"description": "OK", "content": {mime: binary}}}},
+    }
