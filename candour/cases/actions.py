@@ -30,6 +30,7 @@ from candour.cases.models import (
     Lesson,
 )
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, ensure_can, lock
+from candour.config.transactions import atomic
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Theme
 
@@ -88,7 +89,7 @@ def _summary(action: CaseAction) -> dict:
     return {"number": action.number, "description": action.description}
 
 
-@transaction.atomic
+@atomic
 def add_action(
     case: Case,
     *,
@@ -138,7 +139,7 @@ def add_action(
     return action
 
 
-@transaction.atomic
+@atomic
 def complete_action(
     case: Case, *, by, number: int, evidence: str, at: datetime | None = None
 ) -> CaseAction:
@@ -175,7 +176,7 @@ def complete_action(
     return action
 
 
-@transaction.atomic
+@atomic
 def verify_action(case: Case, *, by, number: int, check: str) -> CaseAction:
     """R35: the change is checked to work (an audit, a re-test), by whom and when."""
     case = lock(case)
@@ -202,7 +203,7 @@ def verify_action(case: Case, *, by, number: int, check: str) -> CaseAction:
     return action
 
 
-@transaction.atomic
+@atomic
 def cancel_action(case: Case, *, by, number: int, reason: str) -> CaseAction:
     """An action that will not be done (overtaken, or found unnecessary), with the reason;
     the reason is on the timeline and a promised action's reason goes to the complainant."""
@@ -275,7 +276,7 @@ def cancelled_promises(case: Case) -> list[dict]:
     ]
 
 
-@transaction.atomic
+@atomic
 def record_lesson(case: Case, *, by, text: str, themes=()) -> Lesson:
     """R35: a lesson learned from the case, with its themes (free, reused by name)."""
     case = lock(case)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import Case, ConsentMethod, ConsentState
 from candour.cases.workflow import ensure_can, lock
+from candour.config.transactions import atomic
 
 
-@transaction.atomic
+@atomic
 def request_consent(case: Case, *, by, at: datetime | None = None) -> Case:
     """Ask the patient for consent; starts the consent chase deadline."""
     case = lock(case)
@@ -32,7 +32,7 @@ def request_consent(case: Case, *, by, at: datetime | None = None) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) -> Case:
     """Record consent as received, how and when. With a waiting policy, the response clock
     starts now (002 §10.5.1 VI)."""
@@ -55,7 +55,7 @@ def receive_consent(case: Case, *, by, method: str, at: datetime | None = None) 
     )
 
 
-@transaction.atomic
+@atomic
 def refuse_consent(case: Case, *, by, note: str) -> Case:
     """The patient refused consent: the case cannot be investigated for the representative."""
     case = lock(case)
@@ -71,7 +71,7 @@ def refuse_consent(case: Case, *, by, note: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def withdraw_consent(case: Case, *, by, note: str, stop_representative: bool = True) -> Case:
     """R13: the patient no longer wants the representative to act. Correspondence to the
     representative stops until it is clarified (receive_consent lifts the hold)."""
@@ -99,7 +99,7 @@ OVERRIDE_GROUNDS = {
 }
 
 
-@transaction.atomic
+@atomic
 def override_consent(case: Case, *, by, grounds: str, reason: str) -> Case:
     """R12: investigation may go ahead without consent only on recorded grounds
     (safeguarding, public interest) with reasons (002 §10.5.1 III)."""
@@ -123,7 +123,7 @@ def override_consent(case: Case, *, by, grounds: str, reason: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def approve_summary(case: Case, *, by, at: datetime | None = None, summary: str = "") -> Case:
     """R5: the complainant approved the typed summary of their verbal complaint."""
     case = lock(case)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
@@ -19,6 +18,7 @@ from candour.cases.models import (
     Outcome,
 )
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.config.transactions import atomic
 
 
 def _provider(name: str) -> str:
@@ -30,7 +30,7 @@ def _provider(name: str) -> str:
     return name
 
 
-@transaction.atomic
+@atomic
 def name_provider(case: Case, *, by, provider: str) -> Case:
     """Record which provider the feedback is about (a compliment or complaint about a
     commissioned service, 003 §7-§8)."""
@@ -45,7 +45,7 @@ def name_provider(case: Case, *, by, provider: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def forward_to_provider(
     case: Case, *, by, provider: str, at: datetime | None = None, note: str = ""
 ) -> Case:
@@ -87,7 +87,7 @@ def _day(value: date | None, field: str, not_before: date | None = None, what: s
     return value
 
 
-@transaction.atomic
+@atomic
 def refer_to_ombudsman(
     case: Case,
     *,
@@ -132,7 +132,7 @@ def _locked_referral(referral: OmbudsmanReferral, by, action: str) -> OmbudsmanR
     return referral
 
 
-@transaction.atomic
+@atomic
 def request_ombudsman_information(
     referral: OmbudsmanReferral, *, by, requested_on: date, due: date
 ) -> OmbudsmanReferral:
@@ -155,7 +155,7 @@ def request_ombudsman_information(
     return referral
 
 
-@transaction.atomic
+@atomic
 def send_ombudsman_information(
     referral: OmbudsmanReferral, *, by, sent_on: date
 ) -> OmbudsmanReferral:
@@ -177,7 +177,7 @@ def send_ombudsman_information(
     return referral
 
 
-@transaction.atomic
+@atomic
 def record_ombudsman_outcome(
     referral: OmbudsmanReferral, *, by, outcome: str, decided_on: date, summary: str = ""
 ) -> OmbudsmanReferral:

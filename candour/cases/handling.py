@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.cases import actions, deadlines
@@ -27,6 +26,7 @@ from candour.cases.workflow import (
     ensure_can,
     lock,
 )
+from candour.config.transactions import atomic
 from candour.organisations.access import can
 from candour.organisations.models import Capability
 
@@ -37,7 +37,7 @@ def _text(value: str, field: str, what: str) -> str:
     return value.strip()
 
 
-@transaction.atomic
+@atomic
 def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None) -> Case:
     """Record that the complainant has been acknowledged (reg 13; R17). Late acknowledgement
     is allowed and marked late in the audit event."""
@@ -65,7 +65,7 @@ def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None)
     )
 
 
-@transaction.atomic
+@atomic
 def grade_case(case: Case, *, by, level: int) -> Case:
     """R15: grade 1 minor to 4 complex, by the policy's grading matrix."""
     case = lock(case)
@@ -97,7 +97,7 @@ def _member(user, case: Case, capability: Capability, field: str):
     return user
 
 
-@transaction.atomic
+@atomic
 def assign_handler(case: Case, *, by, handler) -> Case:
     case = lock(case)
     ensure_can(case, "assign_handler", by)
@@ -107,7 +107,7 @@ def assign_handler(case: Case, *, by, handler) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def assign_investigator(case: Case, *, by, investigator) -> Case:
     """R21: the investigating officer. Investigation cannot start without consent (R12)."""
     case = lock(case)
@@ -125,7 +125,7 @@ def assign_investigator(case: Case, *, by, investigator) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def agree_response_date(case: Case, *, by, response_date: date, note: str = "") -> Case:
     """R18: the response date agreed with the complainant in the handling plan. It replaces the
     policy's target as the response deadline; it may not pass the policy's outer limit
@@ -156,7 +156,7 @@ def agree_response_date(case: Case, *, by, response_date: date, note: str = "") 
     )
 
 
-@transaction.atomic
+@atomic
 def agree_extension(case: Case, *, by, new_date: date, reason: str) -> Case:
     """R19: a delay is notified and a new date agreed with the complainant and recorded."""
     case = lock(case)
@@ -176,7 +176,7 @@ def agree_extension(case: Case, *, by, new_date: date, reason: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def decide_late_complaint(case: Case, *, by, decision: str, reason: str) -> Case:
     """R7: a complaint made after the time limit is investigated only if there was good
     reason for the delay and a fair investigation is still possible (reg 12(2)). A declined
@@ -204,7 +204,7 @@ def decide_late_complaint(case: Case, *, by, decision: str, reason: str) -> Case
     )
 
 
-@transaction.atomic
+@atomic
 def log_update(case: Case, *, by, method: str, note: str, at: datetime | None = None) -> Case:
     """R19: the complainant was updated on progress."""
     case = lock(case)
@@ -222,7 +222,7 @@ def log_update(case: Case, *, by, method: str, note: str, at: datetime | None = 
     )
 
 
-@transaction.atomic
+@atomic
 def identify_external_notification(case: Case, *, by, body: str) -> Case:
     """R16: an issue needs an external body told (004: within 3 days of identifying it)."""
     case = lock(case)
@@ -241,7 +241,7 @@ def identify_external_notification(case: Case, *, by, body: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def record_external_notification(case: Case, *, by, at: datetime | None = None) -> Case:
     case = lock(case)
     ensure_can(case, "record_external_notification", by)
@@ -261,7 +261,7 @@ def record_external_notification(case: Case, *, by, at: datetime | None = None) 
     )
 
 
-@transaction.atomic
+@atomic
 def pause_case(case: Case, *, by, reason: str, detail: str) -> Case:
     """R23: police, legal or disciplinary processes pause the case; paused time does not
     count against its deadlines (002 §13.3, §13.4)."""
@@ -283,7 +283,7 @@ def pause_case(case: Case, *, by, reason: str, detail: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def resume_case(case: Case, *, by, note: str = "") -> Case:
     case = lock(case)
     ensure_can(case, "resume", by)
@@ -303,7 +303,7 @@ def resume_case(case: Case, *, by, note: str = "") -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") -> Case:
     """R14: the complainant withdraws. The organisation may carry on for learning,
     safeguarding or public interest (002 §9.9), with that reason recorded; the case then
@@ -334,7 +334,7 @@ def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") ->
     )
 
 
-@transaction.atomic
+@atomic
 def close_case(case: Case, *, by, note: str = "") -> Case:
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
     case = lock(case)
@@ -358,7 +358,7 @@ def close_case(case: Case, *, by, note: str = "") -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def reopen_case(case: Case, *, by, reason: str) -> Case:
     """R29: a complainant dissatisfied with the response goes to the next stage of the same
     case; the clocks start again from today."""

@@ -28,6 +28,7 @@ from candour.cases.models import (
 )
 from candour.cases.people import InvalidPerson, PersonDetails, create_person
 from candour.cases.workflow import CaseError, PermissionDenied, ensure_can, lock
+from candour.config.transactions import atomic
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation
 
@@ -159,7 +160,7 @@ def next_reference(organisation: Organisation, year: int) -> str:
     return f"{organisation.code}-{year}-{number:05d}"
 
 
-@transaction.atomic
+@atomic
 def record_case(organisation: Organisation, new: NewCase, *, by) -> Case:
     """Record a concern, complaint, compliment or other feedback as it arrived.
 
@@ -294,7 +295,7 @@ class PublicSubmission:
     status_secret: str  # shown once to the sender; only its hash is kept (cases.status)
 
 
-@transaction.atomic
+@atomic
 def record_public_submission(organisation: Organisation, new: NewCase) -> PublicSubmission:
     """Record feedback a member of the public sent through the web form, with no signed-in
     user: the audit events have no actor and name the public form instead.
@@ -330,7 +331,7 @@ def record_public_submission(organisation: Organisation, new: NewCase) -> Public
     return PublicSubmission(case=case, status_secret=secret)
 
 
-@transaction.atomic
+@atomic
 def record_compliment(organisation: Organisation, new: NewCase, *, by) -> Case:
     """Record a compliment: it needs no response, so it is recorded and closed at once."""
     if new.kind != Kind.COMPLIMENT:
@@ -347,7 +348,7 @@ def record_compliment(organisation: Organisation, new: NewCase, *, by) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def resolve_informally(case: Case, *, by, resolution: str) -> Case:
     """R6: a concern resolved to the person's satisfaction; no formal response is needed but
     it stays on record. Marks whether it was within the policy's informal resolution time."""
@@ -374,7 +375,7 @@ def resolve_informally(case: Case, *, by, resolution: str) -> Case:
     )
 
 
-@transaction.atomic
+@atomic
 def convert_to_complaint(case: Case, *, by, reason: str) -> Case:
     """R6: a concern can become a formal complaint at any time. The acknowledgement clock
     runs from the original receipt."""

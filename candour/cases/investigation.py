@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -28,9 +27,10 @@ from candour.cases.models import (
     StatementRequest,
 )
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.config.transactions import atomic
 
 
-@transaction.atomic
+@atomic
 def add_issue(case: Case, *, by, description: str, desired_outcome: str = "") -> Issue:
     """R18: an issue to answer, tracked and answered separately."""
     case = lock(case)
@@ -56,7 +56,7 @@ def add_issue(case: Case, *, by, description: str, desired_outcome: str = "") ->
     return issue
 
 
-@transaction.atomic
+@atomic
 def record_finding(case: Case, *, by, issue_number: int, finding: str, summary: str) -> Issue:
     """R22: the finding on one issue: upheld, partly upheld or not upheld."""
     case = lock(case)
@@ -91,7 +91,7 @@ def overall_outcome(findings: list[str]) -> str:
     return Outcome.PARTLY_UPHELD
 
 
-@transaction.atomic
+@atomic
 def record_outcome(case: Case, *, by, summary: str, outcome: str | None = None) -> Case:
     """R22: the overall outcome, when every issue at this stage has a finding; the response
     is sent and the response deadline is met or missed by now."""
@@ -188,7 +188,7 @@ def _change_plan(case: Case, plan: HandlingPlan, changes: dict, allowed, *, by, 
     return plan
 
 
-@transaction.atomic
+@atomic
 def update_handling_plan(case: Case, *, by, **changes) -> HandlingPlan:
     """R18: the plan agreed with the complainant: desired outcomes, a meeting offered and
     held, advocacy (NHS Complaints Advocacy, ICAS) and mediation signposted, legal
@@ -202,7 +202,7 @@ def update_handling_plan(case: Case, *, by, **changes) -> HandlingPlan:
     )
 
 
-@transaction.atomic
+@atomic
 def update_investigation(case: Case, *, by, **flags) -> HandlingPlan:
     """R21: whether the investigation needs a root-cause analysis, an independent clinical
     review, or mediation both parties agreed to."""
@@ -218,7 +218,7 @@ def _next(qs) -> int:
     return (qs.aggregate(n=Max("number"))["n"] or 0) + 1
 
 
-@transaction.atomic
+@atomic
 def add_staff_involved(case: Case, *, by, name: str, job_title: str = "") -> StaffInvolved:
     """R21: a member of staff involved in the complaint."""
     case = lock(case)
@@ -277,7 +277,7 @@ def _ensure_prepared(case: Case, staff: StaffInvolved, before: datetime, doing: 
         )
 
 
-@transaction.atomic
+@atomic
 def record_staff_step(
     case: Case, *, by, staff: int, step: str, at: datetime | None = None, note: str = ""
 ) -> StaffInvolved:
@@ -326,7 +326,7 @@ def _statement_due(case: Case, start: datetime, due: date | None, what: str):
     return end, f"{policy.statement_due} after {what} on {deadlines.fmt(day)}"
 
 
-@transaction.atomic
+@atomic
 def request_statement(case: Case, *, by, staff: int, due: date | None = None) -> StatementRequest:
     """R21: ask a member of staff, already informed and shown the complaint, for a statement
     by a due date (the policy's statement time unless given)."""
@@ -372,7 +372,7 @@ def _request(case: Case, number: int) -> StatementRequest:
     return request
 
 
-@transaction.atomic
+@atomic
 def remind_statement(case: Case, *, by, number: int, due: date | None = None) -> StatementRequest:
     """A reminder to a member of staff for an outstanding statement; the due date moves on by
     the policy's statement time from the reminder (or to the date given)."""
@@ -400,7 +400,7 @@ def remind_statement(case: Case, *, by, number: int, due: date | None = None) ->
     return request
 
 
-@transaction.atomic
+@atomic
 def receive_statement(
     case: Case, *, by, number: int, at: datetime | None = None
 ) -> StatementRequest:
@@ -422,7 +422,7 @@ def receive_statement(
     return request
 
 
-@transaction.atomic
+@atomic
 def record_evidence(
     case: Case, *, by, kind: str, description: str, at: datetime | None = None
 ) -> Evidence:
@@ -444,7 +444,7 @@ def record_evidence(
     return item
 
 
-@transaction.atomic
+@atomic
 def offer_remedy(
     case: Case, *, by, kind: str, description: str, amount: Decimal | None = None
 ) -> Remedy:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
 from django.db.models import Max
 
 from candour.cases import deadlines, handling
@@ -25,6 +24,7 @@ from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import Case, PauseReason, Referral, ReferralKind, Status
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
+from candour.config.transactions import atomic
 
 # Told to a body outside the organisation, so the policy's external notification time applies.
 EXTERNAL = frozenset(
@@ -97,7 +97,7 @@ def due_for(
     return due, None, f"due date set when it was identified on {made}, within {basis}"
 
 
-@transaction.atomic
+@atomic
 def raise_referral(
     case: Case,
     *,
@@ -166,7 +166,7 @@ def raise_referral(
     return referral
 
 
-@transaction.atomic
+@atomic
 def record_referral(
     case: Case,
     *,

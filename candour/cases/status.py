@@ -16,12 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.models import Case, Kind, Status, StatusKey
 from candour.cases.workflow import RESPONDING_KINDS
+from candour.config.transactions import atomic
 
 # No 0/O or 1/I, so a secret read from a letter can be typed back without doubt.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -41,7 +41,7 @@ def _new_secret() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, SECRET_LENGTH, 4))
 
 
-@transaction.atomic
+@atomic
 def issue_status_key(case: Case, *, by, **audit_details) -> str:
     """Give the case a new status secret (replacing any earlier one) and return it, to be
     shown or sent to the complainant once. Writes status_key_issued (without the secret)."""
@@ -88,7 +88,7 @@ def public_status(case: Case) -> PublicStatus:
     return PublicStatus(ref, "We are looking into it", "We will respond by", case.response_due)
 
 
-@transaction.atomic
+@atomic
 def status_for(reference: str, secret: str) -> PublicStatus | None:
     """The public status of the case with this reference, if `secret` is its status key;
     None otherwise, whether the reference exists or not. Writes status_viewed_publicly."""

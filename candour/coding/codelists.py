@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.models import Relationship
 from candour.coding.models import Code, CodeList, Dimension, Return
+from candour.config.transactions import atomic
 
 SHIPPED = Path(__file__).resolve().parent / "codelists"
 KEY = re.compile(r"^[a-z0-9_]{1,60}$")
@@ -187,7 +187,7 @@ def _fields(lst: dict, c: dict, position: int) -> dict:
     }
 
 
-@transaction.atomic
+@atomic
 def load(data: object, *, file_name: str = "", sha256: str = "", by=None) -> LoadResult:
     """Load a parsed file. Idempotent: the same file twice changes nothing the second time."""
     return_code, years, lists = validate(data, file_name or "the file")

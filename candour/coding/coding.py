@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db import transaction
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, Value, When
 from django.db.models.expressions import Expression
@@ -32,6 +31,7 @@ from candour.coding.models import (
     Dimension,
     Return,
 )
+from candour.config.transactions import atomic
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation, OrganisationKind, Theme
 
@@ -121,7 +121,7 @@ def _themes(case: Case, names: Iterable[str]) -> list[Theme]:
     return [found[n] for n in names]
 
 
-@transaction.atomic
+@atomic
 def code_case(
     case: Case,
     *,
@@ -200,7 +200,7 @@ def _summary(case: Case) -> dict:
     return out
 
 
-@transaction.atomic
+@atomic
 def save_theme(
     organisation: Organisation, *, by, name: str, subject_keys: dict[str, str] | None = None
 ) -> Theme:

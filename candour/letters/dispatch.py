@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
@@ -14,12 +13,13 @@ from candour.cases.intake import InvalidCase
 from candour.cases.investigation import record_outcome
 from candour.cases.models import PartyRole, Status
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+from candour.config.transactions import atomic
 from candour.letters.models import CHANNEL_LABELS, Dispatch, LetterStatus
 from candour.letters.signoff import chain_of, lock_letter, roles_held
 from candour.organisations.policy import DispatchChannel, LetterKind
 
 
-@transaction.atomic
+@atomic
 def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) -> Dispatch:
     """Record that the signed letter was sent, how and when."""
     letter = lock_letter(letter)

@@ -19,6 +19,7 @@ from candour.cases.deadlines import DeadlineState, fmt, local, period_end
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Case, CaseParty
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, lock
+from candour.config.transactions import atomic
 from candour.letters import compose
 from candour.letters.merge import default_recipient, fields_for
 from candour.letters.models import (
@@ -158,7 +159,7 @@ def _latest(letter: Letter) -> LetterVersion:
     return letter.versions.order_by("-number").first()
 
 
-@transaction.atomic
+@atomic
 def start_letter(
     case: Case,
     kind: str,
@@ -243,7 +244,7 @@ def _root_path(case: Case) -> str:
     return "/" + case.organisation.path.strip("/").split("/")[0] + "/"
 
 
-@transaction.atomic
+@atomic
 def revise(letter: Letter, *, by, sections: list, subject: str | None = None) -> LetterVersion:
     """A new version of the text. At a drafting step, by one of its holders. After signing,
     by a holder of the drafting step: the signed version stays as it was, and the new
@@ -306,7 +307,7 @@ def revise(letter: Letter, *, by, sections: list, subject: str | None = None) ->
     return version
 
 
-@transaction.atomic
+@atomic
 def comment(letter: Letter, *, by, text: str) -> LetterAction:
     """A comment at the current step, by one of its holders."""
     letter = lock_letter(letter)
@@ -334,7 +335,7 @@ def approval_problems(letter: Letter) -> list[str]:
     )
 
 
-@transaction.atomic
+@atomic
 def approve(letter: Letter, *, by, text: str = "") -> Letter:
     """Approve at the current step for the roles the user holds there. A joint step moves on
     when each of its roles has approved; the signing step freezes the text and records its
@@ -381,7 +382,7 @@ def approve(letter: Letter, *, by, text: str = "") -> Letter:
     return letter
 
 
-@transaction.atomic
+@atomic
 def send_back(letter: Letter, *, by, to_step: str, reason: str) -> Letter:
     """Send the letter back to any earlier step, with the reason (seed 000 line 23: national
     comments go back to the Regional Governance Manager)."""

@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from candour.audit.chain import record
 from candour.cases.intake import InvalidCase
 from candour.cases.workflow import PermissionDenied
+from candour.config.transactions import atomic
 from candour.letters.merge import sample_fields
 from candour.letters.models import LetterTemplate
 from candour.organisations.access import can
@@ -116,7 +117,7 @@ def _next_version(organisation: Organisation, kind: str) -> int:
     return (last or 0) + 1
 
 
-@transaction.atomic
+@atomic
 def save_template(
     organisation: Organisation, kind: str, *, subject: str, sections: list, by
 ) -> LetterTemplate:
@@ -157,7 +158,7 @@ def save_template(
     return template
 
 
-@transaction.atomic
+@atomic
 def install_presets(organisation: Organisation, preset: str, *, by=None) -> list[LetterTemplate]:
     """Give an organisation the preset wording for every letter it has no template for."""
     made = []

@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from candour.audit.chain import record
 from candour.calendars import Nation
+from candour.config.transactions import atomic
 from candour.organisations import access
 from candour.organisations.models import (
     Capability,
@@ -76,7 +76,7 @@ def ensure_roles(names: list[str]) -> dict[str, Role]:
     return roles
 
 
-@transaction.atomic
+@atomic
 def create_organisation(
     *,
     name: str,
@@ -126,7 +126,7 @@ def create_organisation(
     return organisation
 
 
-@transaction.atomic
+@atomic
 def set_policy(organisation: Organisation, data: dict, *, by, preset_name: str = "") -> None:
     """Replace an organisation's policy; rejected with a message naming the field if invalid."""
     policy = validate_policy(data)
@@ -141,7 +141,7 @@ def set_policy(organisation: Organisation, data: dict, *, by, preset_name: str =
     record("policy_changed", actor=by, organisation_id=organisation.pk, before=before, after=data)
 
 
-@transaction.atomic
+@atomic
 def add_member(user, organisation: Organisation, role_name: str, *, by=None) -> Membership:
     role = Role.objects.filter(name=role_name).first()
     if role is None:
@@ -165,7 +165,7 @@ def _membership_changed(event: str, user, organisation: Organisation, role_name:
     )
 
 
-@transaction.atomic
+@atomic
 def add_closure_day(organisation: Organisation, day: date, reason: str, *, by) -> ClosureDay:
     if not reason.strip():
         raise SetupError("reason: say why the organisation is closed")
@@ -184,7 +184,7 @@ def grantable_roles(organisation: Organisation) -> list[str]:
     return list(organisation.policy.roles)
 
 
-@transaction.atomic
+@atomic
 def grant_role(user, organisation: Organisation, role_name: str, *, by) -> Membership:
     """Give `user` a role at `organisation`; the role must be one its policy names."""
     if role_name not in grantable_roles(organisation):
@@ -198,7 +198,7 @@ def grant_role(user, organisation: Organisation, role_name: str, *, by) -> Membe
     return add_member(user, organisation, role_name, by=by)
 
 
-@transaction.atomic
+@atomic
 def revoke_role(user, organisation: Organisation, role_name: str, *, by) -> None:
     """Take a role at `organisation` away from `user`. An administrator cannot take away
     their own administering role (someone else must), so an organisation is not left
@@ -223,7 +223,7 @@ def revoke_role(user, organisation: Organisation, role_name: str, *, by) -> None
 USERNAME_MAX = NAME_PART_MAX = 150
 
 
-@transaction.atomic
+@atomic
 def add_staff_user(
     organisation: Organisation,
     *,
@@ -283,7 +283,7 @@ def add_staff_user(
     return user
 
 
-@transaction.atomic
+@atomic
 def reset_second_factor(user, organisation: Organisation, *, by) -> int:
     """Remove a user's authenticator app (lost or replaced phone): their next sign-in sets
     up a new one. Returns how many devices were removed.
@@ -309,7 +309,7 @@ def reset_second_factor(user, organisation: Organisation, *, by) -> int:
     return removed
 
 
-@transaction.atomic
+@atomic
 def remove_closure_day(closure: ClosureDay, *, by) -> None:
     organisation = closure.organisation
     closure.delete()

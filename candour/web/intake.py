@@ -8,8 +8,6 @@ InvalidCase names the field, which is the form field's name (complainant.nhs_num
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from candour.cases import handling, intake
 from candour.cases.intake import NewCase
 from candour.cases.models import (
@@ -22,6 +20,7 @@ from candour.cases.models import (
 )
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import TransitionNotAllowed
+from candour.config.transactions import atomic
 from candour.organisations.access import organisations_for
 from candour.organisations.models import Capability, Organisation
 from candour.web.forms import Field, Form, now_local
@@ -210,7 +209,7 @@ def chosen_organisation(form: Form, user) -> Organisation | None:
     return next((o for o in organisations(user) if str(o.pk) == raw), None)
 
 
-@transaction.atomic
+@atomic
 def record(form: Form, user) -> Case:
     """Record the feedback (and its grade, if one was chosen) in one transaction: a refused
     grade leaves nothing recorded. A compliment is recorded and closed."""
@@ -252,7 +251,7 @@ QUICK = [
 ]
 
 
-@transaction.atomic
+@atomic
 def record_quickly(form: Form, user, now) -> Case:
     """A compliment, or a concern recorded and resolved informally, in one transaction."""
     organisation = chosen_organisation(form, user)
