@@ -299,6 +299,9 @@ def server_environment(args) -> dict:
         CANDOUR_SECRET_KEY=os.environ["CANDOUR_SECRET_KEY"],
         CANDOUR_ALLOWED_HOSTS="127.0.0.1",
         CANDOUR_CLIENT_ADDRESS_HEADER="HTTP_X_REAL_IP",
+        # The bench's own audit key and checkpoint file (bench_core.configure).
+        CANDOUR_AUDIT_KEY_FILE=os.environ["CANDOUR_AUDIT_KEY_FILE"],
+        CANDOUR_AUDIT_CHECKPOINT_FILE=os.environ["CANDOUR_AUDIT_CHECKPOINT_FILE"],
     )
     return env
 

@@ -186,6 +186,11 @@ class Browser(HttpUser):
     def fetch(self, method: str, url: str, name: str, *, expect=200, to="", contains="", **kw):
         """One request, checked: `expect` the status, `to` where a redirect must go, and
         what the page must say."""
+        # requests builds each request's cookies in a fresh jar with the default policy, which
+        # withholds Secure cookies from plain HTTP whatever this session's policy says; the
+        # proxy ends TLS, so the browser would send them: mark them sendable.
+        for cookie in self.client.cookies:
+            cookie.secure = False
         with self.client.request(
             method, url, name=name, allow_redirects=False, catch_response=True, **kw
         ) as response:
