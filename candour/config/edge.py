@@ -2,7 +2,8 @@
 API, the staff pages, the public form and the admin alike (candour.text says what text is).
 
 Everything a request carries as text is looked at: the path's parameters, the query string,
-form fields and the names of uploaded files, and a JSON body. The first problem is refused
+form fields and the names of uploaded files, and any other body that is JSON (the API reads
+a JSON body whatever its content type). The first problem is refused
 with 422 naming the field: in the API's error shape under /api/, else as a page that says
 which answer to change. Nothing is written, so nothing is half written.
 """
@@ -18,11 +19,13 @@ from django.shortcuts import render
 from candour import text
 from candour.api.errors import field_errors
 
+FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
 
 def _form(request):
     """(name, value) pairs of the query string, the form and uploaded files' names."""
     yield from request.GET.lists()
-    if request.method == "POST" and request.content_type != "application/json":
+    if request.method == "POST" and request.content_type in FORMS:
         yield from request.POST.lists()
         for name, files in request.FILES.lists():
             yield name, [f.name or "" for f in files]
@@ -36,7 +39,9 @@ def _pairs(request, view_kwargs):
 
 
 def _json(request):
-    if request.content_type != "application/json" or not request.body:
+    """A body that is not a form is read as JSON whatever its content type says, as the API
+    reads it."""
+    if request.content_type in FORMS or not request.body:
         return None
     try:
         body = json.loads(request.body)

@@ -64,6 +64,18 @@ def test_a_nul_anywhere_in_a_new_case_is_refused_naming_the_field(as_alice, over
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/vnd.api+json", ""])
+def test_a_json_body_is_checked_whatever_its_content_type_says(as_alice, content_type):
+    # The API reads a JSON body whatever the Content-Type header says, so the edge does too.
+    body = json.dumps(complaint_body(description="a\x00b"))
+    headers = as_alice.headers
+    response = as_alice.client.post(
+        "/api/v1/cases", body, content_type=content_type, headers=headers
+    )
+    refused(response, "description", NUL)
+    assert not Case.objects.exists()
+
+
 def test_a_nul_in_an_actions_note_is_refused(as_bob, case):
     body = {"method": "phone", "note": "Told them\x00 the date"}
     post_refused(as_bob, f"/cases/{case.reference}/updates", body, "note", NUL)
