@@ -30,10 +30,13 @@ import os
 import platform
 import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,6 +110,57 @@ def verified_client(user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def start_server(port: int, workers: int, env: dict, log_path: Path) -> subprocess.Popen:
+    """The real server, `candour serve --no-migrate` (gunicorn) on 127.0.0.1:`port` with
+    `env`, its output in `log_path`; returned once /readyz says it is ready (database,
+    migrations, static files). Stop it with `stop_server`."""
+    command = [
+        str(Path(sys.executable).parent / "candour"),
+        "serve",
+        "--no-migrate",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped together, by its id
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"The server stopped (exit {server.returncode}); see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+                if answer.status == 200:
+                    print(f"Server up at http://127.0.0.1:{port}/", flush=True)
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    stop_server(server)
+    raise SystemExit(f"The server was not ready within 120 s; see {log_path}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server started by `start_server`, its workers with it."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def percentile(values: list[float], p: float) -> float:

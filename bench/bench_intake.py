@@ -29,7 +29,6 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -105,30 +104,12 @@ def main() -> None:
     connections.close_all()
 
     server_log = ROOT / "var" / "bench" / f"intake-server-{args.db}.log"
-    server_log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CANDOUR_ALLOWED_HOSTS="127.0.0.1,localhost")
-    with open(server_log, "w") as log:
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "candour"),
-                "serve",
-                "--no-migrate",
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
+    server = bench_core.start_server(args.port, args.workers, env, server_log)
     try:
-        wait_until_up(args.port, server)
         run = drive(args, organisations, tokens)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        bench_core.stop_server(server)
 
     text = server_log.read_text(errors="replace")
     run["server_log"] = {
@@ -144,21 +125,6 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2))
     print(f"written to {out.relative_to(ROOT)}")
-
-
-def wait_until_up(port: int, server: subprocess.Popen, limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("the server stopped before it answered; see its log")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/sign-in/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer on port {port} within {limit:.0f} s")
 
 
 class Client:

@@ -41,12 +41,9 @@ import json
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from itertools import zip_longest
 from pathlib import Path
@@ -155,14 +152,15 @@ def main() -> None:
 
     log_path = VAR / f"load-server-{args.cases}.log"
     deadlocks_before = pg_deadlocks()
-    server = start_server(args, log_path)
+    print(f"Starting serve --workers {args.workers} ({'debug' if args.debug else 'production'})…")
+    server = bench_core.start_server(args.port, args.workers, server_environment(args), log_path)
     try:
         started = server_cpu_seconds(server.pid) or 0.0  # starting: collectstatic, workers
         result.update(run_locust(args, plan_path, server))
         used = server_cpu_seconds(server.pid)
         result["server_cpu_seconds"] = used and round(used - started, 1)
     finally:
-        stop(server)
+        bench_core.stop_server(server)
     count = result["whole_run"]["overall"]["count"]
     if result["server_cpu_seconds"] and count:
         server_ms = result["server_cpu_seconds"] / count * 1000
@@ -304,56 +302,6 @@ def server_environment(args) -> dict:
         CANDOUR_AUDIT_CHECKPOINT_FILE=os.environ["CANDOUR_AUDIT_CHECKPOINT_FILE"],
     )
     return env
-
-
-def start_server(args, log_path: Path) -> subprocess.Popen:
-    candour = Path(sys.executable).parent / "candour"
-    command = [
-        str(candour),
-        "serve",
-        "--no-migrate",
-        "--bind",
-        f"127.0.0.1:{args.port}",
-        "--workers",
-        str(args.workers),
-    ]
-    print(f"Starting {' '.join(command[1:])} ({'debug' if args.debug else 'production'})…")
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=server_environment(args),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped together, by its id
-    )
-    url = f"http://127.0.0.1:{args.port}/feedback/EVMP/"
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"The server stopped (exit {server.returncode}); see {log_path}")
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                if response.status == 200:
-                    print(f"Server up at http://127.0.0.1:{args.port}/", flush=True)
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(1)
-    stop(server)
-    raise SystemExit(f"The server did not answer within 120 s; see {log_path}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 def server_cpu_seconds(pid: int) -> float | None:
