@@ -1,0 +1,22 @@
+"""The shipped code lists loaded, and a case's codes by dimension, for the coding tests (and
+the API and web tests of coding, which import them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from candour.coding.codelists import load_shipped
+from candour.coding.models import CaseCode
+
+
+@pytest.fixture
+def lists(db):
+    load_shipped()
+
+
+def codes(case) -> dict[str, list[str]]:
+    """{dimension: [key, ...]} in each list's order."""
+    out: dict[str, list[str]] = {}
+    for cc in CaseCode.objects.filter(case=case).order_by("code__position"):
+        out.setdefault(cc.dimension, []).append(cc.code.key)
+    return out
