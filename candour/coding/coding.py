@@ -198,6 +198,49 @@ def choices(case: Case, return_code: str | None = None) -> Choices:
 
 
 @dataclass
+class SharedChoices:
+    """What bulk coding offers for a set of cases: every code of the lists of their returns
+    and years (by key, as `code_case` takes them) and their organisations' themes (by name).
+    Each case still takes only what its own lists and organisation have."""
+
+    groups: list[Choices]
+    codes: dict[str, list[tuple[str, str]]]  # field name: [(key, label)]
+    themes: list[str]
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted({f"{c.return_code} {c.year_label}" for c in self.groups})
+
+    @property
+    def themes_only(self) -> list[str]:
+        return sorted({f"{c.return_code} {c.year_label}" for c in self.groups if c.themes_only})
+
+
+def shared_choices(cases: Iterable[Case]) -> SharedChoices:
+    cases = list(cases)
+    current = dict(CaseCoding.objects.filter(case__in=cases).values_list("case_id", "return_code"))
+    groups: dict[tuple, Choices] = {}
+    for case in cases:
+        return_code = current.get(case.pk) or default_return(case.organisation)
+        key = (case.organisation_id, return_code, financial_year(case.received_at))
+        if key not in groups:
+            groups[key] = _choices(case.organisation, return_code, key[2])
+    codes: dict[str, dict[str, str]] = {FIELD_FOR[d]: {} for d in CHOSEN_DIMENSIONS}
+    themes: dict[str, str] = {}
+    for group in groups.values():
+        for name, listed in group.codes.items():
+            for code in listed:
+                codes[name].setdefault(code.key, code.label)
+        for theme in group.themes:
+            themes.setdefault(theme.name.lower(), theme.name)
+    return SharedChoices(
+        groups=list(groups.values()),
+        codes={name: list(keys.items()) for name, keys in codes.items()},
+        themes=sorted(themes.values(), key=str.lower),
+    )
+
+
+@dataclass
 class Coding:
     """How a case is coded, and the facts its age band and complainant status are mapped
     from: the patient's age at receipt (from the date of birth, else as staff recorded it)
