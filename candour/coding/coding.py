@@ -665,6 +665,16 @@ def save_theme(
     return theme
 
 
+def ensure_theme(organisation: Organisation, *, by, name: str) -> Theme:
+    """The organisation's theme of that name (any case of letters), made by `save_theme` if
+    it has none: a theme named again on the coding page keeps its subject mapping."""
+    name = " ".join((name or "").split())
+    found = Theme.objects.filter(organisation=organisation, name__iexact=name).first()
+    if found is not None and not found.retired:
+        return found
+    return save_theme(organisation, by=by, name=name)
+
+
 # Mapping facts to bands in the database, from the list's own data.
 
 

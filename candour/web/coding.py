@@ -75,8 +75,8 @@ def case_coding(request, reference: str):
         if not errors:
             try:
                 if new_theme and may_add_theme:
-                    domain.save_theme(case.organisation, by=request.user, name=new_theme)
-                    values["themes"].append(new_theme)
+                    theme = domain.ensure_theme(case.organisation, by=request.user, name=new_theme)
+                    values["themes"].append(theme.name)
                 domain.code_case(
                     case,
                     by=request.user,

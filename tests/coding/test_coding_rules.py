@@ -12,7 +12,14 @@ from candour.audit.models import AuditEvent
 from candour.cases.intake import InvalidCase
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
-from candour.coding.coding import choices, code_case, code_cases, coding_of, save_theme
+from candour.coding.coding import (
+    choices,
+    code_case,
+    code_cases,
+    coding_of,
+    ensure_theme,
+    save_theme,
+)
 from candour.coding.models import CaseCoding, CaseTheme, SubmittedReturn
 from candour.coding.returns import ReturnSubmitted, mark_submitted, withdraw_submission
 from candour.organisations.setup import add_member
@@ -259,3 +266,12 @@ def test_bulk_coding_refuses_a_request_that_names_nothing_to_do(
     with pytest.raises(InvalidCase) as error:
         code_cases(alice, references, **codes)
     assert error.value.field == field and message in str(error.value)
+
+
+def test_a_theme_named_again_is_the_same_theme_with_its_subject_kept(org_a, alice, lists):
+    theme = save_theme(
+        org_a, by=alice, name="Continuing healthcare", subject_keys={"KO41a": "commissioning"}
+    )
+    again = ensure_theme(org_a, by=alice, name="  continuing   HEALTHCARE ")
+    assert again.pk == theme.pk and again.subject_keys == {"KO41a": "commissioning"}
+    assert ensure_theme(org_a, by=alice, name="Parking").name == "Parking"

@@ -142,6 +142,19 @@ def test_a_submitted_return_locks_the_page(bobs, bob, org_b):
     assert not CaseCoding.objects.exists()
 
 
+def test_a_role_that_does_not_handle_cases_sees_the_coding_but_cannot_change_it(
+    client, alice, ivan, org_a
+):
+    case = make_case(org_a, alice)
+    sign_in(client, ivan)
+    page = text(client.get(f"/cases/{case.reference}/coding/"))
+    assert "Your role lets you see how this case is coded but not change it." in page
+    assert "Save the coding" not in page
+    response = client.post(f"/cases/{case.reference}/coding/", {"themes": ["X"]})
+    assert response.status_code == 400
+    assert "You cannot code cases for Walsall Commissioning." in text(response)
+
+
 def test_another_organisations_case_is_not_found(client, alice, org_b, bob):
     case = make_case(org_b, bob)
     sign_in(client, alice)
