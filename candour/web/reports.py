@@ -158,6 +158,18 @@ def save_commentary(request, code: str, kind: str, period: str):
     return redirect("web:report", organisation.code, kind, period)
 
 
+def _figure(organisation, kind, period, built, table, row) -> dict:
+    """What a page about one figure of a report names: the report, its table and row."""
+    return {
+        "org": organisation,
+        "kind": kind,
+        "period": period,
+        "report": built,
+        "table": table,
+        "row": row,
+    }
+
+
 def cases(request, code: str, kind: str, period: str):
     """The cases behind one figure: ?table=&row=&column= as the report page links them."""
     organisation, k, built = _report(request, code, kind, period)
@@ -184,12 +196,7 @@ def cases(request, code: str, kind: str, period: str):
         request,
         "web/reports/cases.jinja",
         {
-            "org": organisation,
-            "kind": k,
-            "period": period,
-            "report": built,
-            "table": table,
-            "row": row,
+            **_figure(organisation, k, period, built, table, row),
             "column": column,
             "value": display(cell),
             "cases": listed,
@@ -283,12 +290,7 @@ def uncoded(request, code: str, kind: str, period: str):
         "web/reports/uncoded.jinja",
         {
             **bulk_form(listed),
-            "org": organisation,
-            "kind": k,
-            "period": period,
-            "report": built,
-            "table": table,
-            "row": row,
+            **_figure(organisation, k, period, built, table, row),
             "lacking": _lacking(row.uncoded),
             "figure": display(cell),
             "total": len(ids),

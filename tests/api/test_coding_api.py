@@ -10,12 +10,11 @@ from datetime import date
 import pytest
 
 from candour.audit.models import AuditEvent
-from candour.cases.people import PersonDetails
 from candour.coding.coding import save_theme
 from candour.coding.models import CaseCoding
 from candour.coding.returns import mark_submitted
 
-from ..coding.conftest import codes, lists  # noqa: F401 (a fixture)
+from ..coding.conftest import codes, lists, on_behalf  # noqa: F401 (a fixture)
 from ..conftest import at, make_case
 from .conftest import BASE, audit_rows
 
@@ -30,14 +29,7 @@ def put(api, path: str, body: dict):
 
 @pytest.fixture
 def practice_case(org_b, bob):
-    return make_case(
-        org_b,
-        bob,
-        relationship="carer",
-        patient=PersonDetails(
-            first_name="Tom", last_name="Example", date_of_birth=date(2015, 5, 5)
-        ),
-    )
+    return on_behalf(org_b, bob, born=date(2015, 5, 5), relationship="carer")
 
 
 def test_a_case_is_coded_and_read_back(as_bob, bob, org_b, practice_case):

@@ -10,7 +10,6 @@ import pytest
 
 from candour.audit.models import AuditEvent
 from candour.cases.intake import InvalidCase
-from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.coding.coding import (
     choices,
@@ -27,6 +26,7 @@ from candour.organisations.setup import add_member
 from ..cases.conftest import snapshot
 from ..conftest import at, make_case, organisation, user
 from .conftest import codes as keys
+from .conftest import on_behalf
 
 
 def theme_names(case) -> list[str]:
@@ -115,14 +115,7 @@ def test_a_theme_of_another_organisation_is_refused_naming_the_themes(
 def test_age_band_and_status_are_mapped_from_the_date_of_birth_and_relationship(
     org_b, bob, lists, frozen
 ):
-    case = make_case(
-        org_b,
-        bob,
-        relationship="relative",
-        patient=PersonDetails(
-            first_name="Tom", last_name="Example", date_of_birth=date(1950, 1, 1)
-        ),
-    )
+    case = on_behalf(org_b, bob, born=date(1950, 1, 1))
     coding = coding_of(case)
     assert (coding.patient_age, coding.age_source) == (76, "date_of_birth")
     assert (coding.age_band.key, coding.status.key) == ("age_65_plus", "on_behalf")

@@ -11,14 +11,13 @@ from datetime import date
 import pytest
 
 from candour.audit.models import AuditEvent
-from candour.cases.people import PersonDetails
 from candour.coding.coding import code_case, save_theme
 from candour.coding.models import CaseCoding, SubmittedReturn
 from candour.coding.returns import mark_submitted
 from candour.reporting.annual import annual_report
 from candour.reporting.ko41 import ko41
 
-from ..coding.conftest import codes, lists  # noqa: F401 (a fixture)
+from ..coding.conftest import codes, lists, on_behalf  # noqa: F401 (a fixture)
 from ..conftest import at, make_case, sign_in
 
 pytestmark = pytest.mark.usefixtures("frozen", "lists")
@@ -40,14 +39,7 @@ def bobs(client, bob):
 
 def test_the_case_page_links_to_a_page_that_shows_and_saves_the_coding(bobs, bob, org_b):
     save_theme(org_b, by=bob, name="Repeat prescriptions", subject_keys={"KO41b": "prescribing"})
-    case = make_case(
-        org_b,
-        bob,
-        relationship="relative",
-        patient=PersonDetails(
-            first_name="Tom", last_name="Example", date_of_birth=date(1950, 1, 1)
-        ),
-    )
+    case = on_behalf(org_b, bob, born=date(1950, 1, 1))
     url = f"/cases/{case.reference}/coding/"
     assert f'href="{url}"' in text(bobs.get(f"/cases/{case.reference}/"))
     page = text(bobs.get(url))
