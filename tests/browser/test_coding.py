@@ -51,6 +51,7 @@ def test_a_handler_codes_cases_one_at_a_time_in_bulk_and_from_the_return(page, o
     assert subjects(second) == subjects(third) == ["other"]
 
     page.goto("/reports/MMG/ko41b/2026-27/")
+    check_page(page, "ko41b return with its submission", keep_screenshot=False)
     page.locator("#table-subject").locator("..").get_by_role(
         "link", name=re.compile("code the cases behind Not coded")
     ).click()
