@@ -143,7 +143,8 @@ def bulk_coding(request):
         try:
             done = domain.code_cases(request.user, references, **values)
         except CaseError as error:
-            errors[getattr(error, "field", None) or "subjects"] = _message(error)
+            field = getattr(error, "field", None) or "subjects"
+            errors["case" if field == "references" else field] = _message(error)
         else:
             if done.coded:
                 n = len(done.coded)

@@ -173,6 +173,10 @@ def test_cases_ticked_on_the_worklist_are_coded_one_event_each(bobs, bob, org_b)
     response = bobs.post("/coding/", {"case": [first.reference], "next": "https://evil.example/"})
     assert response.status_code == 400  # nothing to add; and the next page stays on site
     assert "evil.example" not in text(response)
+    response = bobs.post("/coding/", {"subjects": ["other"]})
+    assert response.status_code == 400
+    assert 'href="#case"' in response.content.decode()
+    assert "Choose at least one case to code" in text(response)
 
 
 def uncoded_count(page: str) -> int:
