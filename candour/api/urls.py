@@ -7,7 +7,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from candour import text
-from candour.api import actions, attachments, cases, errors, learning, letters
+from candour.api import actions, attachments, cases, coding, errors, learning, letters
 from candour.api.auth import bearer_token, session
 
 DESCRIPTION = """\
@@ -84,6 +84,8 @@ errors.install(api)
 api.add_router("/v1/cases", cases.router)
 api.add_router("/v1/cases", actions.router)
 api.add_router("/v1/cases", attachments.router)
+api.add_router("/v1/cases", coding.router)
+api.add_router("/v1/coding", coding.bulk_router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 

@@ -144,3 +144,31 @@ class CaseTheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.theme_id}"
+
+
+class SubmittedReturn(models.Model):
+    """A KO41 return that a manager has marked as submitted for an organisation and a
+    financial year (KO41a and KO41b are annual since 2022-23, REGULATIONS.md §3.1, and the
+    KO41 report pages name their period by the year). While it stands, the coding of the
+    cases it counts cannot change (candour.coding.returns); withdrawing it deletes the row,
+    and the audit trail keeps both steps."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    return_code = models.CharField(max_length=10, choices=Return.choices)
+    year = models.PositiveSmallIntegerField(help_text="First calendar year of the financial year.")
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "return_code", "year"], name="submitted_return_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_code} {self.year} of {self.organisation_id}, submitted"

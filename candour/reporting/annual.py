@@ -288,7 +288,8 @@ def themes(scope: Scope, year: FinancialYear) -> Table:
             rows.append(
                 Row(name, [Count(n, base & Q(themes__theme_id=theme_id))], f"theme_{theme_id}")
             )
-    rows.append(Row("No theme recorded", [none or Count(0, base & Q(themes__isnull=True))], "none"))
+    none = none or Count(0, base & Q(themes__isnull=True))
+    rows.append(Row("No theme recorded", [none], "none", uncoded="theme"))
     own = _sum(_received_groups(scope, year), kind=Kind.COMPLAINT, own=1)
     rows.append(Row("Complaints (each counted once)", [Count(own, base)], "total"))
     return Table(
@@ -343,7 +344,7 @@ def subjects(scope: Scope, year: FinancialYear) -> Table:
     # cases on PostgreSQL), the same number.
     with_subject = scope.cases().filter(base).filter(has_subject).count()
     none = Count(total - with_subject, base & ~Q(has_subject))
-    rows.append(Row("No subject recorded", [none], "none"))
+    rows.append(Row("No subject recorded", [none], "none", uncoded="subject"))
     rows.append(Row("Complaints (each counted once)", [Count(total, base)], "total"))
     return Table(
         "subjects",

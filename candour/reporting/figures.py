@@ -122,6 +122,9 @@ class Row:
     label: str
     cells: list[Cell]
     key: str = ""
+    # The coding its cases lack (subject, service, profession, theme): the row of cases
+    # without a code, which the report pages link to the list that codes them.
+    uncoded: str = ""
 
 
 @dataclass

@@ -184,7 +184,7 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
         ]
         has_code = Exists(CaseCode.objects.filter(case_id=OuterRef("pk"), code_id__in=ids[d]))
         none = Count(new_count - coded.get(d, 0), new & ~Q(has_code))
-        rows.append(Row("Not coded", [none], "not_coded"))
+        rows.append(Row("Not coded", [none], "not_coded", uncoded=d))
         sections[d] = rows
     return sections
 

@@ -11,6 +11,8 @@ candour.reporting, and render.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -18,6 +20,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from candour.cases.access import cases_for
+from candour.cases.workflow import CaseError
+from candour.coding import returns
+from candour.coding.coding import MOST_AT_ONCE
+from candour.coding.models import Dimension
 from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
 from candour.reporting import pdf as report_pdf
@@ -25,7 +31,9 @@ from candour.reporting.commissioner import COLUMNS as CASE_COLUMNS
 from candour.reporting.figures import ReportError, report_organisation_ids
 from candour.reporting.present import behind, display
 from candour.text import whole_number
+from candour.web.coding import bulk_form
 
+KO41_KINDS = ("ko41a", "ko41b")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MOST_CASES_LISTED = 500
 
@@ -114,6 +122,11 @@ def report(request, code: str, kind: str, period: str, *, errors=None, draft=Non
     if kind == "commissioner":
         context["case_columns"] = CASE_COLUMNS
         return render(request, "web/reports/commissioner.jinja", context)
+    if kind in KO41_KINDS:
+        context["submission"] = returns.submission(
+            organisation, built.return_code, built.year.first_year
+        )
+        context["may_submit"] = returns.may_submit(request.user, organisation)
     if k.commentary:
         context["commentary"] = commentary.current(organisation, kind, period)
         context["history"] = commentary.history(organisation, kind, period)[1:]
@@ -145,6 +158,18 @@ def save_commentary(request, code: str, kind: str, period: str):
     return redirect("web:report", organisation.code, kind, period)
 
 
+def _figure(organisation, kind, period, built, table, row) -> dict:
+    """What a page about one figure of a report names: the report, its table and row."""
+    return {
+        "org": organisation,
+        "kind": kind,
+        "period": period,
+        "report": built,
+        "table": table,
+        "row": row,
+    }
+
+
 def cases(request, code: str, kind: str, period: str):
     """The cases behind one figure: ?table=&row=&column= as the report page links them."""
     organisation, k, built = _report(request, code, kind, period)
@@ -171,12 +196,7 @@ def cases(request, code: str, kind: str, period: str):
         request,
         "web/reports/cases.jinja",
         {
-            "org": organisation,
-            "kind": k,
-            "period": period,
-            "report": built,
-            "table": table,
-            "row": row,
+            **_figure(organisation, k, period, built, table, row),
             "column": column,
             "value": display(cell),
             "cases": listed,
@@ -221,3 +241,62 @@ def pdf(request, code: str, kind: str, period: str):
         f'attachment; filename="{organisation.code}-{kind}-{period}.pdf"'
     )
     return response
+
+
+@require_POST
+def submission(request, code: str, kind: str, period: str):
+    """Mark a KO41 return as submitted (locking its cases' coding), or withdraw the mark."""
+    organisation, _, built = _report(request, code, kind, period)
+    if kind not in KO41_KINDS:
+        raise Http404("Only the KO41 returns are submitted.")
+    act = (
+        returns.withdraw_submission
+        if request.POST.get("action") == "withdraw"
+        else returns.mark_submitted
+    )
+    try:
+        act(organisation, built.return_code, built.year.first_year, by=request.user)
+    except CaseError as error:
+        messages.error(request, str(error))
+    else:
+        done = "withdrawn" if act is returns.withdraw_submission else "marked submitted"
+        messages.success(request, f"The {built.return_code} {period} return is {done}.")
+    return redirect("web:report", organisation.code, kind, period)
+
+
+def _lacking(dimension: str) -> str:
+    return "theme" if dimension == "theme" else f"{Dimension(dimension).label.lower()} code"
+
+
+def uncoded(request, code: str, kind: str, period: str):
+    """The cases behind a report's "not coded" figure (?table=), to code them at once: the
+    same cases as the figure, so the count here is the report's."""
+    organisation, k, built = _report(request, code, kind, period)
+    table = built.tables.get(request.GET.get("table", ""))
+    row = next((r for r in table.rows if r.uncoded), None) if table is not None else None
+    if row is None:
+        raise Http404("The report has no figure of cases without a code in that table.")
+    cell = row.cells[-1]
+    ids = built.scope.case_ids(cell)
+    listed = list(
+        cases_for(request.user)
+        .filter(pk__in=ids[:MOST_AT_ONCE])
+        .select_related("organisation")
+        .order_by("received_at", "pk")
+    )
+    ticked = {c.reference for c in listed} if request.GET.get("all") else set()
+    return render(
+        request,
+        "web/reports/uncoded.jinja",
+        {
+            **bulk_form(listed),
+            **_figure(organisation, k, period, built, table, row),
+            "lacking": _lacking(row.uncoded),
+            "figure": display(cell),
+            "total": len(ids),
+            "most": MOST_AT_ONCE,
+            "ticked": ticked,
+            "here": f"{request.path}?{urlencode({'table': table.key})}",
+            "errors": {},
+        },
+    )

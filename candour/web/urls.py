@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candour.web import dashboard, learning, letters, manage, reports, signin, views
+from candour.web import coding, dashboard, learning, letters, manage, reports, signin, views
 
 app_name = "web"
 
@@ -29,6 +29,8 @@ urlpatterns = [
         letters.act,
         name="letter-act",
     ),
+    path("cases/<str:reference>/coding/", coding.case_coding, name="case-coding"),
+    path("coding/", coding.bulk_coding, name="bulk-coding"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("learning/", learning.learning, name="learning"),
@@ -52,6 +54,16 @@ urlpatterns = [
         name="report-commentary",
     ),
     path("reports/<str:code>/<slug:kind>/<str:period>/cases/", reports.cases, name="report-cases"),
+    path(
+        "reports/<str:code>/<slug:kind>/<str:period>/uncoded/",
+        reports.uncoded,
+        name="report-uncoded",
+    ),
+    path(
+        "reports/<str:code>/<slug:kind>/<str:period>/submission/",
+        reports.submission,
+        name="report-submission",
+    ),
     path(
         "reports/<str:code>/<slug:kind>/<str:period>/spreadsheet/",
         reports.spreadsheet,

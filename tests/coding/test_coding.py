@@ -11,25 +11,13 @@ from candour.audit.models import AuditEvent
 from candour.cases.intake import InvalidCase
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied
-from candour.coding.codelists import load_shipped
 from candour.coding.coding import code_case, financial_year, save_theme
 from candour.coding.models import CaseCode, CaseCoding, CaseTheme
 from candour.organisations.models import Theme
 
 from ..cases.conftest import snapshot
 from ..conftest import at, make_case
-
-
-@pytest.fixture
-def lists(db):
-    load_shipped()
-
-
-def codes(case) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for cc in CaseCode.objects.filter(case=case).order_by("code__position"):
-        out.setdefault(cc.dimension, []).append(cc.code.key)
-    return out
+from .conftest import codes
 
 
 def test_financial_years_run_from_april():
@@ -106,7 +94,7 @@ REFUSALS = [
     ({"subjects": ["gardening"]}, "subjects", "'gardening' not in the KO41a 2026-27 subject area"),
     ({"subjects": ["other"], "services": ["medical"]}, "services", "'medical' not in the KO41a"),
     ({"subjects": ["other"], "professions": ["a_and_e"]}, "professions", "'a_and_e' not in"),
-    ({"subjects": []}, "subjects", "choose at least one subject area"),
+    ({"subjects": []}, "themes", "choose at least one theme or code"),
     ({"subjects": ["other"], "return_code": "KO99"}, "return_code", "must be one of KO41a, KO41b"),
     ({"subjects": ["other"], "themes": ["Parking"]}, "themes", "'Parking' is not a theme"),
 ]
