@@ -7,7 +7,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from candour import text
-from candour.api import actions, attachments, cases, errors, learning, letters
+from candour.api import actions, attachments, cases, errors, escalation, learning, letters, reports
 from candour.api.auth import bearer_token, session
 
 DESCRIPTION = """\
@@ -83,8 +83,10 @@ api = CandourAPI(
 errors.install(api)
 api.add_router("/v1/cases", cases.router)
 api.add_router("/v1/cases", actions.router)
+api.add_router("/v1/cases", escalation.router)
 api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
+api.add_router("/v1/reports", reports.router)
 
 urlpatterns, app_name, _namespace = api.urls
