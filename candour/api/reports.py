@@ -235,7 +235,9 @@ class DashboardFilters(Schema):
         description="An organisation's code: it and those below it. Every organisation "
         "whose reports you may see if left out.",
     )
-    period: Literal[12, 24] = Field(12, description="The last 12 or 24 complete months.")
+    period: int = Field(
+        12, ge=12, le=24, multiple_of=12, description="The last 12 or 24 complete months."
+    )
 
 
 class DashboardOut(Schema):

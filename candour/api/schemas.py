@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from candour import text as text_rule
 from candour.cases.consent import OVERRIDE_GROUNDS
+from candour.cases.listing import Queue
 from candour.cases.models import (
     AccessibleFormat,
     AckMethod,
@@ -436,6 +437,9 @@ class CaseDetail(CaseItem):
 
 
 class CaseFilters(Schema):
+    queue: Queue | None = Field(
+        None, description="A worklist queue, e.g. ombudsman_information; none: every case."
+    )
     status: Status | None = None
     kind: Kind | None = None
     organisation: str | None = Field(None, max_length=12, description="An organisation code.")
