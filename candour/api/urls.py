@@ -21,6 +21,13 @@ them. Any other case does not exist as far as the API is concerned (404, never 4
 Recording a case in an organisation you cannot see is 404; in one you can see but where
 your role does not allow recording cases, 403.
 
+**Reports** (`/api/v1/reports/...`): the figures of the report pages, for organisations
+where your role includes reports and you see the cases; one whose cases you cannot see is
+404, one whose cases you see but whose reports your role does not is 403.
+
+**Transitions**: each operation that takes a case through the state machine names the
+transitions it performs in `x-candour-transitions` (the names `allowed_actions` gives).
+
 **Text**: any string may hold any character but the invisible control characters (NUL and the
 other C0 controls except tab, line feed and carriage return, and U+FFFE, U+FFFF) and lone
 surrogates; such a string, anywhere in a request, is refused with 422 naming the field.

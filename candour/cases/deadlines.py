@@ -436,8 +436,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35), its statement requests (R21) and its referrals (R16). Read with
-    .all() so that a prefetched case costs no query."""
+    its action plan (R35), its statement requests (R21), its referrals (R16) and the
+    Ombudsman's requests for information (R30). Read with .all() so that a prefetched case
+    costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []

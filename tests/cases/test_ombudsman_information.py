@@ -164,6 +164,10 @@ def test_the_worklist_shows_the_queue_with_its_count(client, alice, desk):
         '<strong aria-current="page">Ombudsman information due '
         '<span class="candour-count">2</span></strong>'
     ) in text
+    # The case page lists the request among the case's deadlines, with its basis.
+    case_page = client.get(f"/cases/{desk['closed'].reference}/").content.decode()
+    assert "Send the Ombudsman the information asked for" in case_page
+    assert "set in its request of Mon 2 Nov 2026" in case_page
 
 
 def test_the_api_lists_the_queue(alice, desk):
