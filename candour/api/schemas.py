@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from candour import text as text_rule
 from candour.cases.consent import OVERRIDE_GROUNDS
+from candour.cases.listing import Queue
 from candour.cases.models import (
     AccessibleFormat,
     AckMethod,
@@ -31,12 +32,15 @@ from candour.cases.models import (
     Finding,
     Kind,
     LateDecision,
+    OmbudsmanBody,
+    OmbudsmanOutcome,
     PauseReason,
     ReferralKind,
     Relationship,
     RemedyKind,
     Status,
 )
+from candour.cases.workflow import named
 
 MAX_NUMBER = text_rule.MAX_NUMBER
 
@@ -336,6 +340,20 @@ class PauseOut(Schema):
     ended_at: datetime | None
 
 
+class OmbudsmanReferralOut(Schema):
+    number: int = Field(description="1 for the first referral recorded on the case, and so on.")
+    body: str
+    body_name: str
+    referred_on: date
+    information_requested_on: date | None
+    information_due: date | None
+    information_sent_on: date | None
+    outcome: str
+    decided_on: date | None
+    outcome_summary: str
+    note: str
+
+
 class DeadlineOut(Schema):
     key: str
     label: str
@@ -394,6 +412,8 @@ class CaseDetail(CaseItem):
     closed_at: datetime | None
     withdrawn_at: datetime | None
     continued_after_withdrawal: str
+    provider_name: str = Field(description="The provider the feedback is about (R32).")
+    forwarded_to_provider_at: datetime | None
     people: list[PartyOut] = Field(
         description="Empty for a confidential case unless you may see identities (R8)."
     )
@@ -407,6 +427,9 @@ class CaseDetail(CaseItem):
     statement_requests: list[StatementOut]
     evidence: list[EvidenceOut]
     remedies: list[RemedyOut]
+    ombudsman_referrals: list[OmbudsmanReferralOut] = Field(
+        description="Referrals to the Ombudsman or an ADR provider (R30)."
+    )
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -414,6 +437,9 @@ class CaseDetail(CaseItem):
 
 
 class CaseFilters(Schema):
+    queue: Queue | None = Field(
+        None, description="A worklist queue, e.g. ombudsman_information; none: every case."
+    )
     status: Status | None = None
     kind: Kind | None = None
     organisation: str | None = Field(None, max_length=12, description="An organisation code.")
@@ -722,6 +748,45 @@ class ResolveInformallyIn(Input):
     resolution: str = said()
 
 
+# --- beyond the organisation (R30, R32) ----------------------------------------------------
+
+
+class ProviderIn(Input):
+    provider: str = said(200, description="The provider the feedback is about.")
+
+
+class ForwardIn(Input):
+    provider: str = said(200, description="The provider that will answer the complainant.")
+    at: When = None
+    note: str = ""
+
+
+class OmbudsmanReferralIn(Input):
+    body: OmbudsmanBody
+    body_name: str = Field("", max_length=200, description="The ADR provider's name, for adr.")
+    referred_on: Day = Field(
+        description="When you learned of the referral; not in the future, nor before receipt."
+    )
+    note: str = ""
+
+
+class InformationRequestIn(Input):
+    requested_on: Day = Field(
+        description="The date of the request; not in the future, nor before the referral."
+    )
+    due: Day = Field(description="The date the information is due by; not before the request.")
+
+
+class InformationSentIn(Input):
+    sent_on: Day = Field(description="Not in the future, nor before the request.")
+
+
+class OmbudsmanOutcomeIn(Input):
+    outcome: OmbudsmanOutcome
+    decided_on: Day = Field(description="Not in the future, nor before the referral.")
+    summary: str = ""
+
+
 # --- errors (for the OpenAPI schema; errors.py builds them) ---------------------------------
 
 
@@ -740,6 +805,17 @@ class FieldErrors(Schema):
 
 READ_ERRORS = {401: Message, 404: Message, 422: FieldErrors}
 WRITE_ERRORS = {**READ_ERRORS, 403: Message, 409: Message}
+
+
+# The OpenAPI extension that names the transitions of candour.cases.workflow an operation
+# performs (tests/api/test_transition_coverage.py reads it back from the schema).
+TRANSITIONS_PERFORMED = "x-candour-transitions"
+
+
+def performs(*transitions: str) -> dict:
+    """The route's arguments that declare the transitions it performs, once, beside it:
+    `@router.post(path, response=..., **performs("acknowledge"))`."""
+    return {"openapi_extra": {TRANSITIONS_PERFORMED: list(named(*transitions))}}
 
 
 def file_response(mime: str) -> dict:

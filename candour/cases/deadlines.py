@@ -19,6 +19,8 @@ from candour.cases.models import (
     Case,
     ConsentState,
     Kind,
+    OmbudsmanBody,
+    OmbudsmanReferral,
     Status,
 )
 from candour.cases.workflow import FORMAL_KINDS, RESPONDING_KINDS
@@ -434,8 +436,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35), its statement requests (R21) and its referrals (R16). Read with
-    .all() so that a prefetched case costs no query."""
+    its action plan (R35), its statement requests (R21), its referrals (R16) and the
+    Ombudsman's requests for information (R30). Read with .all() so that a prefetched case
+    costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []
@@ -476,6 +479,32 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
                 _state(referral.due, referral.due_at, referral.referred_at, today, now),
                 referral.due_at,
                 referral.referred_at,
+            )
+        )
+    # R30: the Ombudsman's (or ADR provider's) request for the complaint file, due by the
+    # date it set; met when the information was sent. Dates, not times: those of the letters.
+    for number, referral in OmbudsmanReferral.numbered(case.ombudsman_referrals.all()):
+        requested, due = referral.information_requested_on, referral.information_due
+        sent = referral.information_sent_on
+        if requested is None or due is None or (sent is None and not referral.information_awaited):
+            continue  # nothing asked for, or decided without it: no longer owed
+        adr = referral.body == OmbudsmanBody.ADR
+        who = (referral.body_name or "the ADR provider") if adr else "the Ombudsman"
+        body = who if adr else f"the {referral.get_body_display()}"
+        sent_at = (
+            sent
+            if sent is None or isinstance(sent, datetime)
+            else timezone.make_aware(datetime.combine(sent, datetime.min.time()))
+        )
+        out.append(
+            Deadline(
+                f"ombudsman_information_{number}",
+                f"Send {who} the information asked for",
+                due,
+                f"the date {body} set in its request of {fmt(requested)}",
+                _state(due, None, sent_at, today, now),
+                None,
+                sent_at,
             )
         )
     return out

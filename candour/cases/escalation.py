@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases import deadlines
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
@@ -123,6 +124,24 @@ def refer_to_ombudsman(
     return referral
 
 
+def ombudsman_referral(case: Case, number: int) -> OmbudsmanReferral:
+    """The case's referral `number` (1 is the first recorded: OmbudsmanReferral.numbered)."""
+    numbered = dict(OmbudsmanReferral.numbered(case.ombudsman_referrals.all()))
+    if number not in numbered:
+        raise InvalidCase(
+            "number", f"there is no Ombudsman or ADR referral {number} on {case.reference}"
+        )
+    return numbered[number]
+
+
+def _deadlines_moved(case: Case) -> None:
+    """The information request is one of the case's deadlines (deadlines.item_deadlines):
+    write its next due date again when a step changes it."""
+    moved = deadlines.refresh(case)
+    if moved:
+        case.save(update_fields=moved)
+
+
 def _locked_referral(referral: OmbudsmanReferral, by, action: str) -> OmbudsmanReferral:
     # The case first, then its referral: the order of workflow.lock (docs/adr/0016).
     case = lock(Case(pk=referral.case_id))
@@ -144,6 +163,7 @@ def request_ombudsman_information(
     before = {"requested_on": referral.information_requested_on, "due": referral.information_due}
     referral.information_requested_on, referral.information_due = requested_on, due
     referral.save(update_fields=["information_requested_on", "information_due"])
+    _deadlines_moved(referral.case)
     record(
         "ombudsman_information_requested",
         actor=by,
@@ -165,6 +185,7 @@ def send_ombudsman_information(
     sent_on = _day(sent_on, "sent_on", referral.information_requested_on, "the request")
     referral.information_sent_on = sent_on
     referral.save(update_fields=["information_sent_on"])
+    _deadlines_moved(referral.case)
     late = referral.information_due is not None and sent_on > referral.information_due
     record(
         "ombudsman_information_sent",
@@ -190,6 +211,7 @@ def record_ombudsman_outcome(
     referral.outcome, referral.decided_on = outcome, decided_on
     referral.outcome_summary = (summary or "").strip()
     referral.save(update_fields=["outcome", "decided_on", "outcome_summary"])
+    _deadlines_moved(referral.case)
     record(
         "ombudsman_outcome_recorded",
         actor=by,

@@ -38,6 +38,7 @@ from candour.cases.workflow import (
     allowed_actions,
     ensure_can,
     investigation_blocker,
+    named,
 )
 from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
@@ -57,6 +58,9 @@ class Action:
     run: Callable[[Case, object, dict], object]
     done: str
     hint: str = ""
+
+    def __post_init__(self):
+        named(*self.transitions)
 
     def title_for(self, case: Case) -> str:
         """The title, naming the case's kind where it says {kind}: "Acknowledge the concern"."""
@@ -817,6 +821,20 @@ PLAN_ACTIONS: tuple[Action, ...] = (
 )
 
 ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS
+
+
+def performs(*transitions: str):
+    """Declares, on a view, the transitions of the state machine a page other than these
+    forms performs (a page of its own for a longer form), as an Action's `transitions` do
+    for the forms: tests/api/test_transition_coverage.py finds the views in the URLs."""
+    named(*transitions)
+
+    def declared(view):
+        view.transitions = transitions
+        return view
+
+    return declared
+
 
 BY_SLUG = {a.slug: a for a in ACTIONS}
 
