@@ -106,7 +106,9 @@ def receive_consent(request, reference: Reference, payload: ReceiveConsentIn):
 
 @router.post("/{reference}/consent/refuse", response={200: CaseDetail, **WRITE_ERRORS})
 def refuse_consent(request, reference: Reference, payload: RefuseConsentIn):
-    consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
+    consent.refuse_consent(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -118,6 +120,7 @@ def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
         by=request.auth,
         note=payload.note,
         stop_representative=payload.stop_representative,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -126,7 +129,11 @@ def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
 def override_consent(request, reference: Reference, payload: OverrideConsentIn):
     """Go ahead without consent on recorded grounds, with reasons (R12)."""
     consent.override_consent(
-        _case(request, reference), by=request.auth, grounds=payload.grounds, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        grounds=payload.grounds,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -168,6 +175,7 @@ def record_finding(request, reference: Reference, number: NumberInPath, payload:
         issue_number=number,
         finding=payload.finding,
         summary=payload.summary,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -214,7 +222,11 @@ def agree_extension(request, reference: Reference, payload: ExtensionIn):
 def decide_late_complaint(request, reference: Reference, payload: LateDecisionIn):
     """Accept or decline a complaint made after the time limit (R7)."""
     handling.decide_late_complaint(
-        _case(request, reference), by=request.auth, decision=payload.decision, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        decision=payload.decision,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -236,7 +248,7 @@ def log_update(request, reference: Reference, payload: UpdateIn):
 def identify_external_notification(request, reference: Reference, payload: ExternalNotificationIn):
     """An external body must be told (R16)."""
     handling.identify_external_notification(
-        _case(request, reference), by=request.auth, body=payload.body
+        _case(request, reference), by=request.auth, body=payload.body, at=payload.at
     )
     return _done(request, reference)
 
@@ -252,14 +264,20 @@ def record_external_notification(request, reference: Reference, payload: Externa
 def pause(request, reference: Reference, payload: PauseIn):
     """Pause the case; paused time does not count against its deadlines (R23)."""
     handling.pause_case(
-        _case(request, reference), by=request.auth, reason=payload.reason, detail=payload.detail
+        _case(request, reference),
+        by=request.auth,
+        reason=payload.reason,
+        detail=payload.detail,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
 @router.post("/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS})
 def resume(request, reference: Reference, payload: NoteIn):
-    handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.resume_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -275,7 +293,9 @@ def record_outcome(request, reference: Reference, payload: OutcomeIn):
 @router.post("/{reference}/close", response={200: CaseDetail, **WRITE_ERRORS})
 def close(request, reference: Reference, payload: NoteIn):
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
-    handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.close_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -287,6 +307,7 @@ def withdraw(request, reference: Reference, payload: WithdrawIn):
         by=request.auth,
         reason=payload.reason,
         continue_because=payload.continue_because,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -302,7 +323,7 @@ def reopen(request, reference: Reference, payload: ReasonIn):
 def resolve_informally(request, reference: Reference, payload: ResolveInformallyIn):
     """A concern resolved to the person's satisfaction (R6)."""
     intake.resolve_informally(
-        _case(request, reference), by=request.auth, resolution=payload.resolution
+        _case(request, reference), by=request.auth, resolution=payload.resolution, at=payload.at
     )
     return _done(request, reference)
 
@@ -350,7 +371,11 @@ def complete_action(request, reference: Reference, number: NumberInPath, payload
 def verify_action(request, reference: Reference, number: NumberInPath, payload: VerifyActionIn):
     """Record the check that the change works (R35)."""
     actions.verify_action(
-        _case(request, reference), by=request.auth, number=number, check=payload.check
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        check=payload.check,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -368,7 +393,11 @@ def cancel_action(request, reference: Reference, number: NumberInPath, payload: 
 def record_lesson(request, reference: Reference, payload: LessonIn):
     """A lesson learned from the case, with its themes (R35)."""
     actions.record_lesson(
-        _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
+        _case(request, reference),
+        by=request.auth,
+        text=payload.text,
+        themes=payload.themes,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
@@ -457,7 +486,11 @@ def record_staff_step(request, reference: Reference, number: NumberInPath, paylo
 def request_statement(request, reference: Reference, payload: StatementRequestIn):
     """Ask a member of staff for a statement by a due date (R21)."""
     investigation.request_statement(
-        _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
+        _case(request, reference),
+        by=request.auth,
+        staff=payload.staff,
+        due=payload.due,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
@@ -468,7 +501,7 @@ def remind_statement(
 ):
     """Chase an outstanding statement; the due date moves on."""
     investigation.remind_statement(
-        _case(request, reference), by=request.auth, number=number, due=payload.due
+        _case(request, reference), by=request.auth, number=number, due=payload.due, at=payload.at
     )
     return _done(request, reference)
 
@@ -507,5 +540,6 @@ def offer_remedy(request, reference: Reference, payload: RemedyIn):
         kind=payload.kind,
         description=payload.description,
         amount=payload.amount,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
