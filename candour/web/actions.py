@@ -110,10 +110,10 @@ def _open_issues(case: Case, user):
     ]
 
 
-def when(label: str = "When") -> Field:
+def when(label: str = "When", name: str = "at") -> Field:
     """The date and time something happened: now unless changed (cases.intake.when_on_case)."""
     hint = "The date and time, in UK time."
-    return Field("at", label, "datetime", hint=hint, default=now_local, short="When")
+    return Field(name, label, "datetime", hint=hint, default=now_local, short="When")
 
 
 AT = when()
@@ -688,6 +688,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             Field(
                 "pause", "Pause the case while this runs (police, legal, disciplinary)", "checkbox"
             ),
+            when("When was it identified?", name="identified_at"),
         ),
         lambda c, u, d: referrals.raise_referral(
             c,
@@ -697,6 +698,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             owner=_user(d["owner"]),
             body=d["body"],
             due=d["due"],
+            identified_at=d["identified_at"],
             pause=d["pause"],
         ),
         "Referral recorded",
