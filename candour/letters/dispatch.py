@@ -112,8 +112,8 @@ UPDATE_METHODS = {
 
 def sent_at(sent_on: date) -> datetime:
     """The moment a letter sent on `sent_on` went, for the records that take a time: now if
-    today; for an earlier day, the end of it, the one time known to be neither before the
-    letter was signed nor before it was sent."""
+    today; for an earlier day, its last minute, which is never before the letter was signed
+    that day (the deadlines it meets are counted in days, so the day is what counts)."""
     if sent_on == timezone.localdate():
         return timezone.now()
     return timezone.make_aware(datetime.combine(sent_on, time(23, 59)))
