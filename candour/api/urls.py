@@ -7,7 +7,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from candour import text
-from candour.api import actions, attachments, cases, errors, learning, letters
+from candour.api import actions, attachments, cases, contacts, errors, learning, letters
 from candour.api.auth import bearer_token, session
 
 DESCRIPTION = """\
@@ -84,6 +84,7 @@ errors.install(api)
 api.add_router("/v1/cases", cases.router)
 api.add_router("/v1/cases", actions.router)
 api.add_router("/v1/cases", attachments.router)
+api.add_router("/v1/cases", contacts.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 

@@ -23,23 +23,33 @@ def _plain(value):
 
 
 def apply(
-    case: Case, action: str, *, by, event: str, changes: dict | None = None, **details
+    case: Case,
+    action: str,
+    *,
+    by,
+    event: str,
+    changes: dict | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    **details,
 ) -> Case:
-    """Apply `changes` to a locked case for the transition `action` and audit it as `event`."""
+    """Apply `changes` to a locked case for the transition `action` and audit it as `event`.
+    `before` and `after` add the old and new values of what else the caller changed (a
+    person's details) to the event's, beside the case's own."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply() must run inside the domain function's transaction")
     changes = dict(changes or {})
     to_status = TRANSITIONS[action].to_status
     if to_status is not None and to_status != case.status:
         changes["status"] = to_status
-    before = {k: _plain(getattr(case, k)) for k in changes}
+    before = {**(before or {}), **{k: _plain(getattr(case, k)) for k in changes}}
     for field, value in changes.items():
         setattr(case, field, value)
     moved = deadlines.refresh(case)
     fields = sorted(set(changes) | set(moved))
     if fields:
         case.save(update_fields=[_column(f) for f in fields])
-    after = {k: _plain(getattr(case, k)) for k in changes}
+    after = {**(after or {}), **{k: _plain(getattr(case, k)) for k in changes}}
     record(event, actor=by, case=case, before=before, after=after, **details)
     return case
 
