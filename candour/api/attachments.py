@@ -71,7 +71,8 @@ def attach(
     reference: Reference,
     file: File[UploadedFile],
     description: str = Form("", max_length=200),
-    contact: int | None = Form(None, ge=1, le=MAX_NUMBER),
+    # Not nullable in the schema: a form field is text, and has no null to send.
+    contact: int = Form(None, ge=1, le=MAX_NUMBER),  # type: ignore[assignment]
 ):
     """`multipart/form-data` with `file`, an optional `description` and, for a file that came
     with an entry of the contact log (the email, the letter), that entry's number as

@@ -27,6 +27,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from candour.audit.chain import record
@@ -271,7 +272,14 @@ def correct_person(case: Case, role: str, *, by, reason: str, **changes) -> Pers
     The person is changed on every case they are on, and each such case's trail records it
     (person_corrected). A new relationship decides again whether consent is needed while it
     has not been asked for (R12). A coded case's age and relationship are refreshed."""
-    case = lock(case)
+    # Every case the person is on is locked, in id order (docs/adr/0016): two corrections
+    # of one person, begun from two of their cases, then wait for each other, never deadlock.
+    person_id = case.parties.filter(role=role).values_list("person_id", flat=True).first()
+    shared = Q(parties__person_id=person_id) if person_id is not None else Q(pk__in=[])
+    sharing = Case.objects.filter(Q(pk=case.pk) | shared)
+    locked = [lock(c) for c in sharing.distinct().order_by("pk")]
+    case = next(c for c in locked if c.pk == case.pk)
+    others = [c for c in locked if c.pk != case.pk]
     ensure_can(case, "correct_person", by)
     party = _party(case, role, by)
     unknown = sorted(set(changes) - set(PERSON) - set(PLACE))
@@ -279,13 +287,6 @@ def correct_person(case: Case, role: str, *, by, reason: str, **changes) -> Pers
         raise InvalidCase(unknown[0], "is not a detail of a person that can be corrected")
     reason = _reason(reason)
     person = party.person
-    others = [
-        lock(other)
-        for other in Case.objects.filter(parties__person=person)
-        .exclude(pk=case.pk)
-        .distinct()
-        .order_by("pk")
-    ]
     details = PersonDetails(**{name: getattr(person, name) for name in PERSON})
     for name in PERSON:
         if name in changes:

@@ -22,6 +22,7 @@ from candour.web import timeline
 
 from ..conftest import at, make_case
 from .conftest import reload, snapshot
+from .test_concurrent_writes import run_at_once
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -369,3 +370,39 @@ def test_a_patient_is_added_when_the_complainant_speaks_for_someone_else(org_a, 
             reason="Given later.",
             details=PersonDetails(last_name="X", nhs_number="1234567890"),
         )
+
+
+def test_a_person_corrected_from_the_later_of_their_cases_is_corrected_on_both(org_a, alice):
+    first, second = make_case(org_a, alice), make_case(org_a, alice)
+    person = first.parties.get().person
+    CaseParty.objects.filter(case=second).update(person=person)
+
+    corrections.correct_person(second, "complainant", by=alice, reason="Moved.", postcode="B1 1AA")
+
+    assert first.parties.get().person.postcode == "B1 1AA"
+    assert last(first, "person_corrected").data["corrected_on"] == second.reference
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_corrections_of_one_person_from_two_cases_at_once_wait_never_deadlock(
+    org_a, alice, caplog
+):
+    first, second = make_case(org_a, alice), make_case(org_a, alice)
+    person = first.parties.get().person
+    CaseParty.objects.filter(case=second).update(person=person)
+    cases = [first, second]
+
+    def correct(n: int) -> None:
+        for attempt in range(3):
+            corrections.correct_person(
+                cases[n], "complainant", by=alice, reason="Phone numbers.",
+                telephone=f"0121 000 {n}{attempt:03}",
+            )  # fmt: skip
+
+    with caplog.at_level("WARNING", logger="candour.config.transactions"):
+        errors = run_at_once(2, correct)
+
+    assert errors == []
+    assert not caplog.records  # no transaction had to be tried again
+    for case in cases:
+        assert AuditEvent.objects.filter(case=case, event="person_corrected").count() == 6
