@@ -11,12 +11,13 @@ to the schema and candour/config/edge.py checks it, once, for every request."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -102,6 +103,9 @@ Day = Annotated[
 Moment = Annotated[
     datetime,
     _written_as(MOMENT_PATTERN, "date and time", "2026-03-27T14:30:00Z, with its time zone"),
+    # The same instant in UTC: RFC 3339 allows offsets to 23:59, PostgreSQL stores them only
+    # to 15:59 (a time "-16:00" was a server error).
+    AfterValidator(lambda moment: moment.astimezone(UTC)),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
 ]
 

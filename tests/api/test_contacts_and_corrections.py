@@ -4,6 +4,8 @@ with PATCH, refused as 422 naming the field; another organisation's case is 404.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -11,7 +13,7 @@ from candour.audit.models import AuditEvent
 from candour.cases.models import ContactEntry, Person
 from candour.cases.people import PersonDetails
 
-from ..conftest import make_case
+from ..conftest import at, make_case
 from .conftest import Api, audit_rows
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -232,3 +234,20 @@ def test_another_organisations_case_is_404_and_untouched(as_bob, org_a, alice, m
     assert response.status_code == 404, response.content
     assert audit_rows() == rows
     assert Person.objects.get().last_name == "Example"
+
+
+def test_a_time_with_any_offset_rfc_3339_allows_is_taken_as_the_instant_it_names(
+    as_alice, org_a, alice
+):
+    """RFC 3339 writes offsets up to 23:59; PostgreSQL keeps them only to 15:59."""
+    case = make_case(org_a, alice, received_at=at(date(2026, 11, 1), 9))
+    path = f"/cases/{case.reference}"
+
+    logged = as_alice.post(f"{path}/contacts", CALL | {"happened_at": "2026-11-01T17:00:00-16:00"})
+    corrected = as_alice.patch(
+        path, {"received_at": "2026-10-31T20:00:00-16:00", "reason": "Date-stamped."}
+    )
+
+    assert (logged.status_code, corrected.status_code) == (201, 200), corrected.content
+    assert logged.json()["happened_at"] == "2026-11-02T09:00:00Z"
+    assert corrected.json()["received_at"] == "2026-11-01T12:00:00Z"
