@@ -928,9 +928,13 @@ WHY = Field(
     hint="For example: misspelt at intake, or moved house. It is kept with the old values.",
     short="Reason",
 )
+MOBILE = Field("mobile", "Mobile number", "tel", width="20", max_length=30, short="Their mobile")
 PERSON = (
-    *person_fields("", "Their", preferences=True),
-    Field("mobile", "Mobile number", "tel", width="20", max_length=30, short="Their mobile"),
+    *(
+        field
+        for each in person_fields("", "Their", preferences=True)
+        for field in ((each, MOBILE) if each.name == "telephone" else (each,))
+    ),
     Field("deceased", "The person has died", "checkbox"),
 )
 PLACE = (
@@ -1043,7 +1047,7 @@ RECORD_ACTIONS: tuple[Action, ...] = (
         lambda c, u, d: corrections.correct_details(c, by=u, **d),
         "The case's details are corrected",
         hint="Change what is wrong; what is left as it is stays as recorded.",
-        prefill=_current(f.name for f in DETAIL_FIELDS),
+        prefill=_current([f.name for f in DETAIL_FIELDS]),
     ),
     *(_correct_person(role) for role in PartyRole.values),
     *(_add_person(role) for role in corrections.ADDABLE),
