@@ -93,6 +93,12 @@ def case_detail(request, reference: Reference):
     return render.detail(request.auth, case)
 
 
+def _afresh(request, reference: str) -> dict:
+    """The case after a correction, read again (the correction is its audit record, so the
+    read is not logged as an access)."""
+    return render.detail(request.auth, get_case_in_full(request.auth, reference))
+
+
 @router.patch(
     "/{reference}", response={200: CaseDetail, **WRITE_ERRORS}, summary="Correct a case's details"
 )
@@ -102,7 +108,7 @@ def correct_details(request, reference: Reference, payload: DetailsIn):
     receipt moves every clock, so it is corrected only while the case awaits acknowledgement."""
     fields = payload.model_dump(exclude_unset=True)
     corrections.correct_details(get_case(request.auth, reference), by=request.auth, **fields)
-    return render.detail(request.auth, get_case_in_full(request.auth, reference))
+    return _afresh(request, reference)
 
 
 @router.patch(
@@ -117,7 +123,7 @@ def correct_person(request, reference: Reference, role: PartyRole, payload: Pers
     case's audit trail records it."""
     fields = payload.model_dump(exclude_unset=True)
     corrections.correct_person(get_case(request.auth, reference), role, by=request.auth, **fields)
-    return render.detail(request.auth, get_case_in_full(request.auth, reference))
+    return _afresh(request, reference)
 
 
 @router.post(
@@ -138,7 +144,7 @@ def add_person(request, reference: Reference, role: PartyRole, payload: NewPerso
         relationship=payload.relationship,
         relationship_detail=payload.relationship_detail,
     )
-    return Status(201, render.detail(request.auth, get_case_in_full(request.auth, reference)))
+    return Status(201, _afresh(request, reference))
 
 
 @router.get(
