@@ -20,6 +20,7 @@ from candour.cases.models import (
     PartyRole,
     Person,
     Referral,
+    StageResponse,
     StatementRequest,
 )
 from candour.organisations.access import can, organisation_ids_for
@@ -35,6 +36,12 @@ class CaseNotFound(LookupError):
 def cases_for(user, capability: Capability = Capability.VIEW_CASES):
     """The cases `user` may see (or act on, with another capability)."""
     return Case.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
+
+
+def responses_for(user, capability: Capability = Capability.VIEW_CASES):
+    """The stage responses (StageResponse) of the cases `user` may see: the same
+    organisations as `cases_for`, for the reports that count what was answered."""
+    return StageResponse.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
 
 
 def cases_in(user, organisation_id: int, capability: Capability = Capability.VIEW_CASES):

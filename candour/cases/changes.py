@@ -22,10 +22,24 @@ def _plain(value):
     return value
 
 
+HAPPENED_AT = "happened_at"
+
+
 def apply(
-    case: Case, action: str, *, by, event: str, changes: dict | None = None, **details
+    case: Case,
+    action: str,
+    *,
+    by,
+    event: str,
+    changes: dict | None = None,
+    at: datetime | date | None = None,
+    **details,
 ) -> Case:
-    """Apply `changes` to a locked case for the transition `action` and audit it as `event`."""
+    """Apply `changes` to a locked case for the transition `action` and audit it as `event`.
+
+    `at` is when the thing happened, for an action that records something that happened: the
+    event keeps it as `happened_at` beside its own time (when it was recorded), so that a late
+    entry shows as one on the timeline (R17, R22)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply() must run inside the domain function's transaction")
     changes = dict(changes or {})
@@ -40,6 +54,8 @@ def apply(
     if fields:
         case.save(update_fields=[_column(f) for f in fields])
     after = {k: _plain(getattr(case, k)) for k in changes}
+    if at is not None:
+        details[HAPPENED_AT] = at
     record(event, actor=by, case=case, before=before, after=after, **details)
     return case
 
