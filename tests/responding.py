@@ -58,13 +58,15 @@ def find_all(case: Case, by, finding: str = "upheld") -> Case:
     return reload(case)
 
 
-def signed_final_response(case: Case) -> Letter:
+def signed_final_response(case: Case, after_each=lambda: None) -> Letter:
     """The final response of the case's current stage, drafted, approved at every step of
-    its chain and signed: ready to send."""
+    its chain and signed: ready to send. `after_each` runs after each action (each its own
+    transaction on a server)."""
     case = reload(case)
     chain = case.organisation.policy.chain_for("final_response", case.stage)
     first = chain.steps[0]
     letter = signoff.start_letter(case, "final_response", by=holder(case, first.roles))
+    after_each()
     written = False
     while True:
         letter = Letter.objects.select_related("case__organisation").get(pk=letter.pk)
@@ -82,20 +84,25 @@ def signed_final_response(case: Case) -> Letter:
                 for name, text in version.sections
             ]
             signoff.revise(letter, by=holder(case, step.roles), sections=sections)
+            after_each()
             written = True
         for role in step.roles if step.joint else step.roles[:1]:
             signoff.approve(letter, by=holder(case, [role] if step.joint else step.roles))
+            after_each()
 
 
-def send_final_response(case: Case, *, sent_at: datetime | None = None, letter=None) -> Case:
+def send_final_response(
+    case: Case, *, sent_at: datetime | None = None, letter=None, after_each=lambda: None
+) -> Case:
     """Dispatch the signed final response (signing it first if not given) at `sent_at`: the
     case's response. Returns the case as it is then."""
-    letter = letter or signed_final_response(case)
+    letter = letter or signed_final_response(case, after_each)
     chain = signoff.chain_of(letter)
     option = chain.dispatch[0]
     dispatch_letter(
         letter, by=holder(letter.case, option.roles), channel=option.channel, sent_at=sent_at
     )
+    after_each()
     return reload(case)
 
 

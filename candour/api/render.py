@@ -11,6 +11,7 @@ from candour.api.schemas import (
     PersonOut,
     RemedyOut,
     StaffOut,
+    StageResponseOut,
     StatementOut,
 )
 from candour.cases import deadlines, referrals
@@ -125,7 +126,7 @@ def investigation(case: Case) -> dict:
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
-BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies"}
+BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies", "responses"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -166,5 +167,9 @@ def detail(user, case: Case) -> dict:
     out["referrals"] = [referral(case, r) for r in case.referrals.all()]
     out.update(investigation(case))
     out["deadlines"] = deadlines_of(case)
+    out["responses"] = [
+        {name: getattr(r, name) for name in StageResponseOut.model_fields}
+        for r in case.responses.all()
+    ]
     out["allowed_actions"] = allowed_actions(case, user)
     return out

@@ -75,7 +75,7 @@ def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASE
 def get_case_in_full(user, reference: str) -> Case:
     """A case with everything a page of it shows read in a fixed number of queries, however
     many people, issues and pauses it has: the people on it, its issues and pauses (which
-    deadlines.for_case reuses) and the staff named on it."""
+    deadlines.for_case reuses), the staff named on it and each stage's response."""
     try:
         return (
             cases_for(user)
@@ -99,6 +99,7 @@ def get_case_in_full(user, reference: str) -> Case:
                 ),
                 "evidence",
                 "remedies",
+                "responses",
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

@@ -321,11 +321,11 @@ def case_action(request, reference: str, action: str):
         form = Form(chosen.fields, request.POST, **context)
         if form.valid:
             try:
-                chosen.run(found, request.user, form.data)
+                result = chosen.run(found, request.user, form.data)
             except CaseError as error:
                 form.refuse(error)
             else:
-                messages.success(request, f"{chosen.done}.")
+                messages.success(request, f"{chosen.done_after(result)}.")
                 return redirect("web:case", reference=found.reference)
     else:
         form = Form(chosen.fields, **context)

@@ -17,6 +17,7 @@ from candour.cases.workflow import TRANSITIONS
 from candour.web.actions import ACTIONS
 
 from ..conftest import at, make_case, sign_in
+from ..responding import send_final_response
 
 ON_BEHALF = {
     "patient": PersonDetails(first_name="Pat", last_name="Patient", postcode="WS2 2BB"),
@@ -41,8 +42,10 @@ def found(case, by):
 
 
 def responded(case, by):
+    """Found, the outcome recorded and the signed final response dispatched (R26)."""
     case = found(case, by)
-    return investigation.record_outcome(case, by=by, summary="We are sorry; calls now logged.")
+    case = investigation.record_outcome(case, by=by, summary="We are sorry; calls now logged.")
+    return send_final_response(case)
 
 
 def closed(case, by):
