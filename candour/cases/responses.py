@@ -111,6 +111,7 @@ _REOPENED_FIELDS = {
     "responded_at": datetime.fromisoformat,
     "closed_at": datetime.fromisoformat,
     "outcome": str,
+    "outcome_summary": str,
     "agreed_response_date": date.fromisoformat,
     "extensions": int,
     "last_update_at": datetime.fromisoformat,
@@ -126,12 +127,12 @@ def _earlier_stages(case: Case, events: list[AuditEvent]) -> list[StageResponse]
         if not before.get("responded_at"):
             continue  # a stage closed without a response (declined as out of time)
         then = copy(case)
+        then.outcome_summary = ""  # reopenings before ADR 0018 did not clear it
         for name, parse in _REOPENED_FIELDS.items():
             if name in before:
                 value = before[name]
                 setattr(then, name, parse(value) if value not in (None, "") else value)
         then.status = Status.RESPONDED
-        then.outcome_summary = ""
         deadlines.refresh(then, deadlines.case_clocks(then))
         response = response_of(then)
         reopened = after.get("stage_started_at")
