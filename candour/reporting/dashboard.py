@@ -241,7 +241,7 @@ def _earlier_stages(
     first, last = periods[0].start, periods[-1].end
     stages = (
         scope.responses()
-        .filter(through_case(COMPLAINT), reopened_at__gte=first, started_at__lt=last)
+        .filter(through_case(COMPLAINT), reopened_at__gte=first, responded_at__lt=last)
         .annotate(
             began=_bucket("started_at", periods),
             answered=_bucket("responded_at", periods),

@@ -370,6 +370,13 @@ def between_stages(t: datetime) -> Q:
     return Q(responded_at__lt=t, reopened_at__gte=t)
 
 
+def stages_in(period: Period) -> Q:
+    """Every stage response a flow over `period` counts: those sent in it, and those whose
+    next stage began in it or after it (reopened in it, or waiting at its start or end). The
+    second are few, and read from their own index (response_org_reopened)."""
+    return period.q("responded_at") | Q(reopened_at__gte=period.start, responded_at__lt=period.end)
+
+
 def not_between_stages(t: datetime) -> Q:
     """Cases not waiting between two stages at `t` (see `between_stages`)."""
     waiting = StageResponse.objects.filter(case_id=OuterRef("pk")).filter(between_stages(t))

@@ -41,6 +41,7 @@ from candour.reporting.figures import (
     Table,
     between_stages,
     open_at,
+    stages_in,
     through_case,
 )
 
@@ -104,13 +105,7 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
         "waiting_end": between_stages(end),
     }
     on_case = through_case(base)
-    counted = scope.counts(
-        stages,
-        where=on_case
-        & Q(started_at__lt=end)
-        & (Q(reopened_at__isnull=True) | Q(reopened_at__gte=start)),
-        over=RESPONSES,
-    )
+    counted = scope.counts(stages, where=on_case & stages_in(year.whole), over=RESPONSES)
     for key, figure in counted.items():
         c[key] = Count(figure.value, on_case & figure.q, over=RESPONSES)
     c["brought_forward"] = open_at(c["brought_forward"], c.pop("waiting_start"), start)

@@ -34,6 +34,7 @@ from candour.reporting.figures import (
     _midnight,
     between_stages,
     open_at,
+    stages_in,
     through_case,
 )
 from candour.reporting.improvements import changes_made, recommendations
@@ -168,7 +169,7 @@ def caseload(scope: Scope, period: ReportPeriod) -> Table:
             "reopened": own & period.whole.q("reopened_at"),
             "responded": own & period.whole.q("responded_at"),
         },
-        where=Q(started_at__lt=end) & (Q(reopened_at__isnull=True) | Q(reopened_at__gte=start)),
+        where=stages_in(period.whole),
         over=RESPONSES,
     )
     responded, closed = stages["responded"], c["closed"]

@@ -5,8 +5,8 @@ event, which holds the stage it ended). Before, the reports judged met or missed
 dates, which disagreed with the case page for rules counted in hours, and a reopened case's
 stage-1 response was wiped (ADR 0018).
 
-It calls `candour.cases.responses.rebuild` (also `candour verdicts`), which reads only the
-case fields it names: batches of 2,000 cases, about a minute per 500,000 on one core."""
+It calls `candour.cases.responses.rebuild`, as `candour verdicts` does, which reads only the
+case fields it names, in batches of 2,000 cases."""
 
 from django.db import migrations
 
