@@ -6,10 +6,12 @@ own. `responses.rebuild` (the migration that began keeping them) makes the same 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from candour.cases import deadlines, responses
 from candour.cases.handling import agree_extension, close_case, reopen_case
@@ -20,7 +22,7 @@ from candour.reporting.annual import annual_report
 from candour.reporting.ko41 import ko41
 from candour.reporting.periodic import monthly_report
 
-from ..conftest import at
+from ..conftest import at, sign_in
 from ..responding import respond, without_sign_off
 from .conftest import last_event, reach, reload
 
@@ -192,3 +194,29 @@ def test_rebuild_makes_the_verdicts_and_responses_the_domain_keeps(answered_twic
         f"Verdicts: {Case.objects.count()} cases read, 0 verdicts changed, 0 stage responses "
         "kept.\n"
     )
+
+
+def test_the_case_page_shows_each_stages_response_as_sent(client, answered_twice, alice):
+    html = (
+        sign_in(client, alice)
+        .get(reverse("web:case", args=[answered_twice.reference]))
+        .content.decode()
+    )
+    section = html.split('<h2 id="responses">Responses</h2>', 1)[1].split("</table>", 1)[0]
+    rows = [
+        [
+            re.sub(r"\s+", " ", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r'<tr class="nhsuk-table__row">(.*?)</tr>', section, re.S)[1:]
+    ]
+    assert rows == [
+        [
+            "1 (next stage asked for on Mon 4 Jan 2027)",
+            "Mon 7 Dec 2026 at 15:00",
+            "Not upheld",
+            "Fri 18 Dec 2026, after 1 extension",
+            "Met",
+        ],
+        ["2", "Fri 19 Mar 2027 at 12:00", "Upheld", "Mon 8 Feb 2027", "Missed"],
+    ]
