@@ -278,3 +278,27 @@ def test_a_finding_on_a_missing_issue_is_422_naming_the_issue(as_alice):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "issue_number"
+
+
+def test_without_a_sign_off_chain_the_outcome_is_the_response_sent_at(as_alice, org_a, frozen):
+    from tests.responding import without_sign_off
+
+    without_sign_off(org_a)
+    ref = create(as_alice)["reference"]
+    act(as_alice, ref, "acknowledge", {"method": "letter"})
+    act(as_alice, ref, "issues/1/finding", {"finding": "not_upheld", "summary": "Called."})
+    frozen.shift(timedelta(days=3))
+    sent = (timezone.now() - timedelta(days=1)).isoformat()
+    too_early = act(
+        as_alice,
+        ref,
+        "outcome",
+        {"summary": "Not upheld.", "at": (timezone.now() - timedelta(days=4)).isoformat()},
+        status=422,
+    )
+    assert too_early["detail"] == [{"field": "at", "message": "is before the case was received"}]
+    answered = act(as_alice, ref, "outcome", {"summary": "Not upheld.", "at": sent})
+    assert answered["status"] == "responded"
+    assert datetime.fromisoformat(answered["responded_at"]) == datetime.fromisoformat(sent)
+    assert answered["response_met"] is True
+    assert [(r["stage"], r["met"]) for r in answered["responses"]] == [(1, True)]
