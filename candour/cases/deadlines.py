@@ -419,19 +419,30 @@ def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
 def case_clocks(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines of a saved case's own clocks (not its items'), reading its pauses and
     issues: what `refresh` stores the dates and verdicts of."""
-    organisation = case.organisation
     # .all(), not .filter(): a case read with its issues and pauses prefetched
     # (access.get_case_in_full) is not read again.
     spans = [PauseSpan(p.started_at, p.ended_at) for p in case.pauses.all()]
-    issues = [i for i in case.issues.all() if i.stage == case.stage]
-    completed = None
-    if issues and all(i.found_at for i in issues):
-        completed = max(i.found_at for i in issues)
+    found = [(i.stage, i.found_at) for i in case.issues.all()]
+    return clocks_of(case, spans, found, now)
+
+
+def clocks_of(
+    case: Case,
+    pauses: list[PauseSpan],
+    found: list[tuple[int, datetime | None]],
+    now: datetime | None = None,
+) -> list[Deadline]:
+    """`case_clocks` given the case's pauses and its issues' (stage, found_at), read already
+    (many cases at once: responses.rebuild). The investigation is complete when every issue
+    at the current stage has a finding."""
+    at_stage = [at for stage, at in found if stage == case.stage]
+    completed = max(at_stage) if at_stage and all(at_stage) else None
+    organisation = case.organisation
     return compute(
         case,
         organisation.policy,
         organisation.working_calendar(),
-        pauses=spans,
+        pauses=pauses,
         issues_completed_at=completed,
         now=now,
     )

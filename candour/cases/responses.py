@@ -19,7 +19,6 @@ from copy import copy
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from candour.audit.models import AuditEvent
 from candour.cases import deadlines
@@ -72,8 +71,9 @@ def mark_reopened(case: Case, at: datetime) -> int:
 
 # --- computing what cases recorded before this was kept would hold ----------------------------
 
-# The fields `rebuild` reads of a case (and no others: a later migration may add columns that
-# the database does not have yet when the migration that calls it runs).
+# The fields `rebuild` reads of a case: every one the deadline engine and `refresh` read (a
+# field left out would be read again case by case), and no others (a later migration may add
+# columns that the database does not have yet when the migration that calls it runs).
 CASE_FIELDS = (
     "id",
     "organisation_id",
@@ -100,6 +100,9 @@ CASE_FIELDS = (
     "outcome_summary",
     "closed_at",
     "withdrawn_at",
+    "acknowledge_due",
+    "response_due",
+    "next_due",
     "acknowledge_met",
     "response_met",
 )
@@ -118,7 +121,7 @@ _REOPENED_FIELDS = {
 }
 
 
-def _earlier_stages(case: Case, events: list[AuditEvent]) -> list[StageResponse]:
+def _earlier_stages(case: Case, events: list[AuditEvent], read: tuple) -> list[StageResponse]:
     """The responses of the stages before the current one, from each reopening's audit event
     (its `before` holds the stage it ended), judged by the deadline engine as that stage."""
     found = []
@@ -133,7 +136,7 @@ def _earlier_stages(case: Case, events: list[AuditEvent]) -> list[StageResponse]
                 value = before[name]
                 setattr(then, name, parse(value) if value not in (None, "") else value)
         then.status = Status.RESPONDED
-        deadlines.refresh(then, deadlines.case_clocks(then))
+        deadlines.refresh(then, deadlines.clocks_of(then, *read))
         response = response_of(then)
         reopened = after.get("stage_started_at")
         response.reopened_at = datetime.fromisoformat(reopened) if reopened else event.at
@@ -153,15 +156,7 @@ def rebuild(
     while True:
         with transaction.atomic():
             cases = list(
-                Case.objects.filter(pk__gt=last)
-                .only(*CASE_FIELDS)
-                .order_by("pk")
-                .prefetch_related(
-                    Prefetch(
-                        "pauses", queryset=Pause.objects.only("case_id", "started_at", "ended_at")
-                    ),
-                    Prefetch("issues", queryset=Issue.objects.only("case_id", "stage", "found_at")),
-                )[:batch_size]
+                Case.objects.filter(pk__gt=last).only(*CASE_FIELDS).order_by("pk")[:batch_size]
             )
             if not cases:
                 return done
@@ -174,6 +169,18 @@ def rebuild(
 
 def _rebuild_batch(cases: list[Case], organisations: dict, done: dict) -> int:
     ids = [c.pk for c in cases]
+    # Their pauses and issues as plain values (Django's prefetching costs more than the
+    # engine itself, case by case).
+    pauses: dict[int, list] = {}
+    for case_id, started, ended in Pause.objects.filter(case_id__in=ids).values_list(
+        "case_id", "started_at", "ended_at"
+    ):
+        pauses.setdefault(case_id, []).append(deadlines.PauseSpan(started, ended))
+    found: dict[int, list] = {}
+    for case_id, stage, at in Issue.objects.filter(case_id__in=ids).values_list(
+        "case_id", "stage", "found_at"
+    ):
+        found.setdefault(case_id, []).append((stage, at))
     kept = set(StageResponse.objects.filter(case_id__in=ids).values_list("case_id", "stage"))
     reopenings: dict[int, list[AuditEvent]] = {}
     staged = [c.pk for c in cases if c.stage > 1]
@@ -185,17 +192,22 @@ def _rebuild_batch(cases: list[Case], organisations: dict, done: dict) -> int:
     changed, new = [], []
     for case in cases:
         case.organisation = organisations[case.organisation_id]
+        read = (pauses.get(case.pk, []), found.get(case.pk, []))
         before = [getattr(case, f) for f in VERDICTS]
-        deadlines.refresh(case, deadlines.case_clocks(case))
+        deadlines.refresh(case, deadlines.clocks_of(case, *read))
         if [getattr(case, f) for f in VERDICTS] != before:
             changed.append(case)
         if case.responded_at and (case.pk, case.stage) not in kept:
             new.append(response_of(case))
-        for response in _earlier_stages(case, reopenings.get(case.pk, [])):
+        for response in _earlier_stages(case, reopenings.get(case.pk, []), read):
             if (case.pk, response.stage) not in kept:
                 new.append(response)
-    if changed:
-        Case.objects.bulk_update(changed, VERDICTS)
+    # One UPDATE for each pair of verdicts (at most nine), not a CASE over every row.
+    pairs: dict[tuple, list[int]] = {}
+    for case in changed:
+        pairs.setdefault(tuple(getattr(case, f) for f in VERDICTS), []).append(case.pk)
+    for values, ids in pairs.items():
+        Case.objects.filter(pk__in=ids).update(**dict(zip(VERDICTS, values, strict=True)))
     StageResponse.objects.bulk_create(new)
     done["responses"] += len(new)
     return len(changed)
