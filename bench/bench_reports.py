@@ -135,18 +135,21 @@ class Raw:
         stages = base.replace(
             "FROM cases_case c", "FROM cases_stageresponse r JOIN cases_case c ON c.id = r.case_id"
         )
-        answered = self.run(
-            f"SELECT COUNT(CASE WHEN {resolved} THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND r.outcome = 'upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND r.outcome = 'partly_upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND r.outcome = 'not_upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN r.reopened_at >= %(start)s AND r.reopened_at < %(end)s THEN 1 END), "
-            f"COUNT(CASE WHEN r.responded_at < %(start)s AND r.reopened_at >= %(start)s "
-            f"THEN 1 END), "
-            f"COUNT(CASE WHEN r.responded_at < %(end)s AND r.reopened_at >= %(end)s THEN 1 END) "
-            f"{stages} AND ((r.responded_at >= %(start)s AND r.responded_at < %(end)s) "
-            f"OR (r.reopened_at >= %(start)s AND r.responded_at < %(end)s))"
-        )[0]
+        answered = (
+            self.run(
+                f"SELECT COUNT(CASE WHEN {resolved} THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'upheld' THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'partly_upheld' THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'not_upheld' THEN 1 END) "
+                f"{stages} AND r.responded_at >= %(start)s AND r.responded_at < %(end)s"
+            )[0]
+            + self.run(
+                f"SELECT COUNT(CASE WHEN r.reopened_at < %(end)s THEN 1 END), "
+                f"COUNT(CASE WHEN r.responded_at < %(start)s THEN 1 END), "
+                f"COUNT(CASE WHEN r.reopened_at >= %(end)s THEN 1 END) "
+                f"{stages} AND r.reopened_at >= %(start)s AND r.responded_at < %(end)s"
+            )[0]
+        )
         brought_forward, new, closed_other, carried_forward = cases
         resolved_n, upheld, partly, not_upheld, reopened, waiting_start, waiting_end = answered
         summary = (

@@ -370,11 +370,22 @@ def between_stages(t: datetime) -> Q:
     return Q(responded_at__lt=t, reopened_at__gte=t)
 
 
-def stages_in(period: Period) -> Q:
-    """Every stage response a flow over `period` counts: those sent in it, and those whose
-    next stage began in it or after it (reopened in it, or waiting at its start or end). The
-    second are few, and read from their own index (response_org_reopened)."""
-    return period.q("responded_at") | Q(reopened_at__gte=period.start, responded_at__lt=period.end)
+def stage_counts(
+    scope: Scope, period: Period, on_case: Q, sent: dict[str, Q], later: dict[str, Q]
+) -> dict[str, Count]:
+    """Counts of stage responses for a flow over `period`, of the cases `on_case` picks (a
+    rule on cases, taken `through_case`), in two queries, each read from its own index:
+    `sent`, figures of the responses sent in the period (response_org_responded); `later`,
+    figures of those followed by a stage that began in the period or after it: reopened in
+    it, or waiting between stages at its start or end (few; response_org_reopened)."""
+    out = {}
+    for figures, rows in (
+        (sent, period.q("responded_at")),
+        (later, Q(reopened_at__gte=period.start, responded_at__lt=period.end)),
+    ):
+        counted = scope.counts(figures, where=on_case & rows, over=RESPONSES)
+        out.update({k: Count(v.value, on_case & v.q, over=RESPONSES) for k, v in counted.items()})
+    return out
 
 
 def not_between_stages(t: datetime) -> Q:

@@ -31,7 +31,6 @@ from candour.coding.coding import PRIMARY_CARE_KINDS, age_band_expression, statu
 from candour.coding.models import CaseCode, CodeList, Dimension, Return
 from candour.organisations.models import Organisation
 from candour.reporting.figures import (
-    RESPONSES,
     Count,
     FinancialYear,
     Report,
@@ -41,7 +40,7 @@ from candour.reporting.figures import (
     Table,
     between_stages,
     open_at,
-    stages_in,
+    stage_counts,
     through_case,
 )
 
@@ -94,20 +93,23 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     }
     # What was answered (and reopened) in the year, and the cases waiting between two stages
     # at its start and end: from the stage responses of the cases in the return.
-    resolved = year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
-    stages = {
-        "resolved": resolved,
-        "upheld": resolved & Q(outcome=Outcome.UPHELD),
-        "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
-        "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
-        "reopened": year.whole.q("reopened_at"),
-        "waiting_start": between_stages(start),
-        "waiting_end": between_stages(end),
-    }
-    on_case = through_case(base)
-    counted = scope.counts(stages, where=on_case & stages_in(year.whole), over=RESPONSES)
-    for key, figure in counted.items():
-        c[key] = Count(figure.value, on_case & figure.q, over=RESPONSES)
+    resolved = Q(outcome__in=FINDINGS)
+    c |= stage_counts(
+        scope,
+        year.whole,
+        through_case(base),
+        sent={
+            "resolved": resolved,
+            "upheld": resolved & Q(outcome=Outcome.UPHELD),
+            "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
+            "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
+        },
+        later={
+            "reopened": year.whole.q("reopened_at"),
+            "waiting_start": between_stages(start),
+            "waiting_end": between_stages(end),
+        },
+    )
     c["brought_forward"] = open_at(c["brought_forward"], c.pop("waiting_start"), start)
     c["carried_forward"] = open_at(c["carried_forward"], c.pop("waiting_end"), end)
     labels = {

@@ -21,7 +21,6 @@ from candour.cases.models import StageResponse
 from candour.organisations.models import Organisation
 from candour.reporting import annual
 from candour.reporting.figures import (
-    RESPONSES,
     Count,
     FinancialYear,
     Period,
@@ -34,7 +33,7 @@ from candour.reporting.figures import (
     _midnight,
     between_stages,
     open_at,
-    stages_in,
+    stage_counts,
     through_case,
 )
 from candour.reporting.improvements import changes_made, recommendations
@@ -161,16 +160,16 @@ def caseload(scope: Scope, period: ReportPeriod) -> Table:
         "open_end": dated_open_at(end),
     }
     c = scope.counts(figures, where=Q(received_at__lt=end))
-    own = through_case(COMPLAINT_OWN)
-    stages = scope.counts(
-        {
-            "waiting_start": own & between_stages(start),
-            "waiting_end": own & between_stages(end),
-            "reopened": own & period.whole.q("reopened_at"),
-            "responded": own & period.whole.q("responded_at"),
+    stages = stage_counts(
+        scope,
+        period.whole,
+        through_case(COMPLAINT_OWN),
+        sent={"responded": Q()},
+        later={
+            "waiting_start": between_stages(start),
+            "waiting_end": between_stages(end),
+            "reopened": period.whole.q("reopened_at"),
         },
-        where=stages_in(period.whole),
-        over=RESPONSES,
     )
     responded, closed = stages["responded"], c["closed"]
     ended = Count(
