@@ -100,6 +100,21 @@ def final_response_chain(case: Case) -> SignOffChain | None:
     return case.organisation.policy.chain_for(LetterKind.FINAL_RESPONSE, case.stage)
 
 
+def awaiting_signed_response(case: Case) -> str:
+    """What the case page says of a formal complaint whose outcome is recorded but whose
+    signed final response has not been sent (R26): it is not answered yet. Empty otherwise."""
+    if case.responded_at or case.outcome not in [o.value for o in FINDING_OUTCOMES]:
+        return ""
+    chain = final_response_chain(case)
+    if chain is None or case.status not in (Status.OPEN, Status.PAUSED):
+        return ""
+    return (
+        f"The outcome is recorded ({case.get_outcome_display().lower()}). The complaint is "
+        f"answered when its final response, signed off by '{chain.name}', is sent: record "
+        "its dispatch on the letter, and the time it was sent is the response's date."
+    )
+
+
 def _derived_outcome(case: Case, outcome: str | None) -> tuple[str, datetime]:
     """The overall outcome the findings at this stage make, and when the last was recorded;
     `outcome`, if given, must agree."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, deadlines, listing
+from candour.cases import attachments, deadlines, investigation, listing
 from candour.cases.access import (
     CaseNotFound,
     complainant_name,
@@ -297,6 +297,7 @@ def case(request, reference: str):
             "actions": actions.offered(found, request.user),
             "attachments": found.attachments.select_related("uploaded_by"),
             "blockers": actions.blockers(found, request.user),
+            "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
         },
     )

@@ -566,8 +566,13 @@ def test_with_a_chain_the_outcome_form_says_the_signed_letter_is_the_response(
     assert done.status_code == 302
     page = signed_in.get(done.url).content.decode()
     assert "Outcome recorded. Now send the signed final response" in page
+    assert '<div id="awaiting-response">' in page
+    assert "The outcome is recorded (upheld). The complaint is answered when its final" in page
     case.refresh_from_db()
     assert (case.status, case.outcome, case.responded_at) == ("open", "upheld", None)
+    send_final_response(case)
+    page = signed_in.get(reverse("web:case", args=[case.reference])).content.decode()
+    assert "awaiting-response" not in page and "Response sent" in page
 
 
 def test_without_a_chain_the_outcome_form_is_the_response_sent_when_given(
