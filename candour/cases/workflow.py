@@ -79,7 +79,10 @@ TRANSITIONS: dict[str, Transition] = {
     "record_finding": _t(
         "recorded a finding", {OP}, None, FORMAL_KINDS, capability=Capability.INVESTIGATE
     ),
-    "record_outcome": _t("recorded the outcome and response", {OP}, D, FORMAL_KINDS),
+    # The status moves to responded when the response is sent (investigation._respond): by
+    # this action where the policy has no sign-off chain for the final response, else by
+    # dispatching the signed final response (R26; ADR 0018).
+    "record_outcome": _t("given its outcome", {OP}, None, FORMAL_KINDS),
     "close": _t("closed", {D}, C, FORMAL_KINDS),
     "close_record": _t("closed", {R, OP}, C, RECORD_ONLY_KINDS),
     "continue_after_withdrawal": _t(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, listing
+from candour.cases import attachments, contacts, deadlines, investigation, listing
 from candour.cases.access import (
     CaseNotFound,
     complainant_name,
@@ -299,6 +299,7 @@ def case(request, reference: str):
             "actions": actions.offered(found, request.user),
             "attachments": found.attachments.select_related("uploaded_by"),
             "blockers": actions.blockers(found, request.user),
+            "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
         },
     )
@@ -323,11 +324,11 @@ def case_action(request, reference: str, action: str):
         form = Form(chosen.fields, request.POST, aliases=dict(chosen.aliases), **context)
         if form.valid:
             try:
-                chosen.run(found, request.user, form.data)
+                result = chosen.run(found, request.user, form.data)
             except CaseError as error:
                 form.refuse(error)
             else:
-                messages.success(request, f"{chosen.done}.")
+                messages.success(request, f"{chosen.done_after(result)}.")
                 return redirect("web:case", reference=found.reference)
     else:
         form = Form(chosen.fields, **context)

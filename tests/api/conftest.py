@@ -53,6 +53,18 @@ def partner(org_b):
 
 
 @pytest.fixture
+def director(org_a):
+    """A Director at Alice's commissioner, who signs its final responses (seed 002)."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import user
+
+    dana = user("dana")
+    add_member(dana, org_a, "Director")
+    return dana
+
+
+@pytest.fixture
 def as_alice(alice):
     return Api(alice)
 

@@ -35,6 +35,7 @@ def test_both_returns_have_the_known_figures_cases_and_spreadsheet(ko41a, year, 
     assert ko41a.table("summary").values() == {
         "brought_forward": [2],
         "new": [8],
+        "reopened": [0],
         "resolved": [6],
         "upheld": [3],
         "partly_upheld": [1],
