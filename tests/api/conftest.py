@@ -29,6 +29,9 @@ class Api:
             BASE + path, data, content_type="application/json", headers=self.headers
         )
 
+    def delete(self, path: str):
+        return self.client.delete(BASE + path, headers=self.headers)
+
     def post_form(self, path: str, fields: dict):
         """A multipart/form-data POST; a file is a SimpleUploadedFile among the fields."""
         return self.client.post(BASE + path, fields, headers=self.headers)
