@@ -465,8 +465,9 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             c, by=u, provider=d["provider"], at=d["at"], note=d["note"]
         ),
         "Forwarded to the provider; the case is closed here",
-        hint="002 §10.6: with the complainant's consent, the provider answers directly and "
-        "copies you. It is counted as provider-led.",
+        # Seed 002 §10.6; staff see the rule, not where it comes from.
+        hint="With the complainant's consent, the provider answers them directly and copies "
+        "you. It is counted as provider-led.",
     ),
     Action(
         "refer-to-ombudsman",
@@ -750,7 +751,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, staff=_number(d, "staff"), step=d["step"], at=d["at"], note=d["note"]
         ),
         "Recorded",
-        hint="Staff are told and shown the complaint before they are interviewed (R21).",
+        hint="Staff are told and shown the complaint before they are interviewed.",  # R21
     ),
     Action(
         "request-statement",

@@ -23,7 +23,7 @@ from candour.cases.access import cases_for
 from candour.cases.workflow import CaseError
 from candour.cases.workflow import PermissionDenied as ReportsRefused
 from candour.coding import returns
-from candour.coding.coding import MOST_AT_ONCE
+from candour.coding.coding import MOST_AT_ONCE, may_code
 from candour.coding.models import Dimension
 from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
@@ -298,6 +298,7 @@ def uncoded(request, code: str, kind: str, period: str):
             "total": len(ids),
             "most": MOST_AT_ONCE,
             "ticked": ticked,
+            "may_code": may_code(request.user, organisation.pk),
             "here": f"{request.path}?{urlencode({'table': table.key})}",
             "errors": {},
         },

@@ -28,6 +28,7 @@ from candour.cases.access import (
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Kind, Status
 from candour.cases.workflow import CaseError
+from candour.coding.coding import may_code
 from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
@@ -226,6 +227,7 @@ def worklist(request):
         "web/worklist.jinja",
         {
             "rows": rows,
+            "may_code": may_code(request.user),
             "filters": filters,
             "errors": errors,
             "within": within,
@@ -298,6 +300,7 @@ def case(request, reference: str):
             "attachments": found.attachments.select_related("uploaded_by"),
             "blockers": actions.blockers(found, request.user),
             "letters": letter_pages.rows(request.user, found),
+            "may_code": may_code(request.user, found.organisation_id),
         },
     )
 
