@@ -123,7 +123,9 @@ def receive_consent(request, reference: Reference, payload: ReceiveConsentIn):
     **performs("refuse_consent"),
 )
 def refuse_consent(request, reference: Reference, payload: RefuseConsentIn):
-    consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
+    consent.refuse_consent(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -139,6 +141,7 @@ def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
         by=request.auth,
         note=payload.note,
         stop_representative=payload.stop_representative,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -151,7 +154,11 @@ def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
 def override_consent(request, reference: Reference, payload: OverrideConsentIn):
     """Go ahead without consent on recorded grounds, with reasons (R12)."""
     consent.override_consent(
-        _case(request, reference), by=request.auth, grounds=payload.grounds, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        grounds=payload.grounds,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -203,6 +210,7 @@ def record_finding(request, reference: Reference, number: NumberInPath, payload:
         issue_number=number,
         finding=payload.finding,
         summary=payload.summary,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -267,7 +275,11 @@ def agree_extension(request, reference: Reference, payload: ExtensionIn):
 def decide_late_complaint(request, reference: Reference, payload: LateDecisionIn):
     """Accept or decline a complaint made after the time limit (R7)."""
     handling.decide_late_complaint(
-        _case(request, reference), by=request.auth, decision=payload.decision, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        decision=payload.decision,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -295,7 +307,7 @@ def log_update(request, reference: Reference, payload: UpdateIn):
 def identify_external_notification(request, reference: Reference, payload: ExternalNotificationIn):
     """An external body must be told (R16)."""
     handling.identify_external_notification(
-        _case(request, reference), by=request.auth, body=payload.body
+        _case(request, reference), by=request.auth, body=payload.body, at=payload.at
     )
     return _done(request, reference)
 
@@ -315,7 +327,11 @@ def record_external_notification(request, reference: Reference, payload: Externa
 def pause(request, reference: Reference, payload: PauseIn):
     """Pause the case; paused time does not count against its deadlines (R23)."""
     handling.pause_case(
-        _case(request, reference), by=request.auth, reason=payload.reason, detail=payload.detail
+        _case(request, reference),
+        by=request.auth,
+        reason=payload.reason,
+        detail=payload.detail,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -324,7 +340,9 @@ def pause(request, reference: Reference, payload: PauseIn):
     "/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS}, **performs("resume")
 )
 def resume(request, reference: Reference, payload: NoteIn):
-    handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.resume_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -346,7 +364,9 @@ def record_outcome(request, reference: Reference, payload: OutcomeIn):
 )
 def close(request, reference: Reference, payload: NoteIn):
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
-    handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.close_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
@@ -362,6 +382,7 @@ def withdraw(request, reference: Reference, payload: WithdrawIn):
         by=request.auth,
         reason=payload.reason,
         continue_because=payload.continue_because,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -383,7 +404,7 @@ def reopen(request, reference: Reference, payload: ReasonIn):
 def resolve_informally(request, reference: Reference, payload: ResolveInformallyIn):
     """A concern resolved to the person's satisfaction (R6)."""
     intake.resolve_informally(
-        _case(request, reference), by=request.auth, resolution=payload.resolution
+        _case(request, reference), by=request.auth, resolution=payload.resolution, at=payload.at
     )
     return _done(request, reference)
 
@@ -445,7 +466,11 @@ def complete_action(request, reference: Reference, number: NumberInPath, payload
 def verify_action(request, reference: Reference, number: NumberInPath, payload: VerifyActionIn):
     """Record the check that the change works (R35)."""
     actions.verify_action(
-        _case(request, reference), by=request.auth, number=number, check=payload.check
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        check=payload.check,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -469,7 +494,11 @@ def cancel_action(request, reference: Reference, number: NumberInPath, payload: 
 def record_lesson(request, reference: Reference, payload: LessonIn):
     """A lesson learned from the case, with its themes (R35)."""
     actions.record_lesson(
-        _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
+        _case(request, reference),
+        by=request.auth,
+        text=payload.text,
+        themes=payload.themes,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
@@ -586,7 +615,11 @@ def record_staff_step(request, reference: Reference, number: NumberInPath, paylo
 def request_statement(request, reference: Reference, payload: StatementRequestIn):
     """Ask a member of staff for a statement by a due date (R21)."""
     investigation.request_statement(
-        _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
+        _case(request, reference),
+        by=request.auth,
+        staff=payload.staff,
+        due=payload.due,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
@@ -601,7 +634,7 @@ def remind_statement(
 ):
     """Chase an outstanding statement; the due date moves on."""
     investigation.remind_statement(
-        _case(request, reference), by=request.auth, number=number, due=payload.due
+        _case(request, reference), by=request.auth, number=number, due=payload.due, at=payload.at
     )
     return _done(request, reference)
 
@@ -648,5 +681,6 @@ def offer_remedy(request, reference: Reference, payload: RemedyIn):
         kind=payload.kind,
         description=payload.description,
         amount=payload.amount,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))

@@ -489,7 +489,15 @@ class ActionItem(Across):
 
 class TimelineEntry(Schema):
     sequence: int
-    at: datetime
+    at: datetime = Field(description="When the event was recorded.")
+    happened_at: datetime | date = Field(
+        description="When what it records happened (a day for steps counted in days): `at` "
+        "unless it was entered later."
+    )
+    recorded_late: bool = Field(
+        description="Recorded more than a few minutes (or, for a day, a day or more) after it "
+        "happened: a late entry."
+    )
     event: str
     actor: str
     data: dict
@@ -502,7 +510,7 @@ When = Annotated[
     Field(
         None,
         description="When it happened, with a time zone; now if left out. Not in the future, "
-        "nor before the case was received.",
+        "nor before the case was received or the step it follows.",
     ),
 ]
 
@@ -523,11 +531,13 @@ class ReceiveConsentIn(Input):
 
 class RefuseConsentIn(Input):
     note: str = said()
+    at: When = None
 
 
 class WithdrawConsentIn(Input):
     note: str = said()
     stop_representative: StrictBool = True
+    at: When = None
 
 
 OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
@@ -536,6 +546,7 @@ OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
 class OverrideConsentIn(Input):
     grounds: OverrideGrounds
     reason: str = said(at_least=10, description="Why consent is not needed here.")
+    at: When = None
 
 
 class ApproveSummaryIn(Input):
@@ -555,6 +566,7 @@ class IssueIn(Input):
 class FindingIn(Input):
     finding: Finding
     summary: str = said()
+    at: When = None
 
 
 class HandlerIn(Input):
@@ -578,6 +590,7 @@ class ExtensionIn(Input):
 class LateDecisionIn(Input):
     decision: LateDecision
     reason: str = said()
+    at: When = None
 
 
 class UpdateIn(Input):
@@ -588,6 +601,7 @@ class UpdateIn(Input):
 
 class ExternalNotificationIn(Input):
     body: str = said(200, description="Who must be told, for example the CQC.")
+    at: When = None
 
 
 class ExternalNotifiedIn(Input):
@@ -597,6 +611,7 @@ class ExternalNotifiedIn(Input):
 class PauseIn(Input):
     reason: PauseReason
     detail: str = said()
+    at: When = None
 
 
 Theme = Annotated[str, Field(max_length=80)]
@@ -623,6 +638,7 @@ class CompleteActionIn(Input):
 
 class VerifyActionIn(Input):
     check: str = said(description="How the change was checked to work.")
+    at: When = None
 
 
 class CancelActionIn(Input):
@@ -638,6 +654,7 @@ class LessonIn(Input):
             json_schema_extra={"minItems": 1},
         )
     )
+    at: When = None
 
 
 class ReferralIn(Input):
@@ -702,10 +719,12 @@ class StaffStepIn(Input):
 class StatementRequestIn(Input):
     staff: Number = Field(description="The number of the member of staff on the case.")
     due: Day | None = Field(None, description="The policy's statement time unless given.")
+    at: When = None
 
 
 class StatementReminderIn(Input):
     due: Day | None = None
+    at: When = None
 
 
 class EvidenceIn(Input):
@@ -720,10 +739,12 @@ class RemedyIn(Input):
     amount: Amount | None = Field(
         None, description='Pounds and pence, above 0, for example "24.50"; needed to reimburse.'
     )
+    at: When = None
 
 
 class NoteIn(Input):
     note: str = ""
+    at: When = None
 
 
 class OutcomeIn(Input):
@@ -738,6 +759,7 @@ class WithdrawIn(Input):
     continue_because: str = Field(
         "", description="Carry on regardless (learning, safeguarding, public interest)."
     )
+    at: When = None
 
 
 class ReasonIn(Input):
@@ -746,6 +768,7 @@ class ReasonIn(Input):
 
 class ResolveInformallyIn(Input):
     resolution: str = said()
+    at: When = None
 
 
 # --- beyond the organisation (R30, R32) ----------------------------------------------------

@@ -373,7 +373,7 @@ def compute(
 
     # R20: cases open longer than six months are reviewed and the complainant told why.
     if policy.six_month_review and case.kind in FORMAL_KINDS:
-        due, due_at = period_end(calendar, case.received_at, policy.six_month_review)
+        due, due_at = six_month_point(case, policy, calendar)
         if responded is None or local(responded).date() > due or today <= due:
             add(
                 "six_month_review",
@@ -381,7 +381,7 @@ def compute(
                 due,
                 due_at,
                 f"{policy.six_month_review} from receipt on {fmt(received_day)}",
-                responded if responded and local(responded).date() <= due else None,
+                six_month_letter(case),
             )
 
     # External notification (R16; 004: within 3 days of identifying the issue).
@@ -398,6 +398,34 @@ def compute(
             case.external_notified_at,
         )
     return out
+
+
+def six_month_point(
+    case: Case, policy: Policy, calendar: WorkingCalendar
+) -> tuple[date, datetime | None]:
+    """R20: the day six months from receipt ("beginning on the day", reg 14), by which the
+    complainant has the response or is told in writing why not."""
+    return period_end(calendar, case.received_at, policy.six_month_review)
+
+
+def tells_of_delay_past_six_months(case: Case, response_date: date | None) -> bool:
+    """R20, reg 14(4): whether a holding letter naming `response_date` is the six-month
+    letter: it tells the complainant that the response comes after the six-month point, why,
+    and when (the longer period agreed, reg 14(1)). A letter naming an earlier date says
+    nothing of six months; one naming a later date counts whenever it is sent, and is on
+    time when sent by the six-month point. handling.record_holding_letter keeps the first."""
+    policy = case.organisation.policy
+    if not policy.six_month_review or response_date is None:
+        return False
+    due, _ = six_month_point(case, policy, case.organisation.working_calendar())
+    return response_date > due
+
+
+def six_month_letter(case: Case) -> datetime | None:
+    """When the six-month deadline was done: the response or the six-month letter, whichever
+    came first. Either by the six-month point meets it; a later one misses it."""
+    done = [at for at in (case.responded_at, case.six_month_letter_at) if at is not None]
+    return min(done) if done else None
 
 
 def _end_of(day: date) -> datetime:

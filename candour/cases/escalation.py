@@ -62,7 +62,7 @@ def forward_to_provider(
             "provider; record the consent first."
         )
     provider = _provider(provider)
-    at = when_on_case(case, at)
+    at = when_on_case(case, at, after=case.consent_received_at, what="consent was given")
     return apply(
         case,
         "forward_to_provider",
@@ -74,6 +74,7 @@ def forward_to_provider(
             "closed_at": at,
             "outcome": Outcome.FORWARDED,
         },
+        at=at,
         note=note.strip(),
     )
 
@@ -120,6 +121,7 @@ def refer_to_ombudsman(
         body=body,
         body_name=body_name,
         referred_on=referred_on,
+        happened_at=referred_on,
     )
     return referral
 
@@ -169,6 +171,7 @@ def request_ombudsman_information(
         actor=by,
         case=referral.case,
         referral=referral.pk,
+        happened_at=requested_on,
         before=before,
         after={"requested_on": requested_on, "due": due},
     )
@@ -193,6 +196,7 @@ def send_ombudsman_information(
         case=referral.case,
         referral=referral.pk,
         sent_on=sent_on,
+        happened_at=sent_on,
         late=late,
     )
     return referral
@@ -202,11 +206,19 @@ def send_ombudsman_information(
 def record_ombudsman_outcome(
     referral: OmbudsmanReferral, *, by, outcome: str, decided_on: date, summary: str = ""
 ) -> OmbudsmanReferral:
-    """R30: upheld, partly upheld, not upheld, declined, or closed without investigation."""
+    """R30: upheld, partly upheld, not upheld, declined, or closed without investigation,
+    decided on a day not before the referral's last step (the referral, the Ombudsman's
+    request for information, or the information sent)."""
     referral = _locked_referral(referral, by, "record_ombudsman_step")
     if outcome not in OmbudsmanOutcome.values:
         raise InvalidCase("outcome", f"must be one of {', '.join(OmbudsmanOutcome.values)}")
-    decided_on = _day(decided_on, "decided_on", referral.referred_on, "the referral")
+    steps = [
+        (referral.referred_on, "the referral"),
+        (referral.information_requested_on, "the Ombudsman asked for information"),
+        (referral.information_sent_on, "the information was sent"),
+    ]
+    last, what = max(((d, w) for d, w in steps if d), key=lambda step: step[0])
+    decided_on = _day(decided_on, "decided_on", last, what)
     before = {"outcome": referral.outcome, "decided_on": referral.decided_on}
     referral.outcome, referral.decided_on = outcome, decided_on
     referral.outcome_summary = (summary or "").strip()
@@ -217,6 +229,7 @@ def record_ombudsman_outcome(
         actor=by,
         case=referral.case,
         referral=referral.pk,
+        happened_at=decided_on,
         before=before,
         after={"outcome": outcome, "decided_on": decided_on},
     )

@@ -222,6 +222,12 @@ class Case(models.Model):
     extensions = models.PositiveSmallIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     last_update_at = models.DateTimeField(null=True, blank=True)
+    six_month_letter_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="R20: when a holding letter first told the complainant that the response "
+        "comes after the six-month point, and when (deadlines.tells_of_delay_past_six_months).",
+    )
     external_notification_identified_at = models.DateTimeField(null=True, blank=True)
     external_notification_body = models.CharField(max_length=200, blank=True)
     external_notified_at = models.DateTimeField(null=True, blank=True)
