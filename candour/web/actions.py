@@ -504,7 +504,13 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             Field(
                 "body_name", "The ADR provider's name, if it is one", short="Name", max_length=200
             ),
-            Field("referred_on", "When did you learn of the referral?", "date", needed=True),
+            Field(
+                "referred_on",
+                "When did you learn of the referral?",
+                "date",
+                needed=True,
+                short="The date you learned of the referral",
+            ),
             NOTE,
         ),
         lambda c, u, d: escalation.refer_to_ombudsman(
@@ -532,7 +538,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
                     ("decided", "The Ombudsman or ADR provider decided"),
                 ),
             ),
-            Field("on", "On what date?", "date", needed=True, short="Date"),
+            Field("on", "On what date?", "date", needed=True, short="The date it happened"),
             Field("due", "Information due by (for a request)", "date", short="Due date"),
             Field(
                 "outcome",

@@ -261,8 +261,13 @@ def submission(request, code: str, kind: str, period: str):
     except CaseError as error:
         messages.error(request, str(error))
     else:
-        done = "withdrawn" if withdraw else "marked submitted"
-        messages.success(request, f"The {return_code} {period} return is {done}.")
+        done = (
+            f"The {return_code} {period} return is no longer marked submitted: its cases "
+            "can be coded again."
+            if withdraw
+            else f"The {return_code} {period} return is marked submitted."
+        )
+        messages.success(request, done)
     return redirect("web:report", organisation.code, kind, period)
 
 
