@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 
 from candour.audit.models import AuditEvent
-from candour.cases import escalation, handling, investigation
+from candour.cases import escalation
 
 from ..conftest import make_case, sign_in
+from .test_case_actions import responded
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -43,9 +44,7 @@ def test_options_left_unchosen_ask_the_question_again(bobs, org_b, bob):
 
 
 def test_the_ombudsman_forms_say_which_date_is_missing(bobs, org_b, bob):
-    case = handling.acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
-    investigation.record_finding(case, by=bob, issue_number=1, finding="upheld", summary="Yes.")
-    case = investigation.record_outcome(case, by=bob, summary="We are sorry.")
+    case = responded(make_case(org_b, bob), bob)
     response = bobs.post(f"/cases/{case.reference}/refer-to-ombudsman/", {"body": "phso"})
     assert messages(response) == ["Enter the date you learned of the referral"]
     response = bobs.post(

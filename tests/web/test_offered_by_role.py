@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from candour.cases import escalation, handling, investigation
+from candour.cases import escalation
 from candour.coding.models import CaseCoding
 from candour.organisations.setup import add_member
 from candour.web.actions import ACTIONS
@@ -19,6 +19,7 @@ from candour.web.actions import ACTIONS
 from ..api.conftest import Api
 from ..coding.conftest import lists  # noqa: F401 (a fixture)
 from ..conftest import make_case, sign_in, user
+from .test_case_actions import responded
 
 pytestmark = pytest.mark.usefixtures("frozen", "lists")
 
@@ -76,9 +77,7 @@ def test_a_manager_is_offered_them_all(client, org_b, bob):
 
 
 def test_the_next_step_of_a_referral_is_offered_only_once_there_is_a_referral(client, org_b, bob):
-    case = handling.acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
-    investigation.record_finding(case, by=bob, issue_number=1, finding="upheld", summary="Yes.")
-    case = investigation.record_outcome(case, by=bob, summary="We are sorry.")
+    case = responded(make_case(org_b, bob), bob)
     sign_in(client, bob)
     step = f"/cases/{case.reference}/ombudsman-step/"
     assert f'href="{step}"' not in main(client.get(f"/cases/{case.reference}/"))
