@@ -32,6 +32,13 @@ WIDTHS = (1280, 390)
 WIDER_THAN_THE_SCREEN = "() => document.documentElement.scrollWidth > window.innerWidth"
 
 
+def member(username: str, organisation, role: str):
+    ensure_roles([role])
+    person = user(username)
+    add_member(person, organisation, role)
+    return person
+
+
 @pytest.fixture
 def practice(org_b, bob):
     """Minster's cases: one open, one answered and referred to the Ombudsman, who asked for
@@ -134,10 +141,8 @@ def test_a_manager_marks_the_return_submitted_on_a_phone(page, practice, bob):
 def test_a_partner_sees_the_coding_and_the_reports_and_is_offered_no_coding(walk, practice, org_b):
     open_case, _, _ = practice
     year = latest_periods()["ko41b"]
-    pat = user("pat")
-    add_member(pat, org_b, "Partner")
     walk(
-        pat,
+        member("pat", org_b, "Partner"),
         [
             ("/", 200),
             (f"/cases/{open_case}/", 200),
@@ -154,11 +159,8 @@ def test_a_partner_sees_the_coding_and_the_reports_and_is_offered_no_coding(walk
 def test_a_customer_care_officer_codes_cases_and_is_told_reports_are_not_theirs(walk, org_a, alice):
     load_shipped()
     case = make_case(org_a, alice)
-    ensure_roles(["Customer Care Officer"])
-    officer = user("olive")
-    add_member(officer, org_a, "Customer Care Officer")
     walk(
-        officer,
+        member("olive", org_a, "Customer Care Officer"),
         [
             ("/", 200),
             (f"/cases/{case.reference}/", 200),
