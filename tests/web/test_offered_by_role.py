@@ -110,3 +110,32 @@ def test_the_ko41_return_does_not_show_staff_the_code_lists_provenance(client, o
     page = main(sign_in(client, bob).get("/reports/MMG/ko41b/2026-27/"))
     assert "not yet checked against NHS England&#39;s published KO41b return" in page
     assert not CITATION.search(page), CITATION.search(page)
+
+
+def test_a_receptionist_who_records_feedback_is_not_sent_to_a_case_they_cannot_see(client, org_b):
+    from candour.cases.models import Case
+    from candour.organisations.setup import ensure_roles
+
+    ensure_roles(["Receptionist"])
+    rachel = user("rachel")
+    add_member(rachel, org_b, "Receptionist")  # records feedback; sees no cases
+    sign_in(client, rachel)
+    response = client.post(
+        "/record/quick/",
+        {
+            "organisation": org_b.pk,
+            "kind": "compliment",
+            "channel": "in_person",
+            "description": "The nurse was kind.",
+            "anonymous": "on",
+        },
+        follow=True,
+    )
+    (case,) = Case.objects.all()
+    assert response.redirect_chain == [("/record/quick/", 302)]
+    assert response.status_code == 200
+    page = main(response)
+    assert f"Compliment {case.reference} recorded." in page
+    assert "the complaints team takes it from here" in page
+    assert client.get(f"/cases/{case.reference}/").status_code == 404
+    assert "Your role records feedback but does not show you cases" in main(client.get("/"))
