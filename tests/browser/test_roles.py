@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from candour.cases import escalation
+from candour.cases import contacts, escalation
 from candour.coding.codelists import load_shipped
 from candour.organisations.setup import add_member, ensure_roles
 from candour.reporting.catalogue import latest_periods
@@ -42,7 +42,8 @@ def member(username: str, organisation, role: str):
 @pytest.fixture
 def practice(org_b, bob):
     """Minster's cases: one open, one answered and referred to the Ombudsman, who asked for
-    information (the worklist's queue), one answered and not referred."""
+    information (the worklist's queue), with a call in its contact log, one answered and not
+    referred."""
     load_shipped()
     today = timezone.localdate()
     open_case = make_case(org_b, bob)
@@ -50,6 +51,15 @@ def practice(org_b, bob):
     referral = escalation.refer_to_ombudsman(referred, by=bob, body="phso", referred_on=today)
     escalation.request_ombudsman_information(
         referral, by=bob, requested_on=today, due=today + timedelta(days=14)
+    )
+    contacts.log_contact(
+        referred,
+        by=bob,
+        channel="phone",
+        direction="from_complainant",
+        party="complainant",
+        summary="Rang to say the Ombudsman has written to them; asked for a copy of the "
+        "response to be sent to ada.example.long-address@example-mail.invalid as well.",
     )
     answered = responded(make_case(org_b, bob), bob)
     return open_case.reference, referred.reference, answered.reference
@@ -107,6 +117,9 @@ def test_a_practice_manager_codes_submits_and_answers_the_ombudsman(walk, practi
             ("/?queue=ombudsman_information", 200),
             (f"/cases/{referred}/", 200),
             (f"/cases/{referred}/ombudsman-step/", 200),
+            (f"/cases/{referred}/log-contact/", 200),
+            (f"/cases/{open_case}/correct-details/", 200),
+            (f"/cases/{open_case}/correct-complainant/", 200),
             (f"/cases/{answered}/refer-to-ombudsman/", 200),
             ("/reports/", 200),
             (f"/reports/MMG/ko41b/{year}/", 200),
