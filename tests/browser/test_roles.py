@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from candour.cases import contacts, escalation
+from candour.cases import contacts, corrections, escalation
 from candour.coding.codelists import load_shipped
 from candour.organisations.setup import add_member, ensure_roles
 from candour.reporting.catalogue import latest_periods
@@ -60,6 +60,13 @@ def practice(org_b, bob):
         party="complainant",
         summary="Rang to say the Ombudsman has written to them; asked for a copy of the "
         "response to be sent to ada.example.long-address@example-mail.invalid as well.",
+    )
+    corrections.correct_person(  # a long address, in the timeline's before and after
+        referred,
+        "complainant",
+        by=bob,
+        reason="Misspelt at intake.",
+        email="ada.examplewithanaddresslongerthanaphoneiswide@examplemailprovider.invalid",
     )
     answered = responded(make_case(org_b, bob), bob)
     return open_case.reference, referred.reference, answered.reference
