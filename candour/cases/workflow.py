@@ -206,6 +206,14 @@ def _has_response_date(case: Case) -> str | None:
     return None
 
 
+def _ombudsman_referred(case: Case) -> str | None:
+    """R30: a referral's next step needs a referral (one small query, on the cases whose
+    status and kind allow the step at all)."""
+    if not case.ombudsman_referrals.exists():
+        return f"{case.reference} has no Ombudsman or ADR referral; record the referral first."
+    return None
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -226,6 +234,7 @@ GUARDS = {
     "record_staff_step": investigation_blocker,
     "request_statement": investigation_blocker,
     "record_evidence": investigation_blocker,
+    "record_ombudsman_step": _ombudsman_referred,
 }
 
 

@@ -255,8 +255,13 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
             )
             continue
         rows = sections[dimension]
+        # An unconfirmed list's source is a note for whoever replaces the file (where its
+        # labels were recalled from); staff are told what it means for the return.
         note = (
-            "UNCONFIRMED list: " + code_list.source if code_list.unconfirmed else code_list.source
+            f"This list is not yet checked against NHS England's published {return_code} "
+            "return: check its codes before the return is submitted."
+            if code_list.unconfirmed
+            else code_list.source
         )
         report.tables[dimension] = Table(dimension, code_list.title, ["New complaints"], rows, note)
     report.problems = check_ko41(report)

@@ -573,8 +573,9 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             c, by=u, provider=d["provider"], at=d["at"], note=d["note"]
         ),
         "Forwarded to the provider; the case is closed here",
-        hint="002 §10.6: with the complainant's consent, the provider answers directly and "
-        "copies you. It is counted as provider-led.",
+        # Seed 002 §10.6; staff see the rule, not where it comes from.
+        hint="With the complainant's consent, the provider answers them directly and copies "
+        "you. It is counted as provider-led.",
     ),
     Action(
         "refer-to-ombudsman",
@@ -585,7 +586,13 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             Field(
                 "body_name", "The ADR provider's name, if it is one", short="Name", max_length=200
             ),
-            Field("referred_on", "When did you learn of the referral?", "date", needed=True),
+            Field(
+                "referred_on",
+                "When did you learn of the referral?",
+                "date",
+                needed=True,
+                short="The date you learned of the referral",
+            ),
             NOTE,
         ),
         lambda c, u, d: escalation.refer_to_ombudsman(
@@ -613,7 +620,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
                     ("decided", "The Ombudsman or ADR provider decided"),
                 ),
             ),
-            Field("on", "On what date?", "date", needed=True, short="Date"),
+            Field("on", "On what date?", "date", needed=True, short="The date it happened"),
             Field("due", "Information due by (for a request)", "date", short="Due date"),
             Field(
                 "outcome",
@@ -869,7 +876,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, staff=_number(d, "staff"), step=d["step"], at=d["at"], note=d["note"]
         ),
         "Recorded",
-        hint="Staff are told and shown the complaint before they are interviewed (R21).",
+        hint="Staff are told and shown the complaint before they are interviewed.",  # R21
     ),
     Action(
         "request-statement",

@@ -29,6 +29,9 @@ class Api:
             BASE + path, data, content_type="application/json", headers=self.headers
         )
 
+    def delete(self, path: str):
+        return self.client.delete(BASE + path, headers=self.headers)
+
     def patch(self, path: str, body=None):
         return self.client.patch(
             BASE + path, json.dumps(body or {}), content_type="application/json",
