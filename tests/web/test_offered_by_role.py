@@ -95,9 +95,12 @@ def test_the_next_step_of_a_referral_is_offered_only_once_there_is_a_referral(cl
     )
 
 
-def test_no_action_form_shows_staff_a_citation():
+def test_no_action_form_shows_staff_a_citation(org_b, bob):
+    from ..conftest import make_case
+
+    case = make_case(org_b, bob)  # for the words an action says about a case
     for action in ACTIONS:
-        words = [action.title, action.hint, action.done]
+        words = [action.title] + [w(case) if callable(w) else w for w in (action.hint, action.done)]
         for f in action.fields:
             words += [f.label, getattr(f, "hint", "") or ""]
             if isinstance(f.choices, list | tuple):
