@@ -1,0 +1,459 @@
+"""What the records say, read through the API alone, and the figures each report should show
+worked out from them here, in the test, by the counting rules the reports state (their module
+docstrings, REGULATIONS.md §3): never by asking the reports' own code.
+
+A case's records are its detail (status, outcome, dates, its deadlines with the verdict `met`
+the case page shows, its Ombudsman referrals), its coding, and each stage's response: the
+detail's `responses` where the API gives them, else the current stage's, from the detail.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from candour.cases.models import Outcome, Status
+
+from .door import Door
+from .scenario import LONDON, local
+
+FINDINGS = ("upheld", "partly_upheld", "not_upheld")
+QUARTERS = ["Q1", "Q2", "Q3", "Q4"]
+COLUMNS = [*QUARTERS, "Total"]
+DAY_BANDS = [(0, 14), (15, 28), (29, 42), (43, 56), (57, 90), (91, None)]
+KINDS = (
+    "complaint",
+    "concern",
+    "compliment",
+    "comment",
+    "suggestion",
+    "enquiry",
+    "mp_enquiry",
+    "inbox_enquiry",
+)
+
+
+def moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(LONDON) if value else None
+
+
+def day_of(value: str | datetime | None) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = moment(value)
+    return value.astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class Year:
+    """A financial year: 1 April to 31 March, London time."""
+
+    first: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.first}-{str(self.first + 1)[-2:]}"
+
+    @property
+    def start(self) -> datetime:
+        return local(date(self.first, 4, 1), 0)
+
+    @property
+    def end(self) -> datetime:
+        return local(date(self.first + 1, 4, 1), 0)
+
+    def holds(self, when: datetime | None) -> bool:
+        return when is not None and self.start <= when < self.end
+
+    def holds_day(self, day: date | None) -> bool:
+        return day is not None and self.start.date() <= day < self.end.date()
+
+    def quarter(self, when: datetime) -> int:
+        starts = [local(date(self.first, m, 1), 0) for m in (7, 10)]
+        starts.append(local(date(self.first + 1, 1, 1), 0))
+        return sum(when >= s for s in starts)
+
+
+@dataclass
+class Response:
+    """One stage's response as the records hold it."""
+
+    stage: int
+    started_at: datetime
+    responded_at: datetime
+    outcome: str
+    met: bool | None
+    extensions: int
+    reopened_at: datetime | None = None
+
+
+@dataclass
+class Record:
+    """One case as the API shows it."""
+
+    detail: dict
+    coding: dict
+    responses: list[Response] = field(default_factory=list)
+    # True when the API shows only the current stage's response of a reopened case.
+    earlier_stages_unseen: bool = False
+
+    def __getitem__(self, name: str):
+        return self.detail[name]
+
+    @property
+    def reference(self) -> str:
+        return self.detail["reference"]
+
+    @property
+    def kind(self) -> str:
+        return self.detail["kind"]
+
+    @property
+    def received_at(self) -> datetime:
+        return moment(self.detail["received_at"])
+
+    def at(self, name: str) -> datetime | None:
+        return moment(self.detail.get(name))
+
+    @property
+    def provider_led(self) -> bool:
+        if "forwarded_to_provider_at" in self.detail:
+            return self.detail["forwarded_to_provider_at"] is not None
+        return self.detail["outcome"] == Outcome.FORWARDED
+
+    def deadline(self, key: str) -> dict | None:
+        return next((d for d in self.detail["deadlines"] if d["key"] == key), None)
+
+    @property
+    def acknowledged_met(self) -> bool | None:
+        d = self.deadline("acknowledge")
+        return d["met"] if d else None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the current stage ended: its response, a withdrawal that ended the case, or
+        its closing (the KO41 summary's rule)."""
+        if self.at("responded_at"):
+            return self.at("responded_at")
+        if self.detail["status"] == Status.WITHDRAWN and self.at("withdrawn_at"):
+            return self.at("withdrawn_at")
+        return self.at("closed_at")
+
+    @property
+    def themes(self) -> list[str]:
+        return self.coding["themes"]
+
+    @property
+    def subjects(self) -> list[str]:
+        return self.coding["subjects"]
+
+
+def _responses(detail: dict) -> tuple[list[Response], bool]:
+    """Each stage's response: the API's list where it gives one, else the current stage's
+    from the detail (and whether earlier stages of a reopened case went unseen)."""
+    if "responses" in detail:
+        return [
+            Response(
+                r["stage"],
+                moment(r["started_at"]),
+                moment(r["responded_at"]),
+                r["outcome"],
+                r["met"],
+                r["extensions"],
+                moment(r.get("reopened_at")),
+            )
+            for r in detail["responses"]
+        ], False
+    out = []
+    if detail["responded_at"]:
+        started = detail["stage_started_at"] if detail["stage"] > 1 else detail["received_at"]
+        response = next((d for d in detail["deadlines"] if d["key"] == "response"), None)
+        out.append(
+            Response(
+                detail["stage"],
+                moment(started),
+                moment(detail["responded_at"]),
+                detail["outcome"],
+                response["met"] if response else None,
+                detail["extensions"],
+            )
+        )
+    return out, detail["stage"] > 1
+
+
+def read_records(door: Door, code: str) -> list[Record]:
+    """Every case of organisation `code`, found through the case list and read in full:
+    its detail and its coding."""
+    references, cursor = [], None
+    while True:
+        params = {"organisation": code, "sort": "received_at", "limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        page = door.get("/cases", **params)
+        references += [item["reference"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    out = []
+    for reference in references:
+        detail = door.get(f"/cases/{reference}")
+        responses, unseen = _responses(detail)
+        coding = door.get(f"/cases/{reference}/coding")
+        out.append(Record(detail, coding, responses, unseen))
+    return out
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+Figures = dict[str, dict[str, list]]  # table key -> row key -> values, one per column
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    return round(100 * numerator / denominator, 1) if denominator else None
+
+
+def lower_median(values: list[int]) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+class Books:
+    """The figures an organisation's records make for a financial year."""
+
+    def __init__(self, records: list[Record], year: Year):
+        self.records = records
+        self.year = year
+
+    # what each report counts
+    def received(self, kind: str | None = None) -> list[Record]:
+        return [
+            r
+            for r in self.records
+            if self.year.holds(r.received_at) and (kind is None or r.kind == kind)
+        ]
+
+    @property
+    def complaints(self) -> list[Record]:
+        return self.received("complaint")
+
+    @property
+    def own(self) -> list[Record]:
+        return [r for r in self.complaints if not r.provider_led]
+
+    @property
+    def answered(self) -> list[tuple[Record, Response]]:
+        """Each stage's response to a complaint, with a finding, sent in the year."""
+        return [
+            (r, s)
+            for r in self.records
+            if r.kind == "complaint"
+            for s in r.responses
+            if s.outcome in FINDINGS and self.year.holds(s.responded_at)
+        ]
+
+    def by_quarter(self, items, when) -> list[int]:
+        counts = [0, 0, 0, 0]
+        for item in items:
+            counts[self.year.quarter(when(item))] += 1
+        return [*counts, sum(counts)]
+
+    def annual(self) -> Figures:
+        y = self.year
+        received = lambda r: r.received_at  # noqa: E731
+        responded = lambda pair: pair[1].responded_at  # noqa: E731
+        answered = self.answered
+        within = [p for p in answered if p[1].met is True]
+        out: Figures = {}
+        out["received"] = {
+            "total": self.by_quarter(self.complaints, received),
+            "own": self.by_quarter(self.own, received),
+            "provider_led": self.by_quarter(
+                [r for r in self.complaints if r.provider_led], received
+            ),
+        }
+        r_counts = self.by_quarter(answered, responded)
+        w_counts = self.by_quarter(within, responded)
+        out["within_target"] = {
+            "responded": r_counts,
+            "within": w_counts,
+            "within_percent": [percent(w, r) for w, r in zip(w_counts, r_counts, strict=True)],
+        }
+        by_outcome = {
+            o: self.by_quarter([p for p in answered if p[1].outcome == o], responded)
+            for o in FINDINGS
+        }
+        well = [u + p for u, p in zip(by_outcome["upheld"], by_outcome["partly_upheld"], strict=True)]
+        out["outcomes"] = {
+            "resolved": r_counts,
+            "upheld": by_outcome["upheld"],
+            "partly_upheld": by_outcome["partly_upheld"],
+            "well_founded": well,
+            "well_founded_percent": [percent(w, r) for w, r in zip(well, r_counts, strict=True)],
+            "not_upheld": by_outcome["not_upheld"],
+        }
+        themes = Counter(t for r in self.own for t in set(r.themes))
+        out["themes"] = {f"theme:{name}": [n] for name, n in themes.items()}
+        out["themes"]["none"] = [sum(1 for r in self.own if not r.themes)]
+        out["themes"]["total"] = [len(self.own)]
+        subjects = Counter(s for r in self.own for s in set(r.subjects))
+        out["subjects"] = {key: [n] for key, n in subjects.items()}
+        out["subjects"]["none"] = [sum(1 for r in self.own if not r.subjects)]
+        out["subjects"]["total"] = [len(self.own)]
+        compliments = self.received("compliment")
+        out["compliments"] = {
+            "total": self.by_quarter(compliments, received),
+            "own": self.by_quarter([r for r in compliments if not r.detail.get("provider_name")], received),
+            "providers": self.by_quarter(
+                [r for r in compliments if r.detail.get("provider_name")], received
+            ),
+        }
+        out["enquiries"] = {
+            key: self.by_quarter(self.received(kind), received)
+            for key, kind in (("mp", "mp_enquiry"), ("inbox", "inbox_enquiry"), ("other", "enquiry"))
+        }
+        out["feedback"] = {kind: [len(self.received(kind))] for kind in KINDS}
+        out["feedback"]["total"] = [len(self.received())]
+        out["ombudsman"] = self.ombudsman()
+        own = self.own
+        ack_within = sum(1 for r in own if r.at("acknowledged_at") and r.acknowledged_met is True)
+        ack_late = sum(1 for r in own if r.at("acknowledged_at") and r.acknowledged_met is not True)
+        extended = sum(1 for _, s in answered if s.extensions > 0)
+        out["handling"] = {
+            "received": [len(own)],
+            "ack_within": [ack_within],
+            "ack_late": [ack_late],
+            "not_ack": [sum(1 for r in own if not r.at("acknowledged_at"))],
+            "ack_percent": [percent(ack_within, len(own))],
+            "resolved": [len(answered)],
+            "extended": [extended],
+            "extended_percent": [percent(extended, len(answered))],
+        }
+        days = [(day_of(s.responded_at) - day_of(s.started_at)).days for _, s in answered]
+        out["days_to_respond"] = {
+            f"days_{low}": [sum(1 for d in days if d >= low and (high is None or d <= high))]
+            for low, high in DAY_BANDS
+        }
+        out["days_to_respond"]["total"] = [len(days)]
+        out["days_to_respond"]["median"] = [lower_median(days)]
+        out["summary"] = {
+            "received": [len(self.complaints)],
+            "well_founded": [well[-1]],
+            "referred": out["ombudsman"]["referred"],
+        }
+        del y
+        return out
+
+    def ombudsman(self) -> dict[str, list[int]]:
+        referred, decided, awaiting = set(), defaultdict(set), set()
+        for r in self.records:
+            for x in r.detail.get("ombudsman_referrals", []):
+                if self.year.holds_day(date.fromisoformat(x["referred_on"])):
+                    referred.add(r.reference)
+                    if not x["outcome"]:
+                        awaiting.add(r.reference)
+                if x["decided_on"] and self.year.holds_day(date.fromisoformat(x["decided_on"])):
+                    decided[x["outcome"]].add(r.reference)
+        out = {"referred": [len(referred)]}
+        for o in ("upheld", "partly_upheld", "not_upheld", "declined", "not_investigated"):
+            out[o] = [len(decided[o])]
+        out["awaiting"] = [len(awaiting)]
+        return out
+
+    # the KO41 return
+    def ko41(self, return_code: str) -> Figures:
+        y = self.year
+        start, end = y.start, y.end
+        base = [
+            r
+            for r in self.records
+            if r.kind == "complaint"
+            and not r.provider_led
+            and r.coding["return_code"] == return_code
+        ]
+
+        def waiting(r: Record, t: datetime) -> bool:
+            return any(
+                s.responded_at < t and s.reopened_at is not None and s.reopened_at >= t
+                for s in r.responses
+            )
+
+        def open_at(r: Record, t: datetime) -> bool:
+            return (
+                r.received_at < t
+                and (r.ended_at is None or r.ended_at >= t)
+                and not waiting(r, t)
+            )
+
+        new = [r for r in base if y.holds(r.received_at)]
+        stages = [s for r in base for s in r.responses]
+        resolved = [s for s in stages if s.outcome in FINDINGS and y.holds(s.responded_at)]
+        summary = {
+            "brought_forward": sum(1 for r in base if open_at(r, start)),
+            "new": len(new),
+            "reopened": sum(1 for s in stages if y.holds(s.reopened_at)),
+            "resolved": len(resolved),
+            "upheld": sum(1 for s in resolved if s.outcome == "upheld"),
+            "partly_upheld": sum(1 for s in resolved if s.outcome == "partly_upheld"),
+            "not_upheld": sum(1 for s in resolved if s.outcome == "not_upheld"),
+            "closed_other": sum(
+                1
+                for r in base
+                if r.received_at < end
+                and not r.at("responded_at")
+                and r.ended_at is not None
+                and y.holds(r.ended_at)
+            ),
+            "carried_forward": sum(1 for r in base if open_at(r, end)),
+        }
+        out: Figures = {"summary": {k: [v] for k, v in summary.items()}}
+        bands = Counter((r.coding["age_band"] or {}).get("key") for r in new)
+        out["age_band"] = {k: [n] for k, n in bands.items() if k}
+        statuses = Counter((r.coding["complainant_status"] or {}).get("key") for r in new)
+        out["status"] = {k: [n] for k, n in statuses.items() if k}
+        chosen = [("subject", "subjects"), ("profession", "professions")]
+        if return_code == "KO41a":
+            chosen.insert(1, ("service", "services"))
+        for table, name in chosen:
+            counts = Counter(k for r in new for k in set(r.coding[name]))
+            rows = {k: [n] for k, n in counts.items()}
+            rows["not_coded"] = [sum(1 for r in new if not r.coding[name])]
+            out[table] = rows
+        return out
+
+    # the anonymised summary's list of cases
+    def summary_cases(self) -> list[dict]:
+        statuses, outcomes = dict(Status.choices), dict(Outcome.choices)
+        out = []
+        for r in sorted(self.complaints, key=lambda r: (r.received_at, r.reference)):
+            latest = max(r.responses, key=lambda s: s.stage) if r.responses else None
+            outcome = r["outcome"] or (latest.outcome if latest else "")
+            out.append(
+                {
+                    "reference": r.reference,
+                    "received": day_of(r.received_at).isoformat(),
+                    "themes": "; ".join(sorted(r.themes)),
+                    "provider_led": "Yes" if r.provider_led else "No",
+                    "status": statuses[r["status"]],
+                    "outcome": outcomes.get(outcome, "") if outcome else "",
+                    "responded": day_of(latest.responded_at).isoformat() if latest else None,
+                    "days": (day_of(latest.responded_at) - day_of(latest.started_at)).days
+                    if latest
+                    else None,
+                    "within_target": ("Yes" if latest.met else "No")
+                    if latest and latest.met is not None
+                    else "",
+                    "ombudsman": "Yes" if r.detail.get("ombudsman_referrals") else "No",
+                }
+            )
+        return out
+
+
+def days_between(a: datetime, b: datetime) -> int:
+    return (day_of(b) - day_of(a)).days
+
+
+__all__ = ["Books", "Record", "Year", "read_records", "timedelta"]

@@ -1,0 +1,101 @@
+"""A year of cases entered through the API alone: every report figure equals what the records
+say (issue 16, "How we will know")."""
+
+from __future__ import annotations
+
+import pytest
+
+from candour.reporting import catalogue
+
+from .door import Schema
+from .records import Books, Year
+from .reports import compare, figures, from_objects, report
+from .scenario import CLINIC, GP, ICB, YEAR
+
+pytestmark = pytest.mark.django_db
+
+ORGS = {o.key: o for o in (ICB, CLINIC, GP)}
+
+
+def read_report(year, key: str, kind: str) -> dict:
+    """The report as JSON from /api/v1/reports/..., or from the report object the page
+    renders where that API is not there."""
+    org = ORGS[key]
+    door = year.doors[key]["reports"]
+    if Schema().has("/api/v1/reports/{organisation}/{kind}/{period}", "get"):
+        return report(door, org.code, kind, YEAR)
+    user = year.users[org.username("reports")]
+    return from_objects(catalogue.build(user, year.organisations[key], kind, YEAR))
+
+
+def books(year, key: str) -> Books:
+    return Books(year.records[key], Year(2025))
+
+
+def test_the_year_is_entered(year):
+    entered = year.entered
+    print(len(entered.plans), entered.steps, entered.late, f"{year.seconds:.1f}s")
+    print(entered.missing[:20], len(entered.missing))
+    print({k: v for k, v in entered.late_fields.items()})
+    assert entered.steps > 0
+
+
+@pytest.mark.parametrize("key", ["icb", "clinic", "gp"])
+def test_every_annual_report_figure_is_what_the_records_say(year, key):
+    got = read_report(year, key, "annual")
+    differences = compare(books(year, key).annual(), figures(got), f"{ORGS[key].code} annual")
+    assert not differences, "\n".join(differences)
+    assert got["check"]["passed"], got["check"]["problems"]
+
+
+def test_every_ko41b_figure_of_the_practice_is_what_the_records_say(year):
+    got = read_report(year, "gp", "ko41b")
+    differences = compare(books(year, "gp").ko41("KO41b"), figures(got), "YMED KO41b")
+    assert not differences, "\n".join(differences)
+    assert got["check"]["passed"], got["check"]["problems"]
+
+
+def test_the_anonymised_summary_lists_each_complaint_as_its_records_say(year):
+    got = read_report(year, "icb", "commissioner")
+    differences = compare(books(year, "icb").annual(), figures(got), "YSICB commissioner")
+    expected = {c["reference"]: c for c in books(year, "icb").summary_cases()}
+    listed = {c["reference"]: c for c in got["cases"]}
+    assert sorted(listed) == sorted(expected)
+    for reference, want in expected.items():
+        have = listed[reference]
+        for name, value in want.items():
+            if have[name] != value:
+                differences.append(
+                    f"YSICB commissioner case {reference} {name}: records {value!r}, "
+                    f"report {have[name]!r}"
+                )
+    assert not differences, "\n".join(differences)
+
+
+def test_the_records_carry_the_true_date_of_every_step(year):
+    """Whether a step was entered as it happened or later with the time it happened, the
+    case records that time: the acknowledgement, consent, the response (the signed letter's
+    dispatch), closing, withdrawal, reopening, forwarding."""
+    records = {r.reference: r for rs in year.records.values() for r in rs}
+    differences = []
+    for plan in year.entered.plans:
+        record = records[plan.reference]
+        for name, when in plan.truth.items():
+            have = record.at(name)
+            if have != when:
+                differences.append(
+                    f"{plan.reference} {name}: happened {when:%Y-%m-%d %H:%M}, records "
+                    f"{have:%Y-%m-%d %H:%M}" if have else f"{plan.reference} {name}: happened "
+                    f"{when:%Y-%m-%d %H:%M}, records none"
+                )
+    assert not differences, "\n".join(differences)
+
+
+def test_every_step_has_an_endpoint_and_takes_the_time_it_happened(year):
+    """Every step of the scenario has an API endpoint, and every step that records something
+    that happened takes the time it happened, for a late entry."""
+    assert not year.entered.missing
+    assert all(year.entered.late_fields.values()), [
+        k for k, v in year.entered.late_fields.items() if not v
+    ]
+    assert year.entered.late > 0.1 * year.entered.steps
