@@ -55,6 +55,7 @@ from candour.api.schemas import (
     VerifyActionIn,
     WithdrawConsentIn,
     WithdrawIn,
+    performs,
 )
 from candour.cases import actions, consent, handling, intake, investigation, referrals
 from candour.cases.access import get_case, get_case_in_full
@@ -79,7 +80,11 @@ def _user(username: str):
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-@router.post("/{reference}/acknowledge", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/acknowledge",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("acknowledge"),
+)
 def acknowledge(request, reference: Reference, payload: AcknowledgeIn):
     """Record that the complainant has been acknowledged (reg 13; R17)."""
     handling.acknowledge_case(
@@ -88,14 +93,22 @@ def acknowledge(request, reference: Reference, payload: AcknowledgeIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/request", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/consent/request",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("request_consent"),
+)
 def request_consent(request, reference: Reference, payload: RequestConsentIn):
     """Ask the patient for consent; starts the consent chase deadline (R12)."""
     consent.request_consent(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/receive", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/consent/receive",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("receive_consent"),
+)
 def receive_consent(request, reference: Reference, payload: ReceiveConsentIn):
     """Record consent as received, how and when (R12)."""
     consent.receive_consent(
@@ -104,13 +117,23 @@ def receive_consent(request, reference: Reference, payload: ReceiveConsentIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/refuse", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/consent/refuse",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("refuse_consent"),
+)
 def refuse_consent(request, reference: Reference, payload: RefuseConsentIn):
-    consent.refuse_consent(_case(request, reference), by=request.auth, note=payload.note)
+    consent.refuse_consent(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/consent/withdraw",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("withdraw_consent"),
+)
 def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
     """The patient no longer wants the representative to act (R13)."""
     consent.withdraw_consent(
@@ -118,20 +141,33 @@ def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
         by=request.auth,
         note=payload.note,
         stop_representative=payload.stop_representative,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/consent/override", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/consent/override",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("override_consent"),
+)
 def override_consent(request, reference: Reference, payload: OverrideConsentIn):
     """Go ahead without consent on recorded grounds, with reasons (R12)."""
     consent.override_consent(
-        _case(request, reference), by=request.auth, grounds=payload.grounds, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        grounds=payload.grounds,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/summary/approve", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/summary/approve",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("approve_summary"),
+)
 def approve_summary(request, reference: Reference, payload: ApproveSummaryIn):
     """The complainant approved the typed summary of their verbal complaint (R5)."""
     consent.approve_summary(
@@ -140,14 +176,16 @@ def approve_summary(request, reference: Reference, payload: ApproveSummaryIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/grade", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post("/{reference}/grade", response={200: CaseDetail, **WRITE_ERRORS}, **performs("grade"))
 def grade(request, reference: Reference, payload: GradeIn):
     """Grade the case by the policy's grading matrix (R15)."""
     handling.grade_case(_case(request, reference), by=request.auth, level=payload.level)
     return _done(request, reference)
 
 
-@router.post("/{reference}/issues", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/issues", response={201: CaseDetail, **WRITE_ERRORS}, **performs("add_issue")
+)
 def add_issue(request, reference: Reference, payload: IssueIn):
     """Add an issue the response must answer (R18)."""
     investigation.add_issue(
@@ -159,7 +197,11 @@ def add_issue(request, reference: Reference, payload: IssueIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/issues/{number}/finding", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/issues/{number}/finding",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("record_finding"),
+)
 def record_finding(request, reference: Reference, number: NumberInPath, payload: FindingIn):
     """Record the finding on one issue at the current stage (R22)."""
     investigation.record_finding(
@@ -168,11 +210,14 @@ def record_finding(request, reference: Reference, number: NumberInPath, payload:
         issue_number=number,
         finding=payload.finding,
         summary=payload.summary,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/handler", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/handler", response={200: CaseDetail, **WRITE_ERRORS}, **performs("assign_handler")
+)
 def assign_handler(request, reference: Reference, payload: HandlerIn):
     handling.assign_handler(
         _case(request, reference), by=request.auth, handler=_user(payload.handler)
@@ -180,7 +225,11 @@ def assign_handler(request, reference: Reference, payload: HandlerIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/investigator", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/investigator",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("assign_investigator"),
+)
 def assign_investigator(request, reference: Reference, payload: InvestigatorIn):
     """Assign the investigating officer; needs consent or an override first (R12, R21)."""
     handling.assign_investigator(
@@ -189,7 +238,11 @@ def assign_investigator(request, reference: Reference, payload: InvestigatorIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/response-date", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/response-date",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("agree_response_date"),
+)
 def agree_response_date(request, reference: Reference, payload: ResponseDateIn):
     """The response date agreed with the complainant in the handling plan (R18)."""
     handling.agree_response_date(
@@ -201,7 +254,11 @@ def agree_response_date(request, reference: Reference, payload: ResponseDateIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/extension", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/extension",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("agree_extension"),
+)
 def agree_extension(request, reference: Reference, payload: ExtensionIn):
     """A new response date agreed with the complainant (R19)."""
     handling.agree_extension(
@@ -210,16 +267,26 @@ def agree_extension(request, reference: Reference, payload: ExtensionIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/late-decision", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/late-decision",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("decide_late_complaint"),
+)
 def decide_late_complaint(request, reference: Reference, payload: LateDecisionIn):
     """Accept or decline a complaint made after the time limit (R7)."""
     handling.decide_late_complaint(
-        _case(request, reference), by=request.auth, decision=payload.decision, reason=payload.reason
+        _case(request, reference),
+        by=request.auth,
+        decision=payload.decision,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/updates", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/updates", response={200: CaseDetail, **WRITE_ERRORS}, **performs("log_update")
+)
 def log_update(request, reference: Reference, payload: UpdateIn):
     """The complainant was updated on progress (R19)."""
     handling.log_update(
@@ -232,38 +299,56 @@ def log_update(request, reference: Reference, payload: UpdateIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/external-notification", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/external-notification",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("identify_external_notification"),
+)
 def identify_external_notification(request, reference: Reference, payload: ExternalNotificationIn):
     """An external body must be told (R16)."""
     handling.identify_external_notification(
-        _case(request, reference), by=request.auth, body=payload.body
+        _case(request, reference), by=request.auth, body=payload.body, at=payload.at
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/external-notification/done", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/external-notification/done",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("record_external_notification"),
+)
 def record_external_notification(request, reference: Reference, payload: ExternalNotifiedIn):
     """The external body has been told."""
     handling.record_external_notification(_case(request, reference), by=request.auth, at=payload.at)
     return _done(request, reference)
 
 
-@router.post("/{reference}/pause", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post("/{reference}/pause", response={200: CaseDetail, **WRITE_ERRORS}, **performs("pause"))
 def pause(request, reference: Reference, payload: PauseIn):
     """Pause the case; paused time does not count against its deadlines (R23)."""
     handling.pause_case(
-        _case(request, reference), by=request.auth, reason=payload.reason, detail=payload.detail
+        _case(request, reference),
+        by=request.auth,
+        reason=payload.reason,
+        detail=payload.detail,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/resume", response={200: CaseDetail, **WRITE_ERRORS}, **performs("resume")
+)
 def resume(request, reference: Reference, payload: NoteIn):
-    handling.resume_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.resume_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
-@router.post("/{reference}/outcome", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/outcome", response={200: CaseDetail, **WRITE_ERRORS}, **performs("record_outcome")
+)
 def record_outcome(request, reference: Reference, payload: OutcomeIn):
     """The overall outcome, once every issue has a finding; the response is sent (R22)."""
     investigation.record_outcome(
@@ -272,14 +357,24 @@ def record_outcome(request, reference: Reference, payload: OutcomeIn):
     return _done(request, reference)
 
 
-@router.post("/{reference}/close", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/close",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("close", "close_record"),
+)
 def close(request, reference: Reference, payload: NoteIn):
     """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
-    handling.close_case(_case(request, reference), by=request.auth, note=payload.note)
+    handling.close_case(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
     return _done(request, reference)
 
 
-@router.post("/{reference}/withdraw", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/withdraw",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("withdraw", "continue_after_withdrawal"),
+)
 def withdraw(request, reference: Reference, payload: WithdrawIn):
     """The complainant withdraws; with `continue_because` the case carries on (R14)."""
     handling.withdraw_case(
@@ -287,27 +382,38 @@ def withdraw(request, reference: Reference, payload: WithdrawIn):
         by=request.auth,
         reason=payload.reason,
         continue_because=payload.continue_because,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/reopen", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/reopen", response={200: CaseDetail, **WRITE_ERRORS}, **performs("reopen")
+)
 def reopen(request, reference: Reference, payload: ReasonIn):
     """Take a dissatisfied complainant's case to the next stage (R29)."""
     handling.reopen_case(_case(request, reference), by=request.auth, reason=payload.reason)
     return _done(request, reference)
 
 
-@router.post("/{reference}/resolve-informally", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/resolve-informally",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("resolve_informally"),
+)
 def resolve_informally(request, reference: Reference, payload: ResolveInformallyIn):
     """A concern resolved to the person's satisfaction (R6)."""
     intake.resolve_informally(
-        _case(request, reference), by=request.auth, resolution=payload.resolution
+        _case(request, reference), by=request.auth, resolution=payload.resolution, at=payload.at
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/convert-to-complaint", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/convert-to-complaint",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("convert_to_complaint"),
+)
 def convert_to_complaint(request, reference: Reference, payload: ReasonIn):
     """A concern becomes a formal complaint; its clocks run from the original receipt (R6)."""
     intake.convert_to_complaint(_case(request, reference), by=request.auth, reason=payload.reason)
@@ -317,7 +423,9 @@ def convert_to_complaint(request, reference: Reference, payload: ReasonIn):
 # --- action plans and learning (R28, R35) ----------------------------------------------------
 
 
-@router.post("/{reference}/actions", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/actions", response={201: CaseDetail, **WRITE_ERRORS}, **performs("add_action")
+)
 def add_action(request, reference: Reference, payload: ActionIn):
     """Add an action to the case's action plan, with its owner and due date (R35). A promised
     action keeps the case from closing until it is done and checked (R28)."""
@@ -333,7 +441,11 @@ def add_action(request, reference: Reference, payload: ActionIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/actions/{number}/complete", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/actions/{number}/complete",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("complete_action"),
+)
 def complete_action(request, reference: Reference, number: NumberInPath, payload: CompleteActionIn):
     """The action is done, with the evidence; by its owner or someone who handles cases."""
     actions.complete_action(
@@ -346,16 +458,28 @@ def complete_action(request, reference: Reference, number: NumberInPath, payload
     return _done(request, reference)
 
 
-@router.post("/{reference}/actions/{number}/verify", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/actions/{number}/verify",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("verify_action"),
+)
 def verify_action(request, reference: Reference, number: NumberInPath, payload: VerifyActionIn):
     """Record the check that the change works (R35)."""
     actions.verify_action(
-        _case(request, reference), by=request.auth, number=number, check=payload.check
+        _case(request, reference),
+        by=request.auth,
+        number=number,
+        check=payload.check,
+        at=payload.at,
     )
     return _done(request, reference)
 
 
-@router.post("/{reference}/actions/{number}/cancel", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/actions/{number}/cancel",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("cancel_action"),
+)
 def cancel_action(request, reference: Reference, number: NumberInPath, payload: CancelActionIn):
     """An action that will not be done, with the reason."""
     actions.cancel_action(
@@ -364,11 +488,17 @@ def cancel_action(request, reference: Reference, number: NumberInPath, payload: 
     return _done(request, reference)
 
 
-@router.post("/{reference}/lessons", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/lessons", response={201: CaseDetail, **WRITE_ERRORS}, **performs("record_lesson")
+)
 def record_lesson(request, reference: Reference, payload: LessonIn):
     """A lesson learned from the case, with its themes (R35)."""
     actions.record_lesson(
-        _case(request, reference), by=request.auth, text=payload.text, themes=payload.themes
+        _case(request, reference),
+        by=request.auth,
+        text=payload.text,
+        themes=payload.themes,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
@@ -376,7 +506,11 @@ def record_lesson(request, reference: Reference, payload: LessonIn):
 # --- risk referrals (R16) --------------------------------------------------------------------
 
 
-@router.post("/{reference}/referrals", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/referrals",
+    response={201: CaseDetail, **WRITE_ERRORS},
+    **performs("raise_referral"),
+)
 def raise_referral(request, reference: Reference, payload: ReferralIn):
     """Flag a risk and refer it, with its owner and due date (R16). A police, legal claim or
     disciplinary referral may also pause the case, if asked (R23)."""
@@ -394,7 +528,11 @@ def raise_referral(request, reference: Reference, payload: ReferralIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/referrals/{number}/made", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/referrals/{number}/made",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("record_referral"),
+)
 def record_referral(request, reference: Reference, number: NumberInPath, payload: ReferralMadeIn):
     """The referral was made: when, and the body's reference."""
     referrals.record_referral(
@@ -411,7 +549,11 @@ def record_referral(request, reference: Reference, number: NumberInPath, payload
 # --- the handling plan (R18) and the investigation (R21) -------------------------------------
 
 
-@router.post("/{reference}/handling-plan", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/handling-plan",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("update_handling_plan"),
+)
 def update_handling_plan(request, reference: Reference, payload: HandlingPlanIn):
     """Change the handling plan agreed with the complainant; only the fields sent change."""
     investigation.update_handling_plan(
@@ -420,7 +562,11 @@ def update_handling_plan(request, reference: Reference, payload: HandlingPlanIn)
     return _done(request, reference)
 
 
-@router.post("/{reference}/investigation", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/investigation",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("update_investigation"),
+)
 def update_investigation(request, reference: Reference, payload: InvestigationIn):
     """Root-cause analysis, independent clinical review, mediation agreed (R21)."""
     investigation.update_investigation(
@@ -429,7 +575,11 @@ def update_investigation(request, reference: Reference, payload: InvestigationIn
     return _done(request, reference)
 
 
-@router.post("/{reference}/staff", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/staff",
+    response={201: CaseDetail, **WRITE_ERRORS},
+    **performs("add_staff_involved"),
+)
 def add_staff_involved(request, reference: Reference, payload: StaffIn):
     """A member of staff involved in the complaint (R21)."""
     investigation.add_staff_involved(
@@ -438,7 +588,11 @@ def add_staff_involved(request, reference: Reference, payload: StaffIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/staff/{number}/steps", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/staff/{number}/steps",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("record_staff_step"),
+)
 def record_staff_step(request, reference: Reference, number: NumberInPath, payload: StaffStepIn):
     """Informed, shown the complaint, offered support or interviewed; an interview needs the
     first two before it (R21)."""
@@ -453,28 +607,42 @@ def record_staff_step(request, reference: Reference, number: NumberInPath, paylo
     return _done(request, reference)
 
 
-@router.post("/{reference}/statements", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/statements",
+    response={201: CaseDetail, **WRITE_ERRORS},
+    **performs("request_statement"),
+)
 def request_statement(request, reference: Reference, payload: StatementRequestIn):
     """Ask a member of staff for a statement by a due date (R21)."""
     investigation.request_statement(
-        _case(request, reference), by=request.auth, staff=payload.staff, due=payload.due
+        _case(request, reference),
+        by=request.auth,
+        staff=payload.staff,
+        due=payload.due,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/statements/{number}/remind", response={200: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/statements/{number}/remind",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("remind_statement"),
+)
 def remind_statement(
     request, reference: Reference, number: NumberInPath, payload: StatementReminderIn
 ):
     """Chase an outstanding statement; the due date moves on."""
     investigation.remind_statement(
-        _case(request, reference), by=request.auth, number=number, due=payload.due
+        _case(request, reference), by=request.auth, number=number, due=payload.due, at=payload.at
     )
     return _done(request, reference)
 
 
 @router.post(
-    "/{reference}/statements/{number}/received", response={200: CaseDetail, **WRITE_ERRORS}
+    "/{reference}/statements/{number}/received",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("receive_statement"),
 )
 def receive_statement(
     request, reference: Reference, number: NumberInPath, payload: ExternalNotifiedIn
@@ -485,7 +653,11 @@ def receive_statement(
     return _done(request, reference)
 
 
-@router.post("/{reference}/evidence", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/evidence",
+    response={201: CaseDetail, **WRITE_ERRORS},
+    **performs("record_evidence"),
+)
 def record_evidence(request, reference: Reference, payload: EvidenceIn):
     """Records, policies or other evidence reviewed (R21)."""
     investigation.record_evidence(
@@ -498,7 +670,9 @@ def record_evidence(request, reference: Reference, payload: EvidenceIn):
     return Status(201, _done(request, reference))
 
 
-@router.post("/{reference}/remedies", response={201: CaseDetail, **WRITE_ERRORS})
+@router.post(
+    "/{reference}/remedies", response={201: CaseDetail, **WRITE_ERRORS}, **performs("offer_remedy")
+)
 def offer_remedy(request, reference: Reference, payload: RemedyIn):
     """A remedy offered: put things right, or reimburse costs with the amount (R21)."""
     investigation.offer_remedy(
@@ -507,5 +681,6 @@ def offer_remedy(request, reference: Reference, payload: RemedyIn):
         kind=payload.kind,
         description=payload.description,
         amount=payload.amount,
+        at=payload.at,
     )
     return Status(201, _done(request, reference))

@@ -20,6 +20,7 @@ from candour.api.schemas import (
 from candour.audit.models import AuditEvent
 from candour.cases import listing
 from candour.cases.access import get_case, open_case
+from candour.cases.changes import happened_at, recorded_late
 from candour.cases.intake import NewCase, record_case, record_compliment
 from candour.cases.models import Kind
 from candour.cases.people import PersonDetails
@@ -110,6 +111,8 @@ def case_timeline(request, reference: Reference, include_access: bool = False):
         {
             "sequence": e.sequence,
             "at": e.at,
+            "happened_at": happened_at(e),
+            "recorded_late": recorded_late(e),
             "event": e.event,
             "actor": e.actor_label,
             "data": e.data,

@@ -8,6 +8,7 @@ from candour.api.schemas import (
     CaseItem,
     EvidenceOut,
     HandlingPlanOut,
+    OmbudsmanReferralOut,
     PersonOut,
     RemedyOut,
     StaffOut,
@@ -15,7 +16,7 @@ from candour.api.schemas import (
 )
 from candour.cases import deadlines, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
-from candour.cases.models import Case, HandlingPlan
+from candour.cases.models import Case, HandlingPlan, OmbudsmanReferral
 from candour.cases.workflow import allowed_actions
 
 
@@ -122,10 +123,21 @@ def investigation(case: Case) -> dict:
     }
 
 
+OMBUDSMAN_FIELDS = [f for f in OmbudsmanReferralOut.model_fields if f != "number"]
+
+
+def ombudsman_referrals(case: Case) -> list[dict]:
+    return [
+        {"number": number, **{name: getattr(r, name) for name in OMBUDSMAN_FIELDS}}
+        for number, r in OmbudsmanReferral.numbered(case.ombudsman_referrals.all())
+    ]
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
 BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies"}
+BUILT |= {"ombudsman_referrals"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -165,6 +177,7 @@ def detail(user, case: Case) -> dict:
     out["lessons"] = [lesson(x) for x in case.lessons.all()]
     out["referrals"] = [referral(case, r) for r in case.referrals.all()]
     out.update(investigation(case))
+    out["ombudsman_referrals"] = ombudsman_referrals(case)
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

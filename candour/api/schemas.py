@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from candour import text as text_rule
 from candour.cases.consent import OVERRIDE_GROUNDS
+from candour.cases.listing import Queue
 from candour.cases.models import (
     AccessibleFormat,
     AckMethod,
@@ -31,12 +32,15 @@ from candour.cases.models import (
     Finding,
     Kind,
     LateDecision,
+    OmbudsmanBody,
+    OmbudsmanOutcome,
     PauseReason,
     ReferralKind,
     Relationship,
     RemedyKind,
     Status,
 )
+from candour.cases.workflow import named
 
 MAX_NUMBER = text_rule.MAX_NUMBER
 
@@ -336,6 +340,20 @@ class PauseOut(Schema):
     ended_at: datetime | None
 
 
+class OmbudsmanReferralOut(Schema):
+    number: int = Field(description="1 for the first referral recorded on the case, and so on.")
+    body: str
+    body_name: str
+    referred_on: date
+    information_requested_on: date | None
+    information_due: date | None
+    information_sent_on: date | None
+    outcome: str
+    decided_on: date | None
+    outcome_summary: str
+    note: str
+
+
 class DeadlineOut(Schema):
     key: str
     label: str
@@ -394,6 +412,8 @@ class CaseDetail(CaseItem):
     closed_at: datetime | None
     withdrawn_at: datetime | None
     continued_after_withdrawal: str
+    provider_name: str = Field(description="The provider the feedback is about (R32).")
+    forwarded_to_provider_at: datetime | None
     people: list[PartyOut] = Field(
         description="Empty for a confidential case unless you may see identities (R8)."
     )
@@ -407,6 +427,9 @@ class CaseDetail(CaseItem):
     statement_requests: list[StatementOut]
     evidence: list[EvidenceOut]
     remedies: list[RemedyOut]
+    ombudsman_referrals: list[OmbudsmanReferralOut] = Field(
+        description="Referrals to the Ombudsman or an ADR provider (R30)."
+    )
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -414,6 +437,9 @@ class CaseDetail(CaseItem):
 
 
 class CaseFilters(Schema):
+    queue: Queue | None = Field(
+        None, description="A worklist queue, e.g. ombudsman_information; none: every case."
+    )
     status: Status | None = None
     kind: Kind | None = None
     organisation: str | None = Field(None, max_length=12, description="An organisation code.")
@@ -463,7 +489,15 @@ class ActionItem(Across):
 
 class TimelineEntry(Schema):
     sequence: int
-    at: datetime
+    at: datetime = Field(description="When the event was recorded.")
+    happened_at: datetime | date = Field(
+        description="When what it records happened (a day for steps counted in days): `at` "
+        "unless it was entered later."
+    )
+    recorded_late: bool = Field(
+        description="Recorded more than a few minutes (or, for a day, a day or more) after it "
+        "happened: a late entry."
+    )
     event: str
     actor: str
     data: dict
@@ -476,7 +510,7 @@ When = Annotated[
     Field(
         None,
         description="When it happened, with a time zone; now if left out. Not in the future, "
-        "nor before the case was received.",
+        "nor before the case was received or the step it follows.",
     ),
 ]
 
@@ -497,11 +531,13 @@ class ReceiveConsentIn(Input):
 
 class RefuseConsentIn(Input):
     note: str = said()
+    at: When = None
 
 
 class WithdrawConsentIn(Input):
     note: str = said()
     stop_representative: StrictBool = True
+    at: When = None
 
 
 OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
@@ -510,6 +546,7 @@ OverrideGrounds = Literal[tuple(OVERRIDE_GROUNDS)]  # type: ignore[valid-type]
 class OverrideConsentIn(Input):
     grounds: OverrideGrounds
     reason: str = said(at_least=10, description="Why consent is not needed here.")
+    at: When = None
 
 
 class ApproveSummaryIn(Input):
@@ -529,6 +566,7 @@ class IssueIn(Input):
 class FindingIn(Input):
     finding: Finding
     summary: str = said()
+    at: When = None
 
 
 class HandlerIn(Input):
@@ -552,6 +590,7 @@ class ExtensionIn(Input):
 class LateDecisionIn(Input):
     decision: LateDecision
     reason: str = said()
+    at: When = None
 
 
 class UpdateIn(Input):
@@ -562,6 +601,7 @@ class UpdateIn(Input):
 
 class ExternalNotificationIn(Input):
     body: str = said(200, description="Who must be told, for example the CQC.")
+    at: When = None
 
 
 class ExternalNotifiedIn(Input):
@@ -571,6 +611,7 @@ class ExternalNotifiedIn(Input):
 class PauseIn(Input):
     reason: PauseReason
     detail: str = said()
+    at: When = None
 
 
 Theme = Annotated[str, Field(max_length=80)]
@@ -597,6 +638,7 @@ class CompleteActionIn(Input):
 
 class VerifyActionIn(Input):
     check: str = said(description="How the change was checked to work.")
+    at: When = None
 
 
 class CancelActionIn(Input):
@@ -612,6 +654,7 @@ class LessonIn(Input):
             json_schema_extra={"minItems": 1},
         )
     )
+    at: When = None
 
 
 class ReferralIn(Input):
@@ -676,10 +719,12 @@ class StaffStepIn(Input):
 class StatementRequestIn(Input):
     staff: Number = Field(description="The number of the member of staff on the case.")
     due: Day | None = Field(None, description="The policy's statement time unless given.")
+    at: When = None
 
 
 class StatementReminderIn(Input):
     due: Day | None = None
+    at: When = None
 
 
 class EvidenceIn(Input):
@@ -694,10 +739,12 @@ class RemedyIn(Input):
     amount: Amount | None = Field(
         None, description='Pounds and pence, above 0, for example "24.50"; needed to reimburse.'
     )
+    at: When = None
 
 
 class NoteIn(Input):
     note: str = ""
+    at: When = None
 
 
 class OutcomeIn(Input):
@@ -712,6 +759,7 @@ class WithdrawIn(Input):
     continue_because: str = Field(
         "", description="Carry on regardless (learning, safeguarding, public interest)."
     )
+    at: When = None
 
 
 class ReasonIn(Input):
@@ -720,6 +768,46 @@ class ReasonIn(Input):
 
 class ResolveInformallyIn(Input):
     resolution: str = said()
+    at: When = None
+
+
+# --- beyond the organisation (R30, R32) ----------------------------------------------------
+
+
+class ProviderIn(Input):
+    provider: str = said(200, description="The provider the feedback is about.")
+
+
+class ForwardIn(Input):
+    provider: str = said(200, description="The provider that will answer the complainant.")
+    at: When = None
+    note: str = ""
+
+
+class OmbudsmanReferralIn(Input):
+    body: OmbudsmanBody
+    body_name: str = Field("", max_length=200, description="The ADR provider's name, for adr.")
+    referred_on: Day = Field(
+        description="When you learned of the referral; not in the future, nor before receipt."
+    )
+    note: str = ""
+
+
+class InformationRequestIn(Input):
+    requested_on: Day = Field(
+        description="The date of the request; not in the future, nor before the referral."
+    )
+    due: Day = Field(description="The date the information is due by; not before the request.")
+
+
+class InformationSentIn(Input):
+    sent_on: Day = Field(description="Not in the future, nor before the request.")
+
+
+class OmbudsmanOutcomeIn(Input):
+    outcome: OmbudsmanOutcome
+    decided_on: Day = Field(description="Not in the future, nor before the referral.")
+    summary: str = ""
 
 
 # --- errors (for the OpenAPI schema; errors.py builds them) ---------------------------------
@@ -740,6 +828,17 @@ class FieldErrors(Schema):
 
 READ_ERRORS = {401: Message, 404: Message, 422: FieldErrors}
 WRITE_ERRORS = {**READ_ERRORS, 403: Message, 409: Message}
+
+
+# The OpenAPI extension that names the transitions of candour.cases.workflow an operation
+# performs (tests/api/test_transition_coverage.py reads it back from the schema).
+TRANSITIONS_PERFORMED = "x-candour-transitions"
+
+
+def performs(*transitions: str) -> dict:
+    """The route's arguments that declare the transitions it performs, once, beside it:
+    `@router.post(path, response=..., **performs("acknowledge"))`."""
+    return {"openapi_extra": {TRANSITIONS_PERFORMED: list(named(*transitions))}}
 
 
 def file_response(mime: str) -> dict:

@@ -7,7 +7,17 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from candour import text
-from candour.api import actions, attachments, cases, coding, errors, learning, letters
+from candour.api import (
+    actions,
+    attachments,
+    cases,
+    coding,
+    errors,
+    escalation,
+    learning,
+    letters,
+    reports,
+)
 from candour.api.auth import bearer_token, session
 
 DESCRIPTION = """\
@@ -20,6 +30,13 @@ session (unsafe methods then need the `X-CSRFToken` header).
 them. Any other case does not exist as far as the API is concerned (404, never 403).
 Recording a case in an organisation you cannot see is 404; in one you can see but where
 your role does not allow recording cases, 403.
+
+**Reports** (`/api/v1/reports/...`): the figures of the report pages, for organisations
+where your role includes reports and you see the cases; one whose cases you cannot see is
+404, one whose cases you see but whose reports your role does not is 403.
+
+**Transitions**: each operation that takes a case through the state machine names the
+transitions it performs in `x-candour-transitions` (the names `allowed_actions` gives).
 
 **Text**: any string may hold any character but the invisible control characters (NUL and the
 other C0 controls except tab, line feed and carriage return, and U+FFFE, U+FFFF) and lone
@@ -83,10 +100,12 @@ api = CandourAPI(
 errors.install(api)
 api.add_router("/v1/cases", cases.router)
 api.add_router("/v1/cases", actions.router)
+api.add_router("/v1/cases", escalation.router)
 api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/cases", coding.router)
 api.add_router("/v1/coding", coding.bulk_router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
+api.add_router("/v1/reports", reports.router)
 
 urlpatterns, app_name, _namespace = api.urls

@@ -92,6 +92,7 @@ def get_case_in_full(user, reference: str) -> Case:
                 ),
                 "evidence",
                 "remedies",
+                "ombudsman_referrals",
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

@@ -168,17 +168,20 @@ def complete_action(
         "complete_action",
         by=by,
         event="action_completed",
+        at=at,
         number=number,
         evidence=evidence,
-        completed_at=action.completed_at.isoformat(),
         late=timezone.localdate(action.completed_at) > action.due,
     )
     return action
 
 
 @atomic
-def verify_action(case: Case, *, by, number: int, check: str) -> CaseAction:
-    """R35: the change is checked to work (an audit, a re-test), by whom and when."""
+def verify_action(
+    case: Case, *, by, number: int, check: str, at: datetime | None = None
+) -> CaseAction:
+    """R35: the change is checked to work (an audit, a re-test), by whom and when (`at`, not
+    before the action was done)."""
     case = lock(case)
     ensure_can(case, "verify_action", by)
     action = _action(case, number)
@@ -188,14 +191,16 @@ def verify_action(case: Case, *, by, number: int, check: str) -> CaseAction:
             "record it as done, with its evidence, before checking that it works."
         )
     check = _text(check, "check", "say how the change was checked to work")
+    at = when_on_case(case, at, after=action.completed_at, what="the action was done")
     action.status, action.verification = ActionStatus.VERIFIED, check
-    action.verified_at, action.verified_by = timezone.now(), by
+    action.verified_at, action.verified_by = at, by
     action.save(update_fields=["status", "verification", "verified_at", "verified_by"])
     apply(
         case,
         "verify_action",
         by=by,
         event="action_verified",
+        at=at,
         number=number,
         check=check,
         completed_by=action.completed_by.get_username() if action.completed_by else None,
@@ -277,17 +282,19 @@ def cancelled_promises(case: Case) -> list[dict]:
 
 
 @atomic
-def record_lesson(case: Case, *, by, text: str, themes=()) -> Lesson:
-    """R35: a lesson learned from the case, with its themes (free, reused by name)."""
+def record_lesson(case: Case, *, by, text: str, themes=(), at: datetime | None = None) -> Lesson:
+    """R35: a lesson learned from the case, with its themes (free, reused by name), and when
+    it was learned (`at`: the learning pages list lessons by it)."""
     case = lock(case)
     ensure_can(case, "record_lesson", by)
     text = _text(text, "text", "say what was learned")
     chosen = themes_named(case, themes)
     if not chosen:
         raise InvalidCase("themes", "is empty; give at least one theme, for example Communication")
+    at = when_on_case(case, at)
     number = (case.lessons.aggregate(n=Max("number"))["n"] or 0) + 1
     lesson = Lesson.objects.create(
-        case=case, number=number, text=text, recorded_at=timezone.now(), recorded_by=by
+        case=case, number=number, text=text, recorded_at=at, recorded_by=by
     )
     lesson.themes.set(chosen)
     apply(
@@ -295,6 +302,7 @@ def record_lesson(case: Case, *, by, text: str, themes=()) -> Lesson:
         "record_lesson",
         by=by,
         event="lesson_recorded",
+        at=at,
         lesson=number,
         text=text,
         themes=[t.name for t in chosen],

@@ -4,9 +4,10 @@ transaction (STYLE.md, "One state change, one function")."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases import deadlines
@@ -22,10 +23,28 @@ def _plain(value):
     return value
 
 
+# The detail an event keeps, beside its own time, for when what it records happened.
+HAPPENED_AT = "happened_at"
+# An entry made this long after what it records is late: when_on_case's grace for a clock
+# that runs fast, and more than the minute a person rounds a time to.
+LATE_AFTER = timedelta(minutes=5)
+
+
 def apply(
-    case: Case, action: str, *, by, event: str, changes: dict | None = None, **details
+    case: Case,
+    action: str,
+    *,
+    by,
+    event: str,
+    changes: dict | None = None,
+    at: datetime | date | None = None,
+    **details,
 ) -> Case:
-    """Apply `changes` to a locked case for the transition `action` and audit it as `event`."""
+    """Apply `changes` to a locked case for the transition `action` and audit it as `event`.
+
+    `at` is when the thing happened, for an action that records something that happened: the
+    event keeps it as `happened_at` beside its own time (when it was recorded), so that a late
+    entry shows as one on the timeline (R17, R22)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply() must run inside the domain function's transaction")
     changes = dict(changes or {})
@@ -40,6 +59,8 @@ def apply(
     if fields:
         case.save(update_fields=[_column(f) for f in fields])
     after = {k: _plain(getattr(case, k)) for k in changes}
+    if at is not None:
+        details[HAPPENED_AT] = at
     record(event, actor=by, case=case, before=before, after=after, **details)
     return case
 
@@ -48,3 +69,24 @@ def _column(field: str) -> str:
     return (
         field[:-3] if field.endswith("_id") and field[:-3] in {"handler", "investigator"} else field
     )
+
+
+def happened_at(event) -> datetime | date:
+    """When what an audit event records happened: its `happened_at` (a time, or a day for the
+    steps counted in days), else the event's own time."""
+    value = (event.data or {}).get(HAPPENED_AT)
+    if not isinstance(value, str):
+        return event.at
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        return event.at
+
+
+def recorded_late(event) -> bool:
+    """Whether the event was recorded later than what it records happened: by more than
+    LATE_AFTER, or, for a day, on a later day (in UK time)."""
+    happened = happened_at(event)
+    if isinstance(happened, datetime):
+        return event.at - happened > LATE_AFTER
+    return timezone.localdate(event.at) > happened

@@ -19,6 +19,8 @@ from candour.cases.models import (
     Case,
     ConsentState,
     Kind,
+    OmbudsmanBody,
+    OmbudsmanReferral,
     Status,
 )
 from candour.cases.workflow import FORMAL_KINDS, RESPONDING_KINDS
@@ -371,7 +373,7 @@ def compute(
 
     # R20: cases open longer than six months are reviewed and the complainant told why.
     if policy.six_month_review and case.kind in FORMAL_KINDS:
-        due, due_at = period_end(calendar, case.received_at, policy.six_month_review)
+        due, due_at = six_month_point(case, policy, calendar)
         if responded is None or local(responded).date() > due or today <= due:
             add(
                 "six_month_review",
@@ -379,7 +381,7 @@ def compute(
                 due,
                 due_at,
                 f"{policy.six_month_review} from receipt on {fmt(received_day)}",
-                responded if responded and local(responded).date() <= due else None,
+                six_month_letter(case),
             )
 
     # External notification (R16; 004: within 3 days of identifying the issue).
@@ -396,6 +398,34 @@ def compute(
             case.external_notified_at,
         )
     return out
+
+
+def six_month_point(
+    case: Case, policy: Policy, calendar: WorkingCalendar
+) -> tuple[date, datetime | None]:
+    """R20: the day six months from receipt ("beginning on the day", reg 14), by which the
+    complainant has the response or is told in writing why not."""
+    return period_end(calendar, case.received_at, policy.six_month_review)
+
+
+def tells_of_delay_past_six_months(case: Case, response_date: date | None) -> bool:
+    """R20, reg 14(4): whether a holding letter naming `response_date` is the six-month
+    letter: it tells the complainant that the response comes after the six-month point, why,
+    and when (the longer period agreed, reg 14(1)). A letter naming an earlier date says
+    nothing of six months; one naming a later date counts whenever it is sent, and is on
+    time when sent by the six-month point. handling.record_holding_letter keeps the first."""
+    policy = case.organisation.policy
+    if not policy.six_month_review or response_date is None:
+        return False
+    due, _ = six_month_point(case, policy, case.organisation.working_calendar())
+    return response_date > due
+
+
+def six_month_letter(case: Case) -> datetime | None:
+    """When the six-month deadline was done: the response or the six-month letter, whichever
+    came first. Either by the six-month point meets it; a later one misses it."""
+    done = [at for at in (case.responded_at, case.six_month_letter_at) if at is not None]
+    return min(done) if done else None
 
 
 def _end_of(day: date) -> datetime:
@@ -434,8 +464,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35), its statement requests (R21) and its referrals (R16). Read with
-    .all() so that a prefetched case costs no query."""
+    its action plan (R35), its statement requests (R21), its referrals (R16) and the
+    Ombudsman's requests for information (R30). Read with .all() so that a prefetched case
+    costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []
@@ -476,6 +507,32 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
                 _state(referral.due, referral.due_at, referral.referred_at, today, now),
                 referral.due_at,
                 referral.referred_at,
+            )
+        )
+    # R30: the Ombudsman's (or ADR provider's) request for the complaint file, due by the
+    # date it set; met when the information was sent. Dates, not times: those of the letters.
+    for number, referral in OmbudsmanReferral.numbered(case.ombudsman_referrals.all()):
+        requested, due = referral.information_requested_on, referral.information_due
+        sent = referral.information_sent_on
+        if requested is None or due is None or (sent is None and not referral.information_awaited):
+            continue  # nothing asked for, or decided without it: no longer owed
+        adr = referral.body == OmbudsmanBody.ADR
+        who = (referral.body_name or "the ADR provider") if adr else "the Ombudsman"
+        body = who if adr else f"the {referral.get_body_display()}"
+        sent_at = (
+            sent
+            if sent is None or isinstance(sent, datetime)
+            else timezone.make_aware(datetime.combine(sent, datetime.min.time()))
+        )
+        out.append(
+            Deadline(
+                f"ombudsman_information_{number}",
+                f"Send {who} the information asked for",
+                due,
+                f"the date {body} set in its request of {fmt(requested)}",
+                _state(due, None, sent_at, today, now),
+                None,
+                sent_at,
             )
         )
     return out

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases import deadlines
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, when_on_case
 from candour.cases.models import (
@@ -61,7 +62,7 @@ def forward_to_provider(
             "provider; record the consent first."
         )
     provider = _provider(provider)
-    at = when_on_case(case, at)
+    at = when_on_case(case, at, after=case.consent_received_at, what="consent was given")
     return apply(
         case,
         "forward_to_provider",
@@ -73,6 +74,7 @@ def forward_to_provider(
             "closed_at": at,
             "outcome": Outcome.FORWARDED,
         },
+        at=at,
         note=note.strip(),
     )
 
@@ -119,8 +121,27 @@ def refer_to_ombudsman(
         body=body,
         body_name=body_name,
         referred_on=referred_on,
+        happened_at=referred_on,
     )
     return referral
+
+
+def ombudsman_referral(case: Case, number: int) -> OmbudsmanReferral:
+    """The case's referral `number` (1 is the first recorded: OmbudsmanReferral.numbered)."""
+    numbered = dict(OmbudsmanReferral.numbered(case.ombudsman_referrals.all()))
+    if number not in numbered:
+        raise InvalidCase(
+            "number", f"there is no Ombudsman or ADR referral {number} on {case.reference}"
+        )
+    return numbered[number]
+
+
+def _deadlines_moved(case: Case) -> None:
+    """The information request is one of the case's deadlines (deadlines.item_deadlines):
+    write its next due date again when a step changes it."""
+    moved = deadlines.refresh(case)
+    if moved:
+        case.save(update_fields=moved)
 
 
 def _locked_referral(referral: OmbudsmanReferral, by, action: str) -> OmbudsmanReferral:
@@ -144,11 +165,13 @@ def request_ombudsman_information(
     before = {"requested_on": referral.information_requested_on, "due": referral.information_due}
     referral.information_requested_on, referral.information_due = requested_on, due
     referral.save(update_fields=["information_requested_on", "information_due"])
+    _deadlines_moved(referral.case)
     record(
         "ombudsman_information_requested",
         actor=by,
         case=referral.case,
         referral=referral.pk,
+        happened_at=requested_on,
         before=before,
         after={"requested_on": requested_on, "due": due},
     )
@@ -165,6 +188,7 @@ def send_ombudsman_information(
     sent_on = _day(sent_on, "sent_on", referral.information_requested_on, "the request")
     referral.information_sent_on = sent_on
     referral.save(update_fields=["information_sent_on"])
+    _deadlines_moved(referral.case)
     late = referral.information_due is not None and sent_on > referral.information_due
     record(
         "ombudsman_information_sent",
@@ -172,6 +196,7 @@ def send_ombudsman_information(
         case=referral.case,
         referral=referral.pk,
         sent_on=sent_on,
+        happened_at=sent_on,
         late=late,
     )
     return referral
@@ -181,20 +206,30 @@ def send_ombudsman_information(
 def record_ombudsman_outcome(
     referral: OmbudsmanReferral, *, by, outcome: str, decided_on: date, summary: str = ""
 ) -> OmbudsmanReferral:
-    """R30: upheld, partly upheld, not upheld, declined, or closed without investigation."""
+    """R30: upheld, partly upheld, not upheld, declined, or closed without investigation,
+    decided on a day not before the referral's last step (the referral, the Ombudsman's
+    request for information, or the information sent)."""
     referral = _locked_referral(referral, by, "record_ombudsman_step")
     if outcome not in OmbudsmanOutcome.values:
         raise InvalidCase("outcome", f"must be one of {', '.join(OmbudsmanOutcome.values)}")
-    decided_on = _day(decided_on, "decided_on", referral.referred_on, "the referral")
+    steps = [
+        (referral.referred_on, "the referral"),
+        (referral.information_requested_on, "the Ombudsman asked for information"),
+        (referral.information_sent_on, "the information was sent"),
+    ]
+    last, what = max(((d, w) for d, w in steps if d), key=lambda step: step[0])
+    decided_on = _day(decided_on, "decided_on", last, what)
     before = {"outcome": referral.outcome, "decided_on": referral.decided_on}
     referral.outcome, referral.decided_on = outcome, decided_on
     referral.outcome_summary = (summary or "").strip()
     referral.save(update_fields=["outcome", "decided_on", "outcome_summary"])
+    _deadlines_moved(referral.case)
     record(
         "ombudsman_outcome_recorded",
         actor=by,
         case=referral.case,
         referral=referral.pk,
+        happened_at=decided_on,
         before=before,
         after={"outcome": outcome, "decided_on": decided_on},
     )

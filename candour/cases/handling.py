@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from candour.cases import actions, deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, when_on_case
+from candour.cases.intake import InvalidCase, not_before, stage_floor, when_on_case
 from candour.cases.models import (
     AckMethod,
     Case,
@@ -61,6 +61,7 @@ def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None)
         by=by,
         event="case_acknowledged",
         changes={"acknowledged_at": at, "acknowledgement_method": method},
+        at=at,
         late=late,
     )
 
@@ -177,21 +178,25 @@ def agree_extension(case: Case, *, by, new_date: date, reason: str) -> Case:
 
 
 @atomic
-def decide_late_complaint(case: Case, *, by, decision: str, reason: str) -> Case:
+def decide_late_complaint(
+    case: Case, *, by, decision: str, reason: str, at: datetime | None = None
+) -> Case:
     """R7: a complaint made after the time limit is investigated only if there was good
     reason for the delay and a fair investigation is still possible (reg 12(2)). A declined
-    complaint is closed; the decline letter points to the escalation body."""
+    complaint is closed, when the decision was made; the decline letter points to the
+    escalation body."""
     case = lock(case)
     ensure_can(case, "decide_late_complaint", by)
     if decision not in LateDecision.values:
         raise InvalidCase("decision", f"must be one of {', '.join(LateDecision.values)}")
     reason = _text(reason, "reason", "record the reasons for the decision")
+    at = when_on_case(case, at)
     changes = {"late_decision": decision, "late_decision_reason": reason}
     if decision == LateDecision.DECLINED:
         changes.update(
             status=Status.CLOSED,
             outcome=Outcome.DECLINED,
-            closed_at=timezone.now(),
+            closed_at=at,
             outcome_summary=f"Declined as out of time: {reason}",
         )
     return apply(
@@ -200,44 +205,79 @@ def decide_late_complaint(case: Case, *, by, decision: str, reason: str) -> Case
         by=by,
         event="late_complaint_decided",
         changes=changes,
+        at=at,
         escalation=case.organisation.policy.escalation.name,
     )
 
 
 @atomic
 def log_update(case: Case, *, by, method: str, note: str, at: datetime | None = None) -> Case:
-    """R19: the complainant was updated on progress."""
+    """R19: the complainant was updated on progress. An update recorded late, after a later
+    one, does not move the last update back."""
     case = lock(case)
     ensure_can(case, "log_update", by)
     note = _text(note, "note", "say what the complainant was told")
     at = when_on_case(case, at)
+    last = case.last_update_at
     return apply(
         case,
         "log_update",
         by=by,
         event="complainant_updated",
-        changes={"last_update_at": at},
+        changes={"last_update_at": at if last is None or at > last else last},
+        at=at,
         method=method,
         note=note,
     )
 
 
 @atomic
-def identify_external_notification(case: Case, *, by, body: str) -> Case:
-    """R16: an issue needs an external body told (004: within 3 days of identifying it)."""
+def record_holding_letter(
+    case: Case, *, by, at: datetime, method: str, response_date: date | None
+) -> Case:
+    """R19, R20: a holding letter was sent at `at` (letters.dispatch). It is an update to the
+    complainant, recorded as log_update records one; and when it names a response date after
+    the six-month point it is also the six-month letter (deadlines.tells_of_delay_past_six_
+    months), of which the first one sent counts."""
+    expected = f"; the response is now expected by {deadlines.fmt(response_date)}"
+    note = f"Holding letter sent{expected if response_date else ''}."
+    case = log_update(case, by=by, method=method, note=note, at=at)
+    if not deadlines.tells_of_delay_past_six_months(case, response_date):
+        return case
+    if case.six_month_letter_at is not None and case.six_month_letter_at <= at:
+        return case
+    return apply(
+        case,
+        "log_update",
+        by=by,
+        event="six_month_letter_sent",
+        changes={"six_month_letter_at": at},
+        at=at,
+        response_date=response_date,
+    )
+
+
+@atomic
+def identify_external_notification(
+    case: Case, *, by, body: str, at: datetime | None = None
+) -> Case:
+    """R16: an issue needs an external body told (004: within 3 days of identifying it, so
+    the clock runs from when it was identified, `at`)."""
     case = lock(case)
     ensure_can(case, "identify_external_notification", by)
     body = _text(body, "body", "name the body to notify, for example the CQC or the insurer")
+    at = when_on_case(case, at)
     return apply(
         case,
         "identify_external_notification",
         by=by,
         event="external_notification_identified",
         changes={
-            "external_notification_identified_at": timezone.now(),
+            "external_notification_identified_at": at,
             "external_notification_body": body,
             "external_notified_at": None,
         },
+        at=at,
     )
 
 
@@ -257,40 +297,47 @@ def record_external_notification(case: Case, *, by, at: datetime | None = None) 
         by=by,
         event="external_body_notified",
         changes={"external_notified_at": at},
+        at=at,
         body=case.external_notification_body,
     )
 
 
 @atomic
-def pause_case(case: Case, *, by, reason: str, detail: str) -> Case:
-    """R23: police, legal or disciplinary processes pause the case; paused time does not
-    count against its deadlines (002 §13.3, §13.4)."""
+def pause_case(case: Case, *, by, reason: str, detail: str, at: datetime | None = None) -> Case:
+    """R23: police, legal or disciplinary processes pause the case from `at`; paused time
+    does not count against its deadlines (002 §13.3, §13.4). A pause cannot start before the
+    stage did, nor overlap the last one."""
     case = lock(case)
     ensure_can(case, "pause", by)
     if reason not in PauseReason.values:
         raise InvalidCase("reason", f"must be one of {', '.join(PauseReason.values)}")
     detail = _text(detail, "detail", "say what the case is waiting for")
-    now = timezone.now()
-    Pause.objects.create(case=case, reason=reason, detail=detail, started_at=now)
+    at = when_on_case(case, at, **stage_floor(case))
+    last = case.pauses.exclude(ended_at=None).order_by("-ended_at").first()
+    if last is not None:
+        at = not_before(at, last.ended_at, "at", "the last pause ended")
+    Pause.objects.create(case=case, reason=reason, detail=detail, started_at=at)
     return apply(
         case,
         "pause",
         by=by,
         event="case_paused",
-        changes={"paused_at": now},
+        changes={"paused_at": at},
+        at=at,
         reason=reason,
         detail=detail,
     )
 
 
 @atomic
-def resume_case(case: Case, *, by, note: str = "") -> Case:
+def resume_case(case: Case, *, by, note: str = "", at: datetime | None = None) -> Case:
+    """The pause ends at `at`, not before it started."""
     case = lock(case)
     ensure_can(case, "resume", by)
-    now = timezone.now()
     pause = case.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    at = when_on_case(case, at, after=case.paused_at, what="the pause started")
     if pause is not None:
-        pause.ended_at = now
+        pause.ended_at = at
         pause.save(update_fields=["ended_at"])
     return apply(
         case,
@@ -298,45 +345,52 @@ def resume_case(case: Case, *, by, note: str = "") -> Case:
         by=by,
         event="case_resumed",
         changes={"paused_at": None},
+        at=at,
         note=note.strip(),
         paused_since=case.paused_at,
     )
 
 
 @atomic
-def withdraw_case(case: Case, *, by, reason: str, continue_because: str = "") -> Case:
-    """R14: the complainant withdraws. The organisation may carry on for learning,
+def withdraw_case(
+    case: Case, *, by, reason: str, continue_because: str = "", at: datetime | None = None
+) -> Case:
+    """R14: the complainant withdraws, at `at`. The organisation may carry on for learning,
     safeguarding or public interest (002 §9.9), with that reason recorded; the case then
-    stays open."""
+    stays open. A paused case's pause ends then, so it cannot be before the pause began."""
     case = lock(case)
     continuing = bool(continue_because.strip())
     ensure_can(case, "continue_after_withdrawal" if continuing else "withdraw", by)
     reason = _text(reason, "reason", "record what the complainant said")
-    now = timezone.now()
+    at = when_on_case(case, at, **stage_floor(case))
     if continuing:
         return apply(
             case,
             "continue_after_withdrawal",
             by=by,
             event="case_withdrawn_but_continued",
-            changes={"withdrawn_at": now, "continued_after_withdrawal": continue_because.strip()},
+            changes={"withdrawn_at": at, "continued_after_withdrawal": continue_because.strip()},
+            at=at,
             reason=reason,
         )
     if case.status == Status.PAUSED:
-        case.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+        at = not_before(at, case.paused_at, "at", "the pause started")
+        case.pauses.filter(ended_at__isnull=True).update(ended_at=at)
     return apply(
         case,
         "withdraw",
         by=by,
         event="case_withdrawn",
-        changes={"withdrawn_at": now, "outcome": Outcome.WITHDRAWN, "paused_at": None},
+        changes={"withdrawn_at": at, "outcome": Outcome.WITHDRAWN, "paused_at": None},
+        at=at,
         reason=reason,
     )
 
 
 @atomic
-def close_case(case: Case, *, by, note: str = "") -> Case:
-    """Close a responded case, or a compliment, comment, suggestion or enquiry on record."""
+def close_case(case: Case, *, by, note: str = "", at: datetime | None = None) -> Case:
+    """Close a responded case, or a compliment, comment, suggestion or enquiry on record, at
+    `at`: not before the response was sent."""
     case = lock(case)
     # Choose by kind, not status: a complaint that is still open must be refused because it
     # has not been answered, not because "only a comment can be closed".
@@ -346,7 +400,8 @@ def close_case(case: Case, *, by, note: str = "") -> Case:
     # which is what the complainant is told.
     actions.ensure_no_outstanding_actions(case)
     done = actions.completed_actions(case)
-    changes = {"closed_at": timezone.now()}
+    at = when_on_case(case, at, after=case.responded_at, what="the response was sent")
+    changes = {"closed_at": at}
     if action == "close_record":
         changes["outcome"] = Outcome.RECORDED
     extra = {"actions_completed": done} if done else {}
@@ -354,7 +409,14 @@ def close_case(case: Case, *, by, note: str = "") -> Case:
     if dropped:
         extra["actions_cancelled"] = dropped
     return apply(
-        case, action, by=by, event="case_closed", changes=changes, note=note.strip(), **extra
+        case,
+        action,
+        by=by,
+        event="case_closed",
+        changes=changes,
+        at=at,
+        note=note.strip(),
+        **extra,
     )
 
 

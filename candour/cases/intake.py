@@ -69,6 +69,14 @@ def when_on_case(
     return not_before(at, after, field, what) if after is not None else at
 
 
+def stage_floor(case) -> dict:
+    """`when_on_case`'s `after` for something that belongs to the case's current stage: not
+    before a later stage started (R29). Stage 1 starts on receipt, which is checked anyway."""
+    if case.stage > 1:
+        return {"after": case.stage_started_at, "what": f"stage {case.stage} started"}
+    return {}
+
+
 @dataclass
 class NewCase:
     """What intake knows about a piece of feedback (R1-R4, R8, R11)."""
@@ -349,9 +357,9 @@ def record_compliment(organisation: Organisation, new: NewCase, *, by) -> Case:
 
 
 @atomic
-def resolve_informally(case: Case, *, by, resolution: str) -> Case:
-    """R6: a concern resolved to the person's satisfaction; no formal response is needed but
-    it stays on record. Marks whether it was within the policy's informal resolution time."""
+def resolve_informally(case: Case, *, by, resolution: str, at: datetime | None = None) -> Case:
+    """R6: a concern resolved to the person's satisfaction, at `at`; no formal response is
+    needed but it stays on record. Its informal resolution deadline is met or missed then."""
     case = lock(case)
     ensure_can(case, "resolve_informally", by)
     if not resolution.strip():
@@ -361,17 +369,18 @@ def resolve_informally(case: Case, *, by, resolution: str) -> Case:
     from candour.cases.actions import ensure_no_outstanding_actions
 
     ensure_no_outstanding_actions(case)
-    now = timezone.now()
+    at = when_on_case(case, at)
     return apply(
         case,
         "resolve_informally",
         by=by,
         event="concern_resolved_informally",
         changes={
-            "closed_at": now,
+            "closed_at": at,
             "outcome": Outcome.RESOLVED_INFORMALLY,
             "outcome_summary": resolution.strip(),
         },
+        at=at,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from candour.audit.chain import record
 from candour.cases import deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, when_on_case
+from candour.cases.intake import InvalidCase, stage_floor, when_on_case
 from candour.cases.models import (
     FINDING_OUTCOMES,
     Case,
@@ -57,8 +57,17 @@ def add_issue(case: Case, *, by, description: str, desired_outcome: str = "") ->
 
 
 @atomic
-def record_finding(case: Case, *, by, issue_number: int, finding: str, summary: str) -> Issue:
-    """R22: the finding on one issue: upheld, partly upheld or not upheld."""
+def record_finding(
+    case: Case,
+    *,
+    by,
+    issue_number: int,
+    finding: str,
+    summary: str,
+    at: datetime | None = None,
+) -> Issue:
+    """R22: the finding on one issue: upheld, partly upheld or not upheld, reached at `at`
+    (not before its stage started). The last finding completes the investigation."""
     case = lock(case)
     ensure_can(case, "record_finding", by)
     if finding not in Finding.values:
@@ -68,14 +77,16 @@ def record_finding(case: Case, *, by, issue_number: int, finding: str, summary: 
     issue = case.issues.filter(number=issue_number, stage=case.stage).first()
     if issue is None:
         raise InvalidCase("issue_number", f"there is no issue {issue_number} at this stage")
+    at = when_on_case(case, at, **stage_floor(case))
     before = {"finding": issue.finding, "finding_summary": issue.finding_summary}
-    issue.finding, issue.finding_summary, issue.found_at = finding, summary.strip(), timezone.now()
+    issue.finding, issue.finding_summary, issue.found_at = finding, summary.strip(), at
     issue.save(update_fields=["finding", "finding_summary", "found_at"])
     record(
         "finding_recorded",
         actor=by,
         case=case,
         issue=issue_number,
+        happened_at=at,
         before=before,
         after={"finding": finding, "finding_summary": issue.finding_summary},
     )
@@ -307,7 +318,7 @@ def record_staff_step(
         staff=member.number,
         name=member.name,
         step=step,
-        at_time=at.isoformat(),
+        happened_at=at,
         note=note.strip(),
     )
     return member
@@ -318,7 +329,7 @@ def _statement_due(case: Case, start: datetime, due: date | None, what: str):
     day = deadlines.local(start).date()
     if due is not None:
         if due < day:
-            raise InvalidCase("due", "is in the past")
+            raise InvalidCase("due", f"is before the day of {what}, {deadlines.fmt(day)}")
         return due, f"due date set on {deadlines.fmt(day)}, {what}"
     if policy.statement_due is None:
         raise InvalidCase("due", "is missing; the policy sets no time for statements, so give one")
@@ -327,20 +338,22 @@ def _statement_due(case: Case, start: datetime, due: date | None, what: str):
 
 
 @atomic
-def request_statement(case: Case, *, by, staff: int, due: date | None = None) -> StatementRequest:
+def request_statement(
+    case: Case, *, by, staff: int, due: date | None = None, at: datetime | None = None
+) -> StatementRequest:
     """R21: ask a member of staff, already informed and shown the complaint, for a statement
-    by a due date (the policy's statement time unless given)."""
+    by a due date (the policy's statement time from the request, `at`, unless given)."""
     case = lock(case)
     ensure_can(case, "request_statement", by)
     member = _staff(case, staff)
-    now = timezone.now()
-    _ensure_prepared(case, member, now, "asking for a statement")
-    day, basis = _statement_due(case, now, due, "the request")
+    at = when_on_case(case, at)
+    _ensure_prepared(case, member, at, "asking for a statement")
+    day, basis = _statement_due(case, at, due, "the request")
     request = StatementRequest.objects.create(
         case=case,
         number=_next(case.statement_requests),
         staff=member,
-        requested_at=now,
+        requested_at=at,
         first_due=day,
         due=day,
         basis=basis,
@@ -350,6 +363,7 @@ def request_statement(case: Case, *, by, staff: int, due: date | None = None) ->
         "request_statement",
         by=by,
         event="statement_requested",
+        at=at,
         number=request.number,
         staff=member.name,
         due=day.isoformat(),
@@ -373,23 +387,30 @@ def _request(case: Case, number: int) -> StatementRequest:
 
 
 @atomic
-def remind_statement(case: Case, *, by, number: int, due: date | None = None) -> StatementRequest:
-    """A reminder to a member of staff for an outstanding statement; the due date moves on by
-    the policy's statement time from the reminder (or to the date given)."""
+def remind_statement(
+    case: Case, *, by, number: int, due: date | None = None, at: datetime | None = None
+) -> StatementRequest:
+    """A reminder to a member of staff for an outstanding statement, sent at `at` (after the
+    request and any reminder before it); the due date moves on by the policy's statement time
+    from the reminder (or to the date given)."""
     case = lock(case)
     ensure_can(case, "remind_statement", by)
     request = _request(case, number)
-    now = timezone.now()
-    day, basis = _statement_due(case, now, due, f"reminder {request.reminders + 1}")
+    if request.reminded_at:
+        at = when_on_case(case, at, after=request.reminded_at, what="the last reminder")
+    else:
+        at = when_on_case(case, at, after=request.requested_at, what="the statement was asked for")
+    day, basis = _statement_due(case, at, due, f"reminder {request.reminders + 1}")
     previous = request.due
     request.due, request.basis = day, basis
-    request.reminders, request.reminded_at = request.reminders + 1, now
+    request.reminders, request.reminded_at = request.reminders + 1, at
     request.save(update_fields=["due", "basis", "reminders", "reminded_at"])
     apply(
         case,
         "remind_statement",
         by=by,
         event="statement_reminder_sent",
+        at=at,
         number=number,
         staff=request.staff.name,
         previous_due=previous.isoformat(),
@@ -415,6 +436,7 @@ def receive_statement(
         "receive_statement",
         by=by,
         event="statement_received",
+        at=at,
         number=number,
         staff=request.staff.name,
         late=deadlines.local(at).date() > request.first_due,
@@ -433,23 +455,33 @@ def record_evidence(
         raise InvalidCase("kind", f"must be one of {', '.join(EvidenceKind.values)}")
     if not description or not description.strip():
         raise InvalidCase("description", "is empty; say what was reviewed")
+    at = when_on_case(case, at)
     item = Evidence.objects.create(
-        case=case,
-        kind=kind,
-        description=description.strip(),
-        reviewed_at=when_on_case(case, at),
-        reviewed_by=by,
+        case=case, kind=kind, description=description.strip(), reviewed_at=at, reviewed_by=by
     )
-    record("evidence_reviewed", actor=by, case=case, kind=kind, description=item.description)
+    record(
+        "evidence_reviewed",
+        actor=by,
+        case=case,
+        happened_at=at,
+        kind=kind,
+        description=item.description,
+    )
     return item
 
 
 @atomic
 def offer_remedy(
-    case: Case, *, by, kind: str, description: str, amount: Decimal | None = None
+    case: Case,
+    *,
+    by,
+    kind: str,
+    description: str,
+    amount: Decimal | None = None,
+    at: datetime | None = None,
 ) -> Remedy:
-    """R21 (seed 001 Appendix C): a remedy offered: put things right, or reimburse costs
-    (with the amount)."""
+    """R21 (seed 001 Appendix C): a remedy offered, at `at`: put things right, or reimburse
+    costs (with the amount)."""
     case = lock(case)
     ensure_can(case, "offer_remedy", by)
     if kind not in RemedyKind.values:
@@ -465,18 +497,20 @@ def offer_remedy(
             raise InvalidCase("amount", "must be a sum of money in pounds and pence, above 0")
     if kind == RemedyKind.REIMBURSE and amount is None:
         raise InvalidCase("amount", "is missing; give the sum to be reimbursed")
+    at = when_on_case(case, at)
     remedy = Remedy.objects.create(
         case=case,
         kind=kind,
         description=description.strip(),
         amount=amount,
-        offered_at=timezone.now(),
+        offered_at=at,
         offered_by=by,
     )
     record(
         "remedy_offered",
         actor=by,
         case=case,
+        happened_at=at,
         kind=kind,
         description=remedy.description,
         amount=str(amount) if amount is not None else None,

@@ -222,6 +222,12 @@ class Case(models.Model):
     extensions = models.PositiveSmallIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     last_update_at = models.DateTimeField(null=True, blank=True)
+    six_month_letter_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="R20: when a holding letter first told the complainant that the response "
+        "comes after the six-month point, and when (deadlines.tells_of_delay_past_six_months).",
+    )
     external_notification_identified_at = models.DateTimeField(null=True, blank=True)
     external_notification_body = models.CharField(max_length=200, blank=True)
     external_notified_at = models.DateTimeField(null=True, blank=True)
@@ -541,6 +547,29 @@ class OmbudsmanReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_body_display()} referral of {self.case_id}"
+
+    @property
+    def information_awaited(self) -> bool:
+        """An information request still to answer: asked for, not yet sent, and the referral
+        not yet decided (a decision made without it no longer waits for it)."""
+        return (
+            self.information_requested_on is not None
+            and self.information_sent_on is None
+            and not self.outcome
+        )
+
+    @staticmethod
+    def numbered(referrals) -> list[tuple[int, OmbudsmanReferral]]:
+        """A case's referrals numbered 1, 2, … in the order they were recorded (by id), the
+        numbers the API and the case's deadlines name them by."""
+        return list(enumerate(sorted(referrals, key=lambda r: r.pk), start=1))
+
+
+# `information_awaited` as a condition on referrals, for the worklist's queue
+# (tests/cases/test_ombudsman_information.py checks that the two agree).
+INFORMATION_AWAITED = models.Q(
+    information_requested_on__isnull=False, information_sent_on__isnull=True, outcome=""
+)
 
 
 # --- action plans and learning (R28, R35) ---------------------------------------------------

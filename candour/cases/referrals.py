@@ -147,6 +147,7 @@ def raise_referral(
         "raise_referral",
         by=by,
         event="referral_raised",
+        at=at,
         number=number,
         kind=kind,
         body=body,
@@ -199,9 +200,9 @@ def record_referral(
         "record_referral",
         by=by,
         event="referral_made",
+        at=at,
         number=number,
         body=referral.body,
-        referred_at=at.isoformat(),
         their_reference=referral.their_reference,
         late=late,
     )

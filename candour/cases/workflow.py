@@ -259,6 +259,16 @@ def ensure_can(case: Case, action: str, by) -> Transition:
     return t
 
 
+def named(*actions: str) -> tuple[str, ...]:
+    """`actions`, when each is a transition of the table: how an interface declares what an
+    endpoint or a form performs (tests/api/test_transition_coverage.py). A name that is not
+    one fails when the interface is imported."""
+    unknown = [a for a in actions if a not in TRANSITIONS]
+    if unknown or not actions:
+        raise ValueError(f"not transitions of candour.cases.workflow: {unknown or 'none'}")
+    return actions
+
+
 def lock(case: Case) -> Case:
     """Re-read the case for update inside the caller's transaction.
 

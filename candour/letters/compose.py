@@ -9,7 +9,8 @@ import hashlib
 import json
 import re
 
-from candour.cases.models import Case, Finding
+from candour.cases.models import Case, Finding, Status
+from candour.cases.workflow import TRANSITIONS
 from candour.organisations.policy import LetterKind, Policy
 
 # App D "What the letter should cover", in order.
@@ -31,6 +32,28 @@ FINAL_SECTIONS: dict[str, str] = {
 UNTITLED = frozenset({"acknowledgement", "apology", "condolences", "closing", "body"})
 
 GUIDANCE = re.compile(r"\[\[.*?\]\]", re.S)
+
+
+def start_problem(case: Case, kind: str) -> str | None:
+    """What stops a letter of `kind` being started on `case` now, or None. A holding letter
+    (R19) tells the complainant that the response is delayed and the new date agreed with
+    them, and its sending is recorded as an update to them (handling.record_holding_letter):
+    it needs a case that awaits its response and may be updated, and the agreed date."""
+    if kind != LetterKind.HOLDING:
+        return None
+    update = TRANSITIONS["log_update"]
+    if case.kind not in update.kinds or case.status not in update.from_statuses:
+        return (
+            f"{case.reference} is {Status(case.status).label.lower()}; a holding letter is for "
+            "a complaint still awaiting its response (acknowledged, open or paused)."
+        )
+    if not case.agreed_response_date:
+        return (
+            f"{case.reference} has no agreed response date. A holding letter tells the "
+            "complainant when to expect the response: agree a response date or an extension "
+            "with them first."
+        )
+    return None
 
 
 def heading(name: str) -> str:

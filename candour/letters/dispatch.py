@@ -4,14 +4,15 @@ consent is in dispute (R13: case.representative_on_hold)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases.handling import record_holding_letter
 from candour.cases.intake import InvalidCase
 from candour.cases.investigation import record_outcome
-from candour.cases.models import PartyRole, Status
+from candour.cases.models import ContactChannel, PartyRole, Status
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.config.transactions import atomic
 from candour.letters.models import CHANNEL_LABELS, Dispatch, LetterStatus
@@ -91,7 +92,31 @@ def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) ->
     )
     if responds(letter):
         record_outcome(case, by=by, summary=_summary(version, channel, sent_on))
+    if letter.kind == LetterKind.HOLDING:
+        record_holding_letter(
+            case,
+            by=by,
+            at=sent_at(sent_on),
+            method=UPDATE_METHODS.get(channel, ContactChannel.POST),
+            response_date=case.agreed_response_date,
+        )
     return sent
+
+
+# How the complainant was updated (R19), by how the letter went.
+UPDATE_METHODS = {
+    DispatchChannel.EMAIL: ContactChannel.EMAIL,
+    DispatchChannel.HAND_DELIVERY: ContactChannel.IN_PERSON,
+}
+
+
+def sent_at(sent_on: date) -> datetime:
+    """The moment a letter sent on `sent_on` went, for the records that take a time: now if
+    today; for an earlier day, its last minute, which is never before the letter was signed
+    that day (the deadlines it meets are counted in days, so the day is what counts)."""
+    if sent_on == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(sent_on, time(23, 59)))
 
 
 def responds(letter) -> bool:

@@ -24,7 +24,8 @@ MERGE_FIELDS: dict[str, str] = {
     "acknowledged_date": "when it was acknowledged (empty if not yet)",
     "acknowledge_due": "when the acknowledgement is due",
     "response_due": "when the response is due",
-    "agreed_response_date": "the response date agreed with the complainant (empty if none)",
+    "agreed_response_date": "the response date agreed with the complainant (empty if none; a "
+    "holding letter always has one)",
     "recipient.name": "the person the letter is to (the representative if there is one)",
     "recipient.salutation": "how to greet them, for example Ms Example",
     "recipient.address": "their address and postcode, one line per line",

@@ -188,6 +188,9 @@ def start_letter(
             f"You do not have a role at {case.organisation.name} that allows starting a letter "
             "(record and handle cases)."
         )
+    problem = compose.start_problem(case, kind)
+    if problem:
+        raise TransitionNotAllowed(problem)
     if recipient is None:
         recipient = default_recipient(case)
     elif recipient.case_id != case.pk:

@@ -38,6 +38,7 @@ from candour.cases.workflow import (
     allowed_actions,
     ensure_can,
     investigation_blocker,
+    named,
 )
 from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
@@ -57,6 +58,11 @@ class Action:
     run: Callable[[Case, object, dict], object]
     done: str
     hint: str = ""
+    # The domain's field names shown beside a differently named field of the form.
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self):
+        named(*self.transitions)
 
     def title_for(self, case: Case) -> str:
         """The title, naming the case's kind where it says {kind}: "Acknowledge the concern"."""
@@ -108,9 +114,13 @@ def _open_issues(case: Case, user):
     ]
 
 
-AT = Field(
-    "at", "When", "datetime", hint="The date and time, in UK time.", default=now_local, short="When"
-)
+def when(label: str = "When", name: str = "at") -> Field:
+    """The date and time something happened: now unless changed (cases.intake.when_on_case)."""
+    hint = "The date and time, in UK time."
+    return Field(name, label, "datetime", hint=hint, default=now_local, short="When")
+
+
+AT = when()
 NOTE = Field("note", "Note", "textarea")
 REASON = Field("reason", "Reason", "textarea")
 
@@ -143,8 +153,8 @@ ACTIONS: tuple[Action, ...] = (
         "refuse-consent",
         "Record consent as refused",
         ("refuse_consent",),
-        (Field("note", "What did the patient say?", "textarea", short="Note"),),
-        lambda c, u, d: consent.refuse_consent(c, by=u, note=d["note"]),
+        (Field("note", "What did the patient say?", "textarea", short="Note"), AT),
+        lambda c, u, d: consent.refuse_consent(c, by=u, note=d["note"], at=d["at"]),
         "Consent recorded as refused",
     ),
     Action(
@@ -152,16 +162,17 @@ ACTIONS: tuple[Action, ...] = (
         "Record consent as withdrawn",
         ("withdraw_consent",),
         (
-            Field("note", "What did the patient say, and when?", "textarea", short="Note"),
+            Field("note", "What did the patient say?", "textarea", short="Note"),
             Field(
                 "stop_representative",
                 "The representative should no longer act for the patient",
                 "checkbox",
                 default="yes",
             ),
+            when("When did the patient withdraw consent?"),
         ),
         lambda c, u, d: consent.withdraw_consent(
-            c, by=u, note=d["note"], stop_representative=d["stop_representative"]
+            c, by=u, note=d["note"], stop_representative=d["stop_representative"], at=d["at"]
         ),
         "Consent recorded as withdrawn",
     ),
@@ -177,8 +188,11 @@ ACTIONS: tuple[Action, ...] = (
                 choices=list(consent.OVERRIDE_GROUNDS.items()),
             ),
             Field("reason", "Why is consent not needed here?", "textarea", short="Reason"),
+            when("When was this decided?"),
         ),
-        lambda c, u, d: consent.override_consent(c, by=u, grounds=d["grounds"], reason=d["reason"]),
+        lambda c, u, d: consent.override_consent(
+            c, by=u, grounds=d["grounds"], reason=d["reason"], at=d["at"]
+        ),
         "Consent override recorded",
     ),
     Action(
@@ -270,9 +284,13 @@ ACTIONS: tuple[Action, ...] = (
         "late-decision",
         "Decide on a late complaint",
         ("decide_late_complaint",),
-        (Field("decision", "Decision", "radios", choices=LateDecision.choices), REASON),
+        (
+            Field("decision", "Decision", "radios", choices=LateDecision.choices),
+            REASON,
+            when("When was it decided?"),
+        ),
         lambda c, u, d: handling.decide_late_complaint(
-            c, by=u, decision=d["decision"], reason=d["reason"]
+            c, by=u, decision=d["decision"], reason=d["reason"], at=d["at"]
         ),
         "Decision on the late complaint recorded",
     ),
@@ -301,8 +319,11 @@ ACTIONS: tuple[Action, ...] = (
                 hint="For example the CQC or the insurer.",
                 max_length=200,
             ),
+            when("When was the need found?"),
         ),
-        lambda c, u, d: handling.identify_external_notification(c, by=u, body=d["body"]),
+        lambda c, u, d: handling.identify_external_notification(
+            c, by=u, body=d["body"], at=d["at"]
+        ),
         "External notification recorded as needed",
     ),
     Action(
@@ -320,8 +341,11 @@ ACTIONS: tuple[Action, ...] = (
         (
             Field("reason", "Why?", "radios", choices=PauseReason.choices, short="Reason"),
             Field("detail", "Details", "textarea"),
+            when("When did the pause start?"),
         ),
-        lambda c, u, d: handling.pause_case(c, by=u, reason=d["reason"], detail=d["detail"]),
+        lambda c, u, d: handling.pause_case(
+            c, by=u, reason=d["reason"], detail=d["detail"], at=d["at"]
+        ),
         "Case paused",
         hint="Paused time does not count against the case's deadlines.",
     ),
@@ -329,8 +353,8 @@ ACTIONS: tuple[Action, ...] = (
         "resume",
         "Resume the case",
         ("resume",),
-        (NOTE,),
-        lambda c, u, d: handling.resume_case(c, by=u, note=d["note"]),
+        (NOTE, when("When did the pause end?")),
+        lambda c, u, d: handling.resume_case(c, by=u, note=d["note"], at=d["at"]),
         "Case resumed",
     ),
     Action(
@@ -341,6 +365,7 @@ ACTIONS: tuple[Action, ...] = (
             Field("issue_number", "Issue", "select", choices=_open_issues, short="Issue"),
             Field("finding", "Finding", "radios", choices=Finding.choices),
             Field("summary", "Reasons for the finding", "textarea", short="Summary"),
+            when("When was the finding reached?"),
         ),
         lambda c, u, d: investigation.record_finding(
             c,
@@ -348,6 +373,7 @@ ACTIONS: tuple[Action, ...] = (
             issue_number=whole_number(d["issue_number"]) or 0,
             finding=d["finding"],
             summary=d["summary"],
+            at=d["at"],
         ),
         "Finding recorded",
     ),
@@ -364,8 +390,8 @@ ACTIONS: tuple[Action, ...] = (
         "close",
         "Close the case",
         ("close", "close_record"),
-        (NOTE,),
-        lambda c, u, d: handling.close_case(c, by=u, note=d["note"]),
+        (NOTE, when("When was it closed?")),
+        lambda c, u, d: handling.close_case(c, by=u, note=d["note"], at=d["at"]),
         "Case closed",
     ),
     Action(
@@ -381,9 +407,10 @@ ACTIONS: tuple[Action, ...] = (
                 hint="Only for learning, safeguarding or the public interest. Leave empty to "
                 "close the case as withdrawn.",
             ),
+            when("When did the complainant withdraw?"),
         ),
         lambda c, u, d: handling.withdraw_case(
-            c, by=u, reason=d["reason"], continue_because=d["continue_because"]
+            c, by=u, reason=d["reason"], continue_because=d["continue_because"], at=d["at"]
         ),
         "Withdrawal recorded",
     ),
@@ -399,8 +426,11 @@ ACTIONS: tuple[Action, ...] = (
         "resolve-informally",
         "Resolve the concern informally",
         ("resolve_informally",),
-        (Field("resolution", "How was the concern resolved?", "textarea", short="Resolution"),),
-        lambda c, u, d: intake.resolve_informally(c, by=u, resolution=d["resolution"]),
+        (
+            Field("resolution", "How was the concern resolved?", "textarea", short="Resolution"),
+            when("When was it resolved?"),
+        ),
+        lambda c, u, d: intake.resolve_informally(c, by=u, resolution=d["resolution"], at=d["at"]),
         "Concern resolved informally",
     ),
     Action(
@@ -514,6 +544,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         ),
         _ombudsman_step,
         "Referral updated",
+        aliases=(("requested_on", "on"), ("sent_on", "on"), ("decided_on", "on")),
     ),
 )
 
@@ -547,7 +578,7 @@ REFERRALS = _numbered("referrals", lambda r: r.get_kind_display())
 OWNER = Field(
     "owner", "Who owns it?", "select", choices=_people(Capability.VIEW_CASES), short="Owner"
 )
-WHEN_DONE = Field("at", "When", "datetime", default=now_local, short="When")
+WHEN_DONE = AT
 
 
 def _staff_step_choices(case, user):
@@ -610,8 +641,11 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
             Field("check", "How was it checked to work?", "textarea", short="Check"),
+            WHEN_DONE,
         ),
-        lambda c, u, d: plans.verify_action(c, by=u, number=_number(d, "number"), check=d["check"]),
+        lambda c, u, d: plans.verify_action(
+            c, by=u, number=_number(d, "number"), check=d["check"], at=d["at"]
+        ),
         "Action checked",
     ),
     Action(
@@ -634,9 +668,14 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("text", "What was learned?", "textarea", short="Lesson"),
             Field("themes", "Themes, separated by commas", hint="For example Communication"),
+            when("When was it learned?"),
         ),
         lambda c, u, d: plans.record_lesson(
-            c, by=u, text=d["text"], themes=[t for t in d["themes"].split(",") if t.strip()]
+            c,
+            by=u,
+            text=d["text"],
+            themes=[t for t in d["themes"].split(",") if t.strip()],
+            at=d["at"],
         ),
         "Lesson recorded",
     ),
@@ -653,6 +692,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             Field(
                 "pause", "Pause the case while this runs (police, legal, disciplinary)", "checkbox"
             ),
+            when("When was it identified?", name="identified_at"),
         ),
         lambda c, u, d: referrals.raise_referral(
             c,
@@ -662,6 +702,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             owner=_user(d["owner"]),
             body=d["body"],
             due=d["due"],
+            identified_at=d["identified_at"],
             pause=d["pause"],
         ),
         "Referral recorded",
@@ -755,9 +796,10 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("staff", "From whom?", "select", choices=STAFF_LIST, short="Staff"),
             Field("due", "Due by", "date", hint="Leave empty to use the policy's time."),
+            when("When was it asked for?"),
         ),
         lambda c, u, d: investigation.request_statement(
-            c, by=u, staff=_number(d, "staff"), due=d["due"]
+            c, by=u, staff=_number(d, "staff"), due=d["due"], at=d["at"]
         ),
         "Statement requested",
     ),
@@ -768,9 +810,10 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("number", "Which request?", "select", choices=STATEMENTS, short="Request"),
             Field("due", "New due date", "date", hint="Leave empty to use the policy's time."),
+            when("When was the reminder sent?"),
         ),
         lambda c, u, d: investigation.remind_statement(
-            c, by=u, number=_number(d, "number"), due=d["due"]
+            c, by=u, number=_number(d, "number"), due=d["due"], at=d["at"]
         ),
         "Reminder recorded",
     ),
@@ -794,9 +837,10 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         (
             Field("kind", "What kind?", "radios", choices=EvidenceKind.choices),
             Field("description", "What was reviewed?", "textarea", short="Description"),
+            when("When was it reviewed?"),
         ),
         lambda c, u, d: investigation.record_evidence(
-            c, by=u, kind=d["kind"], description=d["description"]
+            c, by=u, kind=d["kind"], description=d["description"], at=d["at"]
         ),
         "Evidence recorded",
     ),
@@ -808,15 +852,35 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             Field("kind", "What kind?", "radios", choices=RemedyKind.choices),
             Field("description", "What was offered?", "textarea", short="Description"),
             Field("amount", "Amount in pounds (to reimburse costs)", short="Amount", width="5"),
+            when("When was it offered?"),
         ),
         lambda c, u, d: investigation.offer_remedy(
-            c, by=u, kind=d["kind"], description=d["description"], amount=d["amount"] or None
+            c,
+            by=u,
+            kind=d["kind"],
+            description=d["description"],
+            amount=d["amount"] or None,
+            at=d["at"],
         ),
         "Remedy recorded",
     ),
 )
 
 ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS
+
+
+def performs(*transitions: str):
+    """Declares, on a view, the transitions of the state machine a page other than these
+    forms performs (a page of its own for a longer form), as an Action's `transitions` do
+    for the forms: tests/api/test_transition_coverage.py finds the views in the URLs."""
+    named(*transitions)
+
+    def declared(view):
+        view.transitions = transitions
+        return view
+
+    return declared
+
 
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

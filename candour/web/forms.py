@@ -129,7 +129,8 @@ class Form:
         field = self.aliases.get(named, named)
         if field in self.by_name:
             message = str(error).split(": ", 1)[-1]
-            called = self.by_name[field].called if field == named else named.capitalize()
+            aliased = named.replace("_", " ").capitalize()
+            called = self.by_name[field].called if field == named else aliased
             self.errors[field] = f"{called} {message}"
         else:
             self.errors[self.fields[0].name if self.fields else "submit"] = str(error)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from candour.cases.changes import HAPPENED_AT, happened_at, recorded_late
 from candour.cases.deadlines import fmt
 
 # Reads of the case are in the audit trail too (R38); the timeline counts them instead of
@@ -20,10 +21,12 @@ PEOPLE = ("handler", "investigator")
 
 @dataclass
 class Entry:
-    at: datetime
+    at: datetime  # when it was recorded
     what: str
     who: str
     details: list[str]
+    # When it happened, for an entry recorded late ("happened on X, recorded on Y").
+    happened: str = ""
 
 
 def words(name: str) -> str:
@@ -78,7 +81,7 @@ def details(data: dict, people: dict | None = None) -> list[str]:
     lines += [
         f"{words(key)}: {_value(value)}"
         for key, value in data.items()
-        if key not in ("before", "after") and not isinstance(value, dict)
+        if key not in ("before", "after", HAPPENED_AT) and not isinstance(value, dict)
     ]
     return lines
 
@@ -107,7 +110,8 @@ def entries(events) -> dict:
         if event.event in READS:
             reads += 1
             continue
-        out.append(
-            Entry(event.at, words(event.event), event.actor_label, details(event.data, people))
-        )
+        entry = Entry(event.at, words(event.event), event.actor_label, details(event.data, people))
+        if recorded_late(event):
+            entry.happened = _value(happened_at(event).isoformat())
+        out.append(entry)
     return {"entries": out, "reads": reads}

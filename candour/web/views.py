@@ -318,7 +318,7 @@ def case_action(request, reference: str, action: str):
     context = {"case": found, "user": request.user}
     blocked = ""
     if request.method == "POST":
-        form = Form(chosen.fields, request.POST, **context)
+        form = Form(chosen.fields, request.POST, aliases=dict(chosen.aliases), **context)
         if form.valid:
             try:
                 chosen.run(found, request.user, form.data)

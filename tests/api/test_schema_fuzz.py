@@ -33,7 +33,7 @@ from schemathesis.checks import (
 )
 
 from candour.api.urls import api
-from candour.cases import actions, investigation, referrals
+from candour.cases import actions, handling, investigation, referrals
 from candour.cases.handling import acknowledge_case
 from candour.cases.people import PersonDetails
 from candour.config.wsgi import application
@@ -97,11 +97,15 @@ def config() -> schemathesis.Config:
                 "staff": {"values": ["bob"]},
                 "moments": {"values": [NOW]},
                 "days": {"values": ["2026-11-20", "2026-12-24"]},
+                "organisations": {"values": ["MMG"]},
+                "periods": {"values": ["2026-27", "2026-27-Q3", "2026-10"]},
             },
             "parameters": {
                 "path.reference": {"dictionary": "references", "probability": 0.8},
                 "path.number": {"dictionary": "numbers", "probability": 0.7},
                 "path.pk": {"dictionary": "numbers", "probability": 0.7},
+                "path.organisation": {"dictionary": "organisations", "probability": 0.8},
+                "path.period": {"dictionary": "periods", "probability": 0.8},
                 "body.owner": {"dictionary": "staff", "probability": 0.5},
                 "body.handler": {"dictionary": "staff", "probability": 0.5},
                 "body.investigator": {"dictionary": "staff", "probability": 0.5},
@@ -121,6 +125,8 @@ def seed(org_b, bob) -> list[int]:
     """Cases in several states, with an action, a referral, a member of staff and a letter
     numbered 1, so that generated requests reach past "not found"; the letters' ids."""
     first = acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
+    # A holding letter names the response date agreed with the complainant (R19).
+    first = handling.agree_response_date(first, by=bob, response_date=date(2026, 12, 1))
     actions.add_action(
         first, by=bob, description="Call back", owner=bob, due=date(2026, 11, 20), themes=[]
     )

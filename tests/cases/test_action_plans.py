@@ -137,7 +137,7 @@ def test_the_owner_completes_an_action_with_evidence_and_a_handler_checks_it_wor
         "after": {},
         "number": 1,
         "evidence": "Call-back protocol v2 issued.",
-        "completed_at": "2026-11-20T11:00:00+00:00",
+        "happened_at": "2026-11-20T11:00:00+00:00",
         "late": False,
     }
     deadline = next(d for d in for_case(reload(case)) if d.key == "action_1")
@@ -248,6 +248,7 @@ def test_a_case_with_an_open_promised_action_cannot_close_until_it_is_done_and_c
     event = last_event(case)
     assert event.event == "case_closed"
     assert event.data == {
+        "happened_at": "2026-11-16T10:00:00+00:00",
         "before": {"closed_at": None, "status": "responded"},
         "after": {"closed_at": "2026-11-16T10:00:00+00:00", "status": "closed"},
         "note": "Told the complainant what changed, by letter.",
@@ -323,6 +324,7 @@ def test_a_lesson_has_themes_that_are_reused_by_name(org_a, alice):
     event = last_event(case)
     assert (event.event, event.actor) == ("lesson_recorded", alice)
     assert event.data == {
+        "happened_at": "2026-11-02T09:00:00+00:00",
         "before": {},
         "after": {},
         "lesson": 2,

@@ -275,7 +275,11 @@ def test_evidence_reviewed_and_remedies_offered(org_a, alice, ivan):
     record_evidence(case, by=ivan, kind="records", description="GP record, Oct 2026.")
     record_evidence(case, by=ivan, kind="policy", description="Test results protocol v1.")
     assert list(case.evidence.values_list("kind", flat=True)) == ["records", "policy"]
-    assert last_event(case).data == {"kind": "policy", "description": "Test results protocol v1."}
+    assert last_event(case).data == {
+        "happened_at": "2026-11-02T09:00:00+00:00",
+        "kind": "policy",
+        "description": "Test results protocol v1.",
+    }
 
     before = everything(case)
     with pytest.raises(InvalidCase, match="amount: is missing; give the sum"):
@@ -289,6 +293,7 @@ def test_evidence_reviewed_and_remedies_offered(org_a, alice, ivan):
     )
     assert remedy.amount == Decimal("24.50")
     assert last_event(case).data == {
+        "happened_at": "2026-11-02T09:00:00+00:00",
         "kind": "reimburse",
         "description": "Taxi fares to the clinic.",
         "amount": "24.50",

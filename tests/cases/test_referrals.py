@@ -46,6 +46,7 @@ def test_the_private_clinic_tells_the_insurer_within_three_days(clinic, carla, f
     event = last_event(case)
     assert (event.event, event.actor) == ("referral_raised", carla)
     assert event.data == {
+        "happened_at": "2026-11-02T09:00:00+00:00",
         "before": {},
         "after": {},
         "number": 1,

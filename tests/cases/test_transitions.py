@@ -362,6 +362,7 @@ def test_it_acknowledges_a_received_complaint(org_a, alice, frozen):
     assert event.event == "case_acknowledged"
     assert event.actor == alice
     assert event.data == {
+        "happened_at": NOW,
         "before": {"status": "received", "acknowledged_at": None, "acknowledgement_method": ""},
         "after": {"status": "open", "acknowledged_at": NOW, "acknowledgement_method": "email"},
         "late": False,
@@ -384,6 +385,7 @@ def test_it_asks_for_consent(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "consent_requested"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"consent_state": "needed", "consent_requested_at": None},
         "after": {"consent_state": "requested", "consent_requested_at": NOW},
     }
@@ -396,6 +398,7 @@ def test_it_records_consent_as_received(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "consent_received"
     assert event.data == {
+        "happened_at": NOW,
         "before": {
             "consent_state": "requested",
             "consent_received_at": None,
@@ -418,6 +421,7 @@ def test_it_records_consent_as_refused(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "consent_refused"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"consent_state": "requested", "consent_note": ""},
         "after": {"consent_state": "refused", "consent_note": "Does not want her son involved."},
     }
@@ -454,6 +458,7 @@ def test_it_records_a_consent_override_with_its_grounds(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "consent_overridden"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"consent_state": "needed", "consent_received_at": None, "consent_note": ""},
         "after": {
             "consent_state": "overridden",
@@ -472,6 +477,7 @@ def test_it_records_approval_of_the_summary_of_a_verbal_complaint(org_a, alice, 
     event = last_event(case)
     assert event.event == "summary_approved"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"summary": "", "summary_approved_at": None},
         "after": {
             "summary": "Ms Example was not called back about results.",
@@ -594,6 +600,7 @@ def test_it_decides_to_accept_a_late_complaint(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "late_complaint_decided"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"late_decision": "", "late_decision_reason": ""},
         "after": {"late_decision": "accepted", "late_decision_reason": "Was in hospital."},
         "escalation": "Parliamentary and Health Service Ombudsman",
@@ -607,6 +614,7 @@ def test_it_logs_an_update_to_the_complainant(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "complainant_updated"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"last_update_at": None},
         "after": {"last_update_at": NOW},
         "method": "email",
@@ -620,6 +628,7 @@ def test_it_identifies_and_records_an_external_notification(org_a, alice, frozen
     event = last_event(case)
     assert event.event == "external_notification_identified"
     assert event.data == {
+        "happened_at": NOW,
         "before": {
             "external_notification_identified_at": None,
             "external_notification_body": "",
@@ -636,6 +645,7 @@ def test_it_identifies_and_records_an_external_notification(org_a, alice, frozen
     event = last_event(case)
     assert event.event == "external_body_notified"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"external_notified_at": None},
         "after": {"external_notified_at": NOW},
         "body": "Care Quality Commission",
@@ -661,6 +671,7 @@ def test_pausing_and_resuming_moves_the_response_deadline_by_the_working_days_pa
     event = last_event(case)
     assert event.event == "case_paused"
     assert event.data == {
+        "happened_at": "2026-11-10T09:00:00+00:00",
         "before": {"paused_at": None, "status": "open"},
         "after": {"paused_at": "2026-11-10T09:00:00+00:00", "status": "paused"},
         "reason": "police",
@@ -678,6 +689,7 @@ def test_pausing_and_resuming_moves_the_response_deadline_by_the_working_days_pa
     event = last_event(case)
     assert event.event == "case_resumed"
     assert event.data == {
+        "happened_at": "2026-11-17T09:00:00+00:00",
         "before": {"paused_at": "2026-11-10T09:00:00+00:00", "status": "paused"},
         "after": {"paused_at": None, "status": "open"},
         "note": "Police finished.",
@@ -694,6 +706,7 @@ def test_it_records_a_finding_on_an_issue(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "finding_recorded"
     assert event.data == {
+        "happened_at": NOW,
         "issue": 1,
         "before": {"finding": "", "finding_summary": ""},
         "after": {"finding": "upheld", "finding_summary": "No call."},
@@ -780,6 +793,7 @@ def test_it_closes_a_responded_complaint(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "case_closed"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"closed_at": None, "status": "responded"},
         "after": {"closed_at": NOW, "status": "closed"},
         "note": "No reply within a month.",
@@ -795,6 +809,7 @@ def test_it_closes_a_comment_on_record(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "case_closed"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"closed_at": None, "outcome": "", "status": "received"},
         "after": {"closed_at": NOW, "outcome": "recorded", "status": "closed"},
         "note": "",
@@ -834,6 +849,7 @@ def test_a_withdrawn_complaint_is_withdrawn(org_a, alice, frozen):
     event = last_event(case)
     assert event.event == "case_withdrawn"
     assert event.data == {
+        "happened_at": NOW,
         "before": {
             "withdrawn_at": None,
             "outcome": "",
@@ -863,6 +879,7 @@ def test_the_organisation_may_continue_after_a_withdrawal_with_a_reason(org_a, a
     event = last_event(case)
     assert event.event == "case_withdrawn_but_continued"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"withdrawn_at": None, "continued_after_withdrawal": ""},
         "after": {"withdrawn_at": NOW, "continued_after_withdrawal": "Learning for the service."},
         "reason": "Feels better now.",
@@ -909,6 +926,7 @@ def test_a_concern_resolved_informally_is_closed_and_stays_on_record(org_a, alic
     event = last_event(case)
     assert event.event == "concern_resolved_informally"
     assert event.data == {
+        "happened_at": NOW,
         "before": {"closed_at": None, "outcome": "", "outcome_summary": "", "status": "received"},
         "after": {
             "closed_at": NOW,

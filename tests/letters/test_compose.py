@@ -3,9 +3,11 @@ versioned sandboxed Jinja, and the approved text frozen (a later change is a new
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from candour.cases.handling import acknowledge_case
+from candour.cases.handling import acknowledge_case, agree_response_date
 from candour.cases.intake import InvalidCase
 from candour.cases.investigation import add_issue, record_finding
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
@@ -213,6 +215,8 @@ def test_a_letter_offers_only_the_contact_details_the_organisation_has(
     org_b.telephone, org_b.email = telephone, email
     org_b.save(update_fields=["telephone", "email"])
     case = acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
+    if kind == "holding":
+        case = agree_response_date(case, by=bob, response_date=date(2026, 12, 1))
     letter = signoff.start_letter(case, kind, by=bob)
     text = " ".join(t for _, t in letter.versions.get().sections)
     for broken in (" on .", " on ,", " at .", " on  ", " or at ."):

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from candour.audit.models import AuditEvent
 from candour.cases.consent import receive_consent, withdraw_consent
-from candour.cases.handling import acknowledge_case, pause_case
+from candour.cases.handling import acknowledge_case, agree_response_date, pause_case
 from candour.cases.intake import InvalidCase
 from candour.cases.investigation import record_finding
 from candour.cases.models import Case, Status
@@ -212,11 +212,12 @@ def test_a_letter_to_a_representative_is_held_while_consent_is_disputed(frozen, 
         patient=PersonDetails(first_name="Pat", last_name="Example"),
     )
     case = receive_consent(case, by=alice, method="written")
+    case = acknowledge_case(case, by=alice, method="letter")
+    case = agree_response_date(case, by=alice, response_date=date(2026, 12, 1))
     letter = signoff.start_letter(case, "holding", by=alice)
     assert letter.recipient.role == "representative"
     version = letter.versions.get()
     body = version.section("body").replace("[[say why, plainly]]", "records are awaited")
-    body = body.replace("[[new date]]", "1 December 2026")
     signoff.revise(letter, by=alice, sections=[["body", body]])
     signoff.approve(letter, by=alice)
     case = withdraw_consent(case, by=alice, note="The patient asked us to stop by phone.")

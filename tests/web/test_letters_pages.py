@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -17,7 +18,7 @@ from pypdf import PdfReader
 
 from candour.audit.models import AuditEvent
 from candour.cases.consent import receive_consent, withdraw_consent
-from candour.cases.handling import acknowledge_case
+from candour.cases.handling import acknowledge_case, agree_response_date
 from candour.cases.investigation import record_finding
 from candour.cases.models import Case, Status
 from candour.cases.people import PersonDetails
@@ -232,6 +233,8 @@ def test_dispatching_the_final_response_records_the_case_response(client, case, 
 def test_the_representative_hold_is_shown_as_the_refusal(client, org_a, alice):
     case = make_case(org_a, alice, relationship="relative", patient=PersonDetails(first_name="Pat"))
     case = receive_consent(case, by=alice, method="written")
+    case = acknowledge_case(case, by=alice, method="letter")
+    case = agree_response_date(case, by=alice, response_date=date(2026, 12, 1))
     letter = start(sign_in(client, alice), case, "holding")
     body = letter.versions.get().section("body")
     body = re.sub(r"\[\[.*?\]\]", "records are awaited", body)

@@ -52,8 +52,8 @@ def desk(org_a, org_b, alice, ivan, bob):
     closed = make_case(org_a, alice)
     Case.objects.filter(pk=closed.pk).update(status=Status.CLOSED, next_due=None)
     elsewhere = make_case(org_b, bob)
-    start_letter(ivans, "holding", by=alice)
-    start_letter(elsewhere, "holding", by=bob)
+    start_letter(ivans, "acknowledgement", by=alice)
+    start_letter(elsewhere, "acknowledgement", by=bob)
     return {
         "new": new,
         "ivans": ivans,
