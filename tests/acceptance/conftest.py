@@ -88,7 +88,5 @@ def year(django_db_setup, django_db_blocker, audit_key_file, tmp_path_factory):
         records = {
             spec.key: read_records(doors[spec.key]["reports"], spec.code) for spec in ORGANISATIONS
         }
-        yield Year(
-            organisations, users, doors, entered, records, time.perf_counter() - started
-        )
+        yield Year(organisations, users, doors, entered, records, time.perf_counter() - started)
         transaction.set_rollback(True)

@@ -210,6 +210,11 @@ def read_records(door: Door, code: str) -> list[Record]:
 Figures = dict[str, dict[str, list]]  # table key -> row key -> values, one per column
 
 
+def band(record: Record, name: str, unknown: str) -> str:
+    mapped = record.coding[name]
+    return mapped["key"] if record.coding["coded"] and mapped else unknown
+
+
 def percent(numerator: int, denominator: int) -> float | None:
     return round(100 * numerator / denominator, 1) if denominator else None
 
@@ -286,7 +291,9 @@ class Books:
             o: self.by_quarter([p for p in answered if p[1].outcome == o], responded)
             for o in FINDINGS
         }
-        well = [u + p for u, p in zip(by_outcome["upheld"], by_outcome["partly_upheld"], strict=True)]
+        well = [
+            u + p for u, p in zip(by_outcome["upheld"], by_outcome["partly_upheld"], strict=True)
+        ]
         out["outcomes"] = {
             "resolved": r_counts,
             "upheld": by_outcome["upheld"],
@@ -306,14 +313,20 @@ class Books:
         compliments = self.received("compliment")
         out["compliments"] = {
             "total": self.by_quarter(compliments, received),
-            "own": self.by_quarter([r for r in compliments if not r.detail.get("provider_name")], received),
+            "own": self.by_quarter(
+                [r for r in compliments if not r.detail.get("provider_name")], received
+            ),
             "providers": self.by_quarter(
                 [r for r in compliments if r.detail.get("provider_name")], received
             ),
         }
         out["enquiries"] = {
             key: self.by_quarter(self.received(kind), received)
-            for key, kind in (("mp", "mp_enquiry"), ("inbox", "inbox_enquiry"), ("other", "enquiry"))
+            for key, kind in (
+                ("mp", "mp_enquiry"),
+                ("inbox", "inbox_enquiry"),
+                ("other", "enquiry"),
+            )
         }
         out["feedback"] = {kind: [len(self.received(kind))] for kind in KINDS}
         out["feedback"]["total"] = [len(self.received())]
@@ -383,9 +396,7 @@ class Books:
 
         def open_at(r: Record, t: datetime) -> bool:
             return (
-                r.received_at < t
-                and (r.ended_at is None or r.ended_at >= t)
-                and not waiting(r, t)
+                r.received_at < t and (r.ended_at is None or r.ended_at >= t) and not waiting(r, t)
             )
 
         new = [r for r in base if y.holds(r.received_at)]
@@ -410,10 +421,13 @@ class Books:
             "carried_forward": sum(1 for r in base if open_at(r, end)),
         }
         out: Figures = {"summary": {k: [v] for k, v in summary.items()}}
-        bands = Counter((r.coding["age_band"] or {}).get("key") for r in new)
-        out["age_band"] = {k: [n] for k, n in bands.items() if k}
-        statuses = Counter((r.coding["complainant_status"] or {}).get("key") for r in new)
-        out["status"] = {k: [n] for k, n in statuses.items() if k}
+        # A coded case counts in the age band and complainant status its coding maps to; one
+        # not coded yet, in the 'unknown' rows (the coding API shows the bands it will have
+        # once coded; candour/coding/codelists/ko41b.json names the unknown codes).
+        bands = Counter(band(r, "age_band", "age_unknown") for r in new)
+        out["age_band"] = {k: [n] for k, n in bands.items()}
+        statuses = Counter(band(r, "complainant_status", "status_unknown") for r in new)
+        out["status"] = {k: [n] for k, n in statuses.items()}
         chosen = [("subject", "subjects"), ("profession", "professions")]
         if return_code == "KO41a":
             chosen.insert(1, ("service", "services"))

@@ -99,7 +99,7 @@ ICB = Organisation(
         "Prescribing",
         "Staff attitude",
     ),
-    mix={"complaint": 28, "concern": 8, "compliment": 6, "mp_enquiry": 2, "enquiry": 3},
+    mix={"complaint": 24, "concern": 6, "compliment": 5, "mp_enquiry": 2, "enquiry": 2},
     providers=(
         "Sampleshire Community Health Services",
         "Yarrow Valley Hospitals NHS Trust",
@@ -121,7 +121,7 @@ CLINIC = Organisation(
         "reports": ("skin.manager", "Complaints Manager"),
     },
     themes=("Treatment results", "Aftercare", "Fees and billing", "Booking"),
-    mix={"complaint": 12, "concern": 2, "compliment": 2},
+    mix={"complaint": 11, "concern": 2, "compliment": 2},
 )
 GP = Organisation(
     "gp",
@@ -138,7 +138,7 @@ GP = Organisation(
         "reports": ("ymed.manager", "Executive Manager"),
     },
     themes=("Appointments", "Prescriptions", "Staff attitude", "Clinical care"),
-    mix={"complaint": 13, "concern": 2, "compliment": 2},
+    mix={"complaint": 12, "concern": 2, "compliment": 2},
     subjects=(
         "access_to_treatment",
         "appointments",
@@ -202,6 +202,8 @@ class Plan:
     # response is kept in `responses`).
     truth: dict[str, datetime] = field(default_factory=dict)
     responses: list[tuple[int, datetime]] = field(default_factory=list)
+    # When each step entered late happened (the timeline must show each as a late entry).
+    late_steps: list[datetime] = field(default_factory=list)
     entered_late: int = 0
     entered_live: int = 0
 
@@ -298,7 +300,9 @@ GUIDANCE = re.compile(r"\[\[.*?\]\]", re.S)
 
 def written(sections: list[list[str]]) -> list[list[str]]:
     """A final response's sections with the writer's guidance replaced by words."""
-    return [[name, GUIDANCE.sub(WORDS.get(name, "Synthetic words."), text)] for name, text in sections]
+    return [
+        [name, GUIDANCE.sub(WORDS.get(name, "Synthetic words."), text)] for name, text in sections
+    ]
 
 
 class Steps:
@@ -373,9 +377,7 @@ def compliment(plan: Plan) -> Story:
     providers = plan.organisation.providers
     if providers and plan.rng.random() < 0.5:
         at = days_later(done.at, plan.rng, 0, 2)
-        yield s.act(
-            at, "provider", {"provider": plan.rng.choice(providers)}, time_field=None
-        )
+        yield s.act(at, "provider", {"provider": plan.rng.choice(providers)}, time_field=None)
 
 
 def enquiry(plan: Plan) -> Story:
@@ -409,18 +411,26 @@ def concern(plan: Plan) -> Story:
     provider, or made a formal complaint."""
     rng, s = plan.rng, Steps(plan)
     channel = rng.choice(["phone", "email", "in_person"])
-    done = yield s.record(new_case_body(plan, channel=channel), timedelta(minutes=rng.randint(2, 90)))
+    done = yield s.record(
+        new_case_body(plan, channel=channel), timedelta(minutes=rng.randint(2, 90))
+    )
     clock = Timing(rng, done.at)
     roll = rng.random()
     if roll < 0.2:
         plan.kind = "complaint"
         at = clock.after(days_later(done.at, rng, 0.2, 2))
         yield s.act(
-            at, "convert-to-complaint", {"reason": "They asked for a formal response."}, time_field=None
+            at,
+            "convert-to-complaint",
+            {"reason": "They asked for a formal response."},
+            time_field=None,
         )
         at = clock.after(at + timedelta(minutes=15))
         done = yield s.act(
-            at, "issues", {"description": "What the concern was about, now a complaint."}, time_field=None
+            at,
+            "issues",
+            {"description": "What the concern was about, now a complaint."},
+            time_field=None,
         )
         yield from complaint_after_intake(plan, s, clock, done.body)
         return
@@ -452,7 +462,6 @@ def concern(plan: Plan) -> Story:
 
 def complaint(plan: Plan) -> Story:
     rng, s = plan.rng, Steps(plan)
-    org = plan.organisation
     extra: dict = {}
     relationship = "self"
     if plan.kind == "mp_enquiry":
@@ -590,7 +599,7 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
     """The findings, perhaps an extension, the outcome and the signed final response
     dispatched: on time, late, or on the boundary of its due date. Then perhaps closing,
     reopening into stage 2 and the Ombudsman."""
-    rng, org = plan.rng, plan.organisation
+    rng = plan.rng
     response = deadline(detail, "response")
     due = due_moment(response) if response and response["due"] else clock.last + timedelta(days=30)
     roll = rng.random()
@@ -636,20 +645,31 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
         # The outcome recorded before the letter (it is not the response where the policy
         # signs responses off).
         at = clock.after(clock.last + timedelta(hours=rng.uniform(1, 20)))
-        yield s.act(at, "outcome", {"summary": "Our conclusions, issue by issue."}, late_by=timedelta(0))
+        yield s.act(
+            at, "outcome", {"summary": "Our conclusions, issue by issue."}, late_by=timedelta(0)
+        )
     # The final response through the sign-off chain (R26), then sent (R22).
     at = clock.after(clock.last + timedelta(hours=1))
     letter = yield Step(
-        at, "drafts", "POST", "/cases/{reference}/letters", {"kind": "final_response"}, label="letter"
+        at,
+        "drafts",
+        "POST",
+        "/cases/{reference}/letters",
+        {"kind": "final_response"},
+        label="letter",
     )
     plan.letter = letter.body["id"]
     sections = written(letter.body["latest"]["sections"])
     at = clock.after(clock.last + timedelta(minutes=30))
-    yield Step(at, "drafts", "POST", "/letters/{letter}/revise", {"sections": sections}, label="revise")
+    yield Step(
+        at, "drafts", "POST", "/letters/{letter}/revise", {"sections": sections}, label="revise"
+    )
     at = clock.after(clock.last + timedelta(minutes=30))
     yield Step(at, "drafts", "POST", "/letters/{letter}/approve", {}, label="approve draft")
     at = clock.after(min(sent - timedelta(hours=2), clock.last + timedelta(days=1)))
-    yield Step(at, "signs", "POST", "/letters/{letter}/approve", {"comment": "Signed."}, label="sign")
+    yield Step(
+        at, "signs", "POST", "/letters/{letter}/approve", {"comment": "Signed."}, label="sign"
+    )
     sent = clock.after(sent)
     body = {"channel": rng.choice(["post", "email"])}
     done = yield Step(
@@ -668,7 +688,9 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
     if after < 0.6:
         at = clock.after(days_later(sent, rng, 1, 12))
         if at < READ_AT - timedelta(days=5):
-            yield s.act(at, "close", {"note": "Response sent; nothing outstanding."}, sets=("closed_at",))
+            yield s.act(
+                at, "close", {"note": "Response sent; nothing outstanding."}, sets=("closed_at",)
+            )
     if stage == 1 and plan.kind == "complaint" and after > 0.88:
         # The complainant is still unhappy: stage 2, from the day their request arrived (R29).
         asked = clock.after(days_later(sent, rng, 8, 40))
@@ -685,7 +707,10 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
             plan.truth.pop("closed_at", None)
             at = clock.after(clock.last + timedelta(hours=2))
             done = yield s.act(
-                at, "issues", {"description": "The second point, not answered at stage 1."}, time_field=None
+                at,
+                "issues",
+                {"description": "The second point, not answered at stage 1."},
+                time_field=None,
             )
             yield from respond(plan, s, clock, done.body, stage=2)
             return
@@ -774,9 +799,7 @@ def plans(seed: int = SEED) -> list[Plan]:
         for kind, how_many in org.mix.items():
             for _ in range(how_many):
                 index = len(out) + 1
-                out.append(
-                    Plan(index, org, kind, receipt(rng), random.Random(seed * 1000 + index))
-                )
+                out.append(Plan(index, org, kind, receipt(rng), random.Random(seed * 1000 + index)))
     return out
 
 
@@ -800,7 +823,9 @@ def template(path: str) -> str:
     return BASE + path.replace("{letter}", "{pk}")
 
 
-def enter_year(doors: dict[str, dict[str, Door]], traveller, schema: Schema | None = None) -> Entered:
+def enter_year(
+    doors: dict[str, dict[str, Door]], traveller, schema: Schema | None = None
+) -> Entered:
     """Play every story, each step entered at its moment (the clock moved there by
     `traveller`, a time_machine traveller) or, a share of those whose endpoint takes the
     time it happened, later with that time."""
@@ -839,8 +864,10 @@ def enter_year(doors: dict[str, dict[str, Door]], traveller, schema: Schema | No
         body = dict(step.body)
         happened = step.at if step.label == "record" else when
         late = False
-        if step.time_field and when > step.at and step.time_field in schema.fields(
-            template(step.path), step.method.lower()
+        if (
+            step.time_field
+            and when > step.at
+            and step.time_field in schema.fields(template(step.path), step.method.lower())
         ):
             body[step.time_field] = iso(step.at)
             happened, late = step.at, True
@@ -853,6 +880,8 @@ def enter_year(doors: dict[str, dict[str, Door]], traveller, schema: Schema | No
             plan.truth[name] = happened
         entered.steps += 1
         entered.late += late
+        if late:
+            plan.late_steps.append(happened)
         plan.entered_late += late
         plan.entered_live += not late
         last_entered[index] = when
