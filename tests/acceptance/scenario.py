@@ -36,6 +36,7 @@ YEAR = "2025-26"
 FIRST_RECEIPT = date(2025, 2, 3)
 LAST_RECEIPT = date(2026, 3, 27)
 READ_AT = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+EARLY_ENOUGH = datetime(2026, 1, 1, tzinfo=LONDON)
 
 
 def local(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -70,6 +71,10 @@ class Organisation:
     # How many of each kind of feedback it receives in the scenario.
     mix: dict[str, int]
     providers: tuple[str, ...] = ()
+    # How many of its complaints meet each fate (the rest are answered): forwarded to a
+    # provider, withdrawn, out of time (declined or accepted), reopened into stage 2, taken to
+    # the Ombudsman (or an ADR provider).
+    fates: dict[str, int] = field(default_factory=dict)
     subjects: tuple[str, ...] = ()  # KO41 subject codes it codes with, if any
     professions: tuple[str, ...] = ()
 
@@ -100,6 +105,7 @@ ICB = Organisation(
         "Staff attitude",
     ),
     mix={"complaint": 24, "concern": 6, "compliment": 5, "mp_enquiry": 2, "enquiry": 2},
+    fates={"forward": 3, "withdraw": 2, "declined": 1, "accepted": 1, "reopen": 3, "ombudsman": 2},
     providers=(
         "Sampleshire Community Health Services",
         "Yarrow Valley Hospitals NHS Trust",
@@ -122,6 +128,7 @@ CLINIC = Organisation(
     },
     themes=("Treatment results", "Aftercare", "Fees and billing", "Booking"),
     mix={"complaint": 11, "concern": 2, "compliment": 2},
+    fates={"withdraw": 1, "declined": 1, "reopen": 1, "ombudsman": 1},
 )
 GP = Organisation(
     "gp",
@@ -139,6 +146,7 @@ GP = Organisation(
     },
     themes=("Appointments", "Prescriptions", "Staff attitude", "Clinical care"),
     mix={"complaint": 12, "concern": 2, "compliment": 2},
+    fates={"withdraw": 1, "declined": 1, "accepted": 1, "reopen": 1, "ombudsman": 1},
     subjects=(
         "access_to_treatment",
         "appointments",
@@ -195,6 +203,7 @@ class Plan:
     kind: str
     received_at: datetime
     rng: random.Random
+    fate: str = ""
     reference: str = ""
     letter: int | None = None
     referral: int = 0
@@ -256,7 +265,7 @@ class Timing:
         self.last = moment
         return moment
 
-    def late(self, gap: timedelta, share: float = 0.35) -> timedelta:
+    def late(self, gap: timedelta, share: float = 0.45) -> timedelta:
         if gap < timedelta(hours=3) or self.rng.random() > share:
             return timedelta(0)
         most = min(gap - timedelta(hours=1), timedelta(days=6))
@@ -386,7 +395,13 @@ def enquiry(plan: Plan) -> Story:
         new_case_body(plan, channel="email"), timedelta(minutes=plan.rng.randint(5, 120))
     )
     at = days_later(done.at, plan.rng, 0.5, 6)
-    yield s.act(at, "close", {"note": "Answered by email."}, sets=("closed_at",))
+    yield s.act(
+        at,
+        "close",
+        {"note": "Answered by email."},
+        late_by=Timing(plan.rng, at).late(timedelta(days=3)),
+        sets=("closed_at",),
+    )
 
 
 def acknowledgement_time(plan: Plan, detail: dict, after: datetime) -> datetime:
@@ -456,6 +471,7 @@ def concern(plan: Plan) -> Story:
         resolved,
         "resolve-informally",
         {"resolution": "Explained and put right on the phone."},
+        late_by=clock.late(timedelta(days=4)),
         sets=("closed_at",),
     )
 
@@ -473,7 +489,7 @@ def complaint(plan: Plan) -> Story:
             relationship = rng.choice(RELATIONSHIPS)
     issues = [f"Issue {n} of case {plan.index}" for n in range(1, rng.choice([1, 1, 2, 3]) + 1)]
     extra["issues"] = issues
-    if plan.kind == "complaint" and rng.random() < 0.06:
+    if plan.fate in ("declined", "accepted"):
         # Made after the time limit: the event more than 12 months (3 years at the
         # practice) before receipt (R7).
         extra["event_date"] = (plan.received_at.date() - timedelta(days=4 * 365)).isoformat()
@@ -546,31 +562,33 @@ def complaint_after_intake(plan: Plan, s: Steps, clock: Timing, detail: dict) ->
         detail = done.body
     if detail["out_of_time"]:
         at = clock.after(days_later(clock.last, rng, 1, 5))
-        decision = "declined" if rng.random() < 0.5 else "accepted"
+        decision = plan.fate
         done = yield s.act(
             at,
             "late-decision",
             {"decision": decision, "reason": "Considered against reg 12(2)."},
+            late_by=clock.late(timedelta(hours=20)),
         )
         detail = done.body
         if decision == "declined":
             return
-    roll = rng.random()
-    if roll < 0.05:
+    if plan.fate == "withdraw":
         at = clock.after(days_later(clock.last, rng, 3, 20))
         yield s.act(
             at,
             "withdraw",
             {"reason": "They no longer wish to pursue it."},
+            late_by=clock.late(timedelta(days=5)),
             sets=("withdrawn_at",),
         )
         return
-    if org.providers and plan.kind == "complaint" and roll < 0.15:
+    if plan.fate == "forward":
         at = clock.after(days_later(clock.last, rng, 1, 6))
         yield s.act(
             at,
             "forward-to-provider",
             {"provider": rng.choice(org.providers), "note": "With consent, for a direct response."},
+            late_by=clock.late(timedelta(days=5)),
             sets=("forwarded_to_provider_at", "closed_at"),
         )
         return
@@ -639,14 +657,17 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
             f"issues/{issue['number']}/finding",
             {"finding": finding, "summary": f"Found {finding.replace('_', ' ')}."},
             job="investigates",
-            late_by=clock.late(timedelta(hours=12), 0.2),
+            late_by=clock.late(timedelta(hours=12), 0.3),
         )
     if rng.random() < 0.4:
         # The outcome recorded before the letter (it is not the response where the policy
         # signs responses off).
         at = clock.after(clock.last + timedelta(hours=rng.uniform(1, 20)))
         yield s.act(
-            at, "outcome", {"summary": "Our conclusions, issue by issue."}, late_by=timedelta(0)
+            at,
+            "outcome",
+            {"summary": "Our conclusions, issue by issue."},
+            late_by=clock.late(timedelta(hours=12)),
         )
     # The final response through the sign-off chain (R26), then sent (R22).
     at = clock.after(clock.last + timedelta(hours=1))
@@ -684,14 +705,17 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
         label="dispatch",
     )
     plan.responses.append((stage, done.at))
-    after = rng.random()
-    if after < 0.6:
+    if rng.random() < 0.6:
         at = clock.after(days_later(sent, rng, 1, 12))
         if at < READ_AT - timedelta(days=5):
             yield s.act(
-                at, "close", {"note": "Response sent; nothing outstanding."}, sets=("closed_at",)
+                at,
+                "close",
+                {"note": "Response sent; nothing outstanding."},
+                late_by=clock.late(timedelta(days=4)),
+                sets=("closed_at",),
             )
-    if stage == 1 and plan.kind == "complaint" and after > 0.88:
+    if stage == 1 and plan.fate == "reopen":
         # The complainant is still unhappy: stage 2, from the day their request arrived (R29).
         asked = clock.after(days_later(sent, rng, 8, 40))
         if asked < READ_AT - timedelta(days=40):
@@ -714,7 +738,7 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
             )
             yield from respond(plan, s, clock, done.body, stage=2)
             return
-    if 0.8 < after <= 0.88 and plan.kind == "complaint":
+    if plan.fate == "ombudsman":
         yield from ombudsman(plan, s, clock, sent)
 
 
@@ -800,6 +824,16 @@ def plans(seed: int = SEED) -> list[Plan]:
             for _ in range(how_many):
                 index = len(out) + 1
                 out.append(Plan(index, org, kind, receipt(rng), random.Random(seed * 1000 + index)))
+        # Each fate to complaints received early enough for it to come about by READ_AT.
+        complaints = [
+            p
+            for p in out
+            if p.organisation is org and p.kind == "complaint" and p.received_at < EARLY_ENOUGH
+        ]
+        rng.shuffle(complaints)
+        fates = [fate for fate, n in org.fates.items() for _ in range(n)]
+        for plan, fate in zip(complaints, fates, strict=False):
+            plan.fate = fate
     return out
 
 
