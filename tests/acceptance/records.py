@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from candour.cases.models import Outcome, Status
 
@@ -267,7 +267,6 @@ class Books:
         return [*counts, sum(counts)]
 
     def annual(self) -> Figures:
-        y = self.year
         received = lambda r: r.received_at  # noqa: E731
         responded = lambda pair: pair[1].responded_at  # noqa: E731
         answered = self.answered
@@ -357,7 +356,6 @@ class Books:
             "well_founded": [well[-1]],
             "referred": out["ombudsman"]["referred"],
         }
-        del y
         return out
 
     def ombudsman(self) -> dict[str, list[int]]:
@@ -464,10 +462,3 @@ class Books:
                 }
             )
         return out
-
-
-def days_between(a: datetime, b: datetime) -> int:
-    return (day_of(b) - day_of(a)).days
-
-
-__all__ = ["Books", "Record", "Year", "read_records", "timedelta"]
