@@ -9,7 +9,7 @@ detail's `responses` where the API gives them, else the current stage's, from th
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -210,12 +210,37 @@ def read_records(door: Door, code: str) -> list[Record]:
 Figures = dict[str, dict[str, list]]  # table key -> row key -> values, one per column
 
 
+class Cases(frozenset):
+    """The cases a figure counts, by reference (a stage's response as "REF stage N", as a
+    case answered at two stages in a year is counted twice): its value is how many."""
+
+    @property
+    def references(self) -> set[str]:
+        return {name.split(" ")[0] for name in self}
+
+
+def name_of(item) -> str:
+    if isinstance(item, tuple):
+        record, response = item
+        return f"{record.reference} stage {response.stage}"
+    return item.reference
+
+
+def cases(items) -> Cases:
+    return Cases(name_of(i) for i in items)
+
+
+def value(cell):
+    return len(cell) if isinstance(cell, Cases) else cell
+
+
 def band(record: Record, name: str, unknown: str) -> str:
     mapped = record.coding[name]
     return mapped["key"] if record.coding["coded"] and mapped else unknown
 
 
-def percent(numerator: int, denominator: int) -> float | None:
+def percent(numerator, denominator) -> float | None:
+    numerator, denominator = value(numerator), value(denominator)
     return round(100 * numerator / denominator, 1) if denominator else None
 
 
@@ -260,11 +285,11 @@ class Books:
             if s.outcome in FINDINGS and self.year.holds(s.responded_at)
         ]
 
-    def by_quarter(self, items, when) -> list[int]:
-        counts = [0, 0, 0, 0]
+    def by_quarter(self, items, when) -> list[Cases]:
+        cells: list[set] = [set(), set(), set(), set()]
         for item in items:
-            counts[self.year.quarter(when(item))] += 1
-        return [*counts, sum(counts)]
+            cells[self.year.quarter(when(item))].add(name_of(item))
+        return [*map(Cases, cells), Cases(set().union(*cells))]
 
     def annual(self) -> Figures:
         received = lambda r: r.received_at  # noqa: E731
@@ -291,7 +316,8 @@ class Books:
             for o in FINDINGS
         }
         well = [
-            u + p for u, p in zip(by_outcome["upheld"], by_outcome["partly_upheld"], strict=True)
+            Cases(u | p)
+            for u, p in zip(by_outcome["upheld"], by_outcome["partly_upheld"], strict=True)
         ]
         out["outcomes"] = {
             "resolved": r_counts,
@@ -301,14 +327,15 @@ class Books:
             "well_founded_percent": [percent(w, r) for w, r in zip(well, r_counts, strict=True)],
             "not_upheld": by_outcome["not_upheld"],
         }
-        themes = Counter(t for r in self.own for t in set(r.themes))
-        out["themes"] = {f"theme:{name}": [n] for name, n in themes.items()}
-        out["themes"]["none"] = [sum(1 for r in self.own if not r.themes)]
-        out["themes"]["total"] = [len(self.own)]
-        subjects = Counter(s for r in self.own for s in set(r.subjects))
-        out["subjects"] = {key: [n] for key, n in subjects.items()}
-        out["subjects"]["none"] = [sum(1 for r in self.own if not r.subjects)]
-        out["subjects"]["total"] = [len(self.own)]
+        own = self.own
+        names = {t for r in own for t in r.themes}
+        out["themes"] = {f"theme:{t}": [cases(r for r in own if t in r.themes)] for t in names}
+        out["themes"]["none"] = [cases(r for r in own if not r.themes)]
+        out["themes"]["total"] = [cases(own)]
+        keys = {k for r in own for k in r.subjects}
+        out["subjects"] = {k: [cases(r for r in own if k in r.subjects)] for k in keys}
+        out["subjects"]["none"] = [cases(r for r in own if not r.subjects)]
+        out["subjects"]["total"] = [cases(own)]
         compliments = self.received("compliment")
         out["compliments"] = {
             "total": self.by_quarter(compliments, received),
@@ -327,32 +354,37 @@ class Books:
                 ("other", "enquiry"),
             )
         }
-        out["feedback"] = {kind: [len(self.received(kind))] for kind in KINDS}
-        out["feedback"]["total"] = [len(self.received())]
+        out["feedback"] = {kind: [cases(self.received(kind))] for kind in KINDS}
+        out["feedback"]["total"] = [cases(self.received())]
         out["ombudsman"] = self.ombudsman()
-        own = self.own
-        ack_within = sum(1 for r in own if r.at("acknowledged_at") and r.acknowledged_met is True)
-        ack_late = sum(1 for r in own if r.at("acknowledged_at") and r.acknowledged_met is not True)
-        extended = sum(1 for _, s in answered if s.extensions > 0)
+        acknowledged = [r for r in own if r.at("acknowledged_at")]
+        ack_within = cases(r for r in acknowledged if r.acknowledged_met is True)
+        extended = cases(p for p in answered if p[1].extensions > 0)
         out["handling"] = {
-            "received": [len(own)],
+            "received": [cases(own)],
             "ack_within": [ack_within],
-            "ack_late": [ack_late],
-            "not_ack": [sum(1 for r in own if not r.at("acknowledged_at"))],
+            "ack_late": [cases(r for r in acknowledged if r.acknowledged_met is not True)],
+            "not_ack": [cases(r for r in own if not r.at("acknowledged_at"))],
             "ack_percent": [percent(ack_within, len(own))],
-            "resolved": [len(answered)],
+            "resolved": [cases(answered)],
             "extended": [extended],
             "extended_percent": [percent(extended, len(answered))],
         }
-        days = [(day_of(s.responded_at) - day_of(s.started_at)).days for _, s in answered]
+
+        def days(pair) -> int:
+            _, s = pair
+            return (day_of(s.responded_at) - day_of(s.started_at)).days
+
         out["days_to_respond"] = {
-            f"days_{low}": [sum(1 for d in days if d >= low and (high is None or d <= high))]
+            f"days_{low}": [
+                cases(p for p in answered if days(p) >= low and (high is None or days(p) <= high))
+            ]
             for low, high in DAY_BANDS
         }
-        out["days_to_respond"]["total"] = [len(days)]
-        out["days_to_respond"]["median"] = [lower_median(days)]
+        out["days_to_respond"]["total"] = [cases(answered)]
+        out["days_to_respond"]["median"] = [lower_median([days(p) for p in answered])]
         out["summary"] = {
-            "received": [len(self.complaints)],
+            "received": [cases(self.complaints)],
             "well_founded": [well[-1]],
             "referred": out["ombudsman"]["referred"],
         }
@@ -368,10 +400,10 @@ class Books:
                         awaiting.add(r.reference)
                 if x["decided_on"] and self.year.holds_day(date.fromisoformat(x["decided_on"])):
                     decided[x["outcome"]].add(r.reference)
-        out = {"referred": [len(referred)]}
+        out = {"referred": [Cases(referred)]}
         for o in ("upheld", "partly_upheld", "not_upheld", "declined", "not_investigated"):
-            out[o] = [len(decided[o])]
-        out["awaiting"] = [len(awaiting)]
+            out[o] = [Cases(decided[o])]
+        out["awaiting"] = [Cases(awaiting)]
         return out
 
     # the KO41 return
@@ -398,41 +430,41 @@ class Books:
             )
 
         new = [r for r in base if y.holds(r.received_at)]
-        stages = [s for r in base for s in r.responses]
-        resolved = [s for s in stages if s.outcome in FINDINGS and y.holds(s.responded_at)]
+        stages = [(r, s) for r in base for s in r.responses]
+        resolved = [p for p in stages if p[1].outcome in FINDINGS and y.holds(p[1].responded_at)]
         summary = {
-            "brought_forward": sum(1 for r in base if open_at(r, start)),
-            "new": len(new),
-            "reopened": sum(1 for s in stages if y.holds(s.reopened_at)),
-            "resolved": len(resolved),
-            "upheld": sum(1 for s in resolved if s.outcome == "upheld"),
-            "partly_upheld": sum(1 for s in resolved if s.outcome == "partly_upheld"),
-            "not_upheld": sum(1 for s in resolved if s.outcome == "not_upheld"),
-            "closed_other": sum(
-                1
+            "brought_forward": cases(r for r in base if open_at(r, start)),
+            "new": cases(new),
+            "reopened": cases(p for p in stages if y.holds(p[1].reopened_at)),
+            "resolved": cases(resolved),
+            **{o: cases(p for p in resolved if p[1].outcome == o) for o in FINDINGS},
+            "closed_other": cases(
+                r
                 for r in base
                 if r.received_at < end
                 and not r.at("responded_at")
                 and r.ended_at is not None
                 and y.holds(r.ended_at)
             ),
-            "carried_forward": sum(1 for r in base if open_at(r, end)),
+            "carried_forward": cases(r for r in base if open_at(r, end)),
         }
         out: Figures = {"summary": {k: [v] for k, v in summary.items()}}
         # A coded case counts in the age band and complainant status its coding maps to; one
         # not coded yet, in the 'unknown' rows (the coding API shows the bands it will have
         # once coded; candour/coding/codelists/ko41b.json names the unknown codes).
-        bands = Counter(band(r, "age_band", "age_unknown") for r in new)
-        out["age_band"] = {k: [n] for k, n in bands.items()}
-        statuses = Counter(band(r, "complainant_status", "status_unknown") for r in new)
-        out["status"] = {k: [n] for k, n in statuses.items()}
+        for table, name, unknown in (
+            ("age_band", "age_band", "age_unknown"),
+            ("status", "complainant_status", "status_unknown"),
+        ):
+            keys = {band(r, name, unknown) for r in new}
+            out[table] = {k: [cases(r for r in new if band(r, name, unknown) == k)] for k in keys}
         chosen = [("subject", "subjects"), ("profession", "professions")]
         if return_code == "KO41a":
             chosen.insert(1, ("service", "services"))
         for table, name in chosen:
-            counts = Counter(k for r in new for k in set(r.coding[name]))
-            rows = {k: [n] for k, n in counts.items()}
-            rows["not_coded"] = [sum(1 for r in new if not r.coding[name])]
+            keys = {k for r in new for k in r.coding[name]}
+            rows = {k: [cases(r for r in new if k in r.coding[name])] for k in keys}
+            rows["not_coded"] = [cases(r for r in new if not r.coding[name])]
             out[table] = rows
         return out
 

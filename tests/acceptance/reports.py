@@ -5,11 +5,24 @@ difference said as "the records say …, the report says …"."""
 from __future__ import annotations
 
 from .door import Door
-from .records import Figures
+from .records import COLUMNS, Cases, Figures, value
 
 
 def report(door: Door, code: str, kind: str, period: str) -> dict:
     return door.get(f"/reports/{code}/{kind}/{period}")
+
+
+def lister(door: Door, code: str, kind: str, period: str):
+    """The references the report lists behind a figure (its .../cases)."""
+
+    def behind(table: str, row: str, column: str | None) -> set[str]:
+        params = {"table": table, "row": row, "limit": 1000}
+        if column:
+            params["column"] = column
+        listed = door.get(f"/reports/{code}/{kind}/{period}/cases", **params)
+        return {c["reference"] for c in listed["cases"]}
+
+    return behind
 
 
 def figures(report_json: dict) -> Figures:
@@ -27,9 +40,11 @@ def figures(report_json: dict) -> Figures:
     return out
 
 
-def compare(expected: Figures, got: Figures, where: str, columns=None) -> list[str]:
+def compare(expected: Figures, got: Figures, where: str, behind=None) -> list[str]:
     """Every figure the records make that the report does not show as the same number. A row
-    the records have no cases for may be left out of the report (a code no case has)."""
+    the records have no cases for may be left out of the report (a code no case has). With
+    `behind` (table, row, column -> the references the report lists behind that figure), a
+    difference names the cases on each side."""
     differences = []
     for table, rows in expected.items():
         if table not in got:
@@ -40,43 +55,17 @@ def compare(expected: Figures, got: Figures, where: str, columns=None) -> list[s
             width = len(want or have)
             want = want or [0] * width
             have = have or [0] * width
-            if want != have:
-                names = columns or ["Q1", "Q2", "Q3", "Q4", "Total"]
-                cells = [
-                    f"{names[i] if width > 1 else ''}: records {w}, report {h}".lstrip(": ")
-                    for i, (w, h) in enumerate(zip(want, have, strict=True))
-                    if w != h
-                ]
-                differences.append(f"{where} {table}.{key} " + "; ".join(cells))
+            names = COLUMNS if width > 1 else ["Total"]
+            for column, cell, shown in zip(names, want, have, strict=True):
+                if value(cell) == shown:
+                    continue
+                line = f"{where} {table}.{key} {column}: records {value(cell)}, report {shown}"
+                if behind is not None and isinstance(cell, Cases):
+                    row = key.removeprefix("theme:")
+                    listed = behind(table, row, column if width > 1 else None)
+                    line += (
+                        f" (only in the records: {sorted(cell.references - listed)}; "
+                        f"only in the report: {sorted(listed - cell.references)})"
+                    )
+                differences.append(line)
     return differences
-
-
-def from_objects(built) -> dict:
-    """A report object (reporting.catalogue.build) written as the API writes it: what the
-    comparison reads until the reports API is there, and what shows that the API and the
-    objects the pages render agree."""
-    summary = built if hasattr(built, "cases") else None
-    inner = built.report if summary else built
-    return {
-        "tables": [
-            {
-                "key": t.key,
-                "rows": [
-                    {
-                        "key": r.key or r.label,
-                        "label": r.label,
-                        "figures": [{"value": c.value if c is not None else None} for c in r.cells],
-                    }
-                    for r in t.rows
-                ],
-            }
-            for t in inner.tables.values()
-        ],
-        "check": {"passed": not built.problems, "problems": [str(p) for p in built.problems]},
-        "cases": [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in c.items()}
-            for c in summary.cases
-        ]
-        if summary
-        else None,
-    }
