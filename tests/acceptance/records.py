@@ -19,8 +19,6 @@ from .door import Door
 from .scenario import LONDON, local
 
 FINDINGS = ("upheld", "partly_upheld", "not_upheld")
-QUARTERS = ["Q1", "Q2", "Q3", "Q4"]
-COLUMNS = [*QUARTERS, "Total"]
 DAY_BANDS = [(0, 14), (15, 28), (29, 42), (43, 56), (57, 90), (91, None)]
 KINDS = (
     "complaint",
@@ -46,23 +44,59 @@ def day_of(value: str | datetime | None) -> date | None:
     return value.astimezone(LONDON).date()
 
 
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def month_start(year: int, month: int) -> datetime:
+    return local(date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1), 0)
+
+
 @dataclass(frozen=True)
-class Year:
-    """A financial year: 1 April to 31 March, London time."""
+class Period:
+    """What a report covers, London time: a financial year (its quarters the columns), a
+    quarter of one (its months) or a month (one column)."""
 
-    first: int
+    label: str
+    start: datetime
+    end: datetime
+    parts: tuple[tuple[str, datetime], ...] = ()  # each column's label and start
+
+    @classmethod
+    def financial_year(cls, first: int) -> Period:
+        quarters = tuple((f"Q{i + 1}", month_start(first, 4 + 3 * i)) for i in range(4))
+        label = f"{first}-{str(first + 1)[-2:]}"
+        return cls(label, month_start(first, 4), month_start(first, 16), quarters)
+
+    @classmethod
+    def quarter(cls, first: int, n: int) -> Period:
+        months = [4 + 3 * (n - 1) + i for i in range(3)]
+        parts = tuple(
+            (f"{MONTHS[(m - 1) % 12]} {first + (m - 1) // 12}", month_start(first, m))
+            for m in months
+        )
+        label = f"{first}-{str(first + 1)[-2:]}-Q{n}"
+        return cls(label, parts[0][1], month_start(first, months[-1] + 1), parts)
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(f"{year}-{month:02d}", month_start(year, month), month_start(year, month + 1))
 
     @property
-    def label(self) -> str:
-        return f"{self.first}-{str(self.first + 1)[-2:]}"
-
-    @property
-    def start(self) -> datetime:
-        return local(date(self.first, 4, 1), 0)
-
-    @property
-    def end(self) -> datetime:
-        return local(date(self.first + 1, 4, 1), 0)
+    def columns(self) -> list[str]:
+        return [label for label, _ in self.parts] + ["Total" if self.parts else "Month"]
 
     def holds(self, when: datetime | None) -> bool:
         return when is not None and self.start <= when < self.end
@@ -70,10 +104,8 @@ class Year:
     def holds_day(self, day: date | None) -> bool:
         return day is not None and self.start.date() <= day < self.end.date()
 
-    def quarter(self, when: datetime) -> int:
-        starts = [local(date(self.first, m, 1), 0) for m in (7, 10)]
-        starts.append(local(date(self.first + 1, 1, 1), 0))
-        return sum(when >= s for s in starts)
+    def part(self, when: datetime) -> int:
+        return sum(when >= start for _, start in self.parts[1:])
 
 
 @dataclass
@@ -140,6 +172,18 @@ class Record:
         if self.detail["status"] == Status.WITHDRAWN and self.at("withdrawn_at"):
             return self.at("withdrawn_at")
         return self.at("closed_at")
+
+    def waiting(self, t: datetime) -> bool:
+        """Between the response to one stage and the request for the next at `t`."""
+        return any(
+            s.responded_at < t and s.reopened_at is not None and s.reopened_at >= t
+            for s in self.responses
+        )
+
+    def open_at(self, t: datetime) -> bool:
+        """Received before `t`, its current stage not ended by then, not between stages."""
+        ended = self.ended_at
+        return self.received_at < t and (ended is None or ended >= t) and not self.waiting(t)
 
     @property
     def themes(self) -> list[str]:
@@ -254,9 +298,9 @@ def lower_median(values: list[int]) -> int | None:
 class Books:
     """The figures an organisation's records make for a financial year."""
 
-    def __init__(self, records: list[Record], year: Year):
+    def __init__(self, records: list[Record], period: Period):
         self.records = records
-        self.year = year
+        self.year = period
 
     # what each report counts
     def received(self, kind: str | None = None) -> list[Record]:
@@ -286,10 +330,14 @@ class Books:
         ]
 
     def by_quarter(self, items, when) -> list[Cases]:
-        cells: list[set] = [set(), set(), set(), set()]
+        """The items in each column (a quarter of a year, a month of a quarter), and in all."""
+        items = list(items)
+        if not self.year.parts:
+            return [cases(items)]
+        cells: list[set] = [set() for _ in self.year.parts]
         for item in items:
-            cells[self.year.quarter(when(item))].add(name_of(item))
-        return [*map(Cases, cells), Cases(set().union(*cells))]
+            cells[self.year.part(when(item))].add(name_of(item))
+        return [*map(Cases, cells), cases(items)]
 
     def annual(self) -> Figures:
         received = lambda r: r.received_at  # noqa: E731
@@ -390,6 +438,28 @@ class Books:
         }
         return out
 
+    def periodic(self) -> Figures:
+        """The quarterly and monthly reports: the annual tables over the period, and the
+        caseload of own complaints (each stage's response ends it once)."""
+        out = self.annual()
+        start, end = self.year.start, self.year.end
+        own = [
+            r
+            for r in self.records
+            if r.kind == "complaint" and not r.provider_led and r.received_at < end
+        ]
+        stages = [(r, s) for r in own for s in r.responses]
+        closed = [r for r in own if not r.at("responded_at") and self.year.holds(r.ended_at)]
+        ended = [p for p in stages if self.year.holds(p[1].responded_at)] + closed
+        out["caseload"] = {
+            "open_start": [cases(r for r in own if r.open_at(start))],
+            "received": [cases(r for r in own if self.year.holds(r.received_at))],
+            "reopened": [cases(p for p in stages if self.year.holds(p[1].reopened_at))],
+            "ended": [cases(ended)],
+            "open_end": [cases(r for r in own if r.open_at(end))],
+        }
+        return out
+
     def ombudsman(self) -> dict[str, list[int]]:
         referred, decided, awaiting = set(), defaultdict(set), set()
         for r in self.records:
@@ -418,22 +488,11 @@ class Books:
             and r.coding["return_code"] == return_code
         ]
 
-        def waiting(r: Record, t: datetime) -> bool:
-            return any(
-                s.responded_at < t and s.reopened_at is not None and s.reopened_at >= t
-                for s in r.responses
-            )
-
-        def open_at(r: Record, t: datetime) -> bool:
-            return (
-                r.received_at < t and (r.ended_at is None or r.ended_at >= t) and not waiting(r, t)
-            )
-
         new = [r for r in base if y.holds(r.received_at)]
         stages = [(r, s) for r in base for s in r.responses]
         resolved = [p for p in stages if p[1].outcome in FINDINGS and y.holds(p[1].responded_at)]
         summary = {
-            "brought_forward": cases(r for r in base if open_at(r, start)),
+            "brought_forward": cases(r for r in base if r.open_at(start)),
             "new": cases(new),
             "reopened": cases(p for p in stages if y.holds(p[1].reopened_at)),
             "resolved": cases(resolved),
@@ -446,7 +505,7 @@ class Books:
                 and r.ended_at is not None
                 and y.holds(r.ended_at)
             ),
-            "carried_forward": cases(r for r in base if open_at(r, end)),
+            "carried_forward": cases(r for r in base if r.open_at(end)),
         }
         out: Figures = {"summary": {k: [v] for k, v in summary.items()}}
         # A coded case counts in the age band and complainant status its coding maps to; one

@@ -5,7 +5,7 @@ difference said as "the records say …, the report says …"."""
 from __future__ import annotations
 
 from .door import Door
-from .records import COLUMNS, Cases, Figures, value
+from .records import Cases, Figures, value
 
 
 def report(door: Door, code: str, kind: str, period: str) -> dict:
@@ -40,7 +40,9 @@ def figures(report_json: dict) -> Figures:
     return out
 
 
-def compare(expected: Figures, got: Figures, where: str, behind=None) -> list[str]:
+def compare(
+    expected: Figures, got: Figures, where: str, columns: list[str], behind=None
+) -> list[str]:
     """Every figure the records make that the report does not show as the same number. A row
     the records have no cases for may be left out of the report (a code no case has). With
     `behind` (table, row, column -> the references the report lists behind that figure), a
@@ -55,7 +57,7 @@ def compare(expected: Figures, got: Figures, where: str, behind=None) -> list[st
             width = len(want or have)
             want = want or [0] * width
             have = have or [0] * width
-            names = COLUMNS if width > 1 else ["Total"]
+            names = columns if width > 1 else ["Total"]
             for column, cell, shown in zip(names, want, have, strict=True):
                 if value(cell) == shown:
                     continue
