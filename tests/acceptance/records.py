@@ -3,13 +3,13 @@ worked out from them here, in the test, by the counting rules the reports state 
 docstrings, REGULATIONS.md §3): never by asking the reports' own code.
 
 A case's records are its detail (status, outcome, dates, its deadlines with the verdict `met`
-the case page shows, its Ombudsman referrals), its coding, and each stage's response: the
-detail's `responses` where the API gives them, else the current stage's, from the detail.
+the case page shows, its Ombudsman referrals, each stage's response as kept) and its coding.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,6 +20,7 @@ from .scenario import LONDON, local
 
 FINDINGS = ("upheld", "partly_upheld", "not_upheld")
 DAY_BANDS = [(0, 14), (15, 28), (29, 42), (43, 56), (57, 90), (91, None)]
+DASHBOARD_SERIES = ("received", "open", "overdue", "responded", "upheld", "within", "late")
 KINDS = (
     "complaint",
     "concern",
@@ -118,7 +119,8 @@ class Response:
     outcome: str
     met: bool | None
     extensions: int
-    reopened_at: datetime | None = None
+    response_due: date | None
+    reopened_at: datetime | None
 
 
 @dataclass
@@ -128,8 +130,6 @@ class Record:
     detail: dict
     coding: dict
     responses: list[Response] = field(default_factory=list)
-    # True when the API shows only the current stage's response of a reopened case.
-    earlier_stages_unseen: bool = False
 
     def __getitem__(self, name: str):
         return self.detail[name]
@@ -185,6 +185,15 @@ class Record:
         ended = self.ended_at
         return self.received_at < t and (ended is None or ended >= t) and not self.waiting(t)
 
+    def due_at(self, t: datetime) -> date | None:
+        """The response date of the stage running at `t`: an earlier stage's, kept with its
+        response, or the current one's."""
+        for s in self.responses:
+            if s.started_at <= t < s.responded_at and s.stage < self.detail["stage"]:
+                return s.response_due
+        due = self.detail["response_due"]
+        return date.fromisoformat(due) if due else None
+
     @property
     def themes(self) -> list[str]:
         return self.coding["themes"]
@@ -194,37 +203,20 @@ class Record:
         return self.coding["subjects"]
 
 
-def _responses(detail: dict) -> tuple[list[Response], bool]:
-    """Each stage's response: the API's list where it gives one, else the current stage's
-    from the detail (and whether earlier stages of a reopened case went unseen)."""
-    if "responses" in detail:
-        return [
-            Response(
-                r["stage"],
-                moment(r["started_at"]),
-                moment(r["responded_at"]),
-                r["outcome"],
-                r["met"],
-                r["extensions"],
-                moment(r.get("reopened_at")),
-            )
-            for r in detail["responses"]
-        ], False
-    out = []
-    if detail["responded_at"]:
-        started = detail["stage_started_at"] if detail["stage"] > 1 else detail["received_at"]
-        response = next((d for d in detail["deadlines"] if d["key"] == "response"), None)
-        out.append(
-            Response(
-                detail["stage"],
-                moment(started),
-                moment(detail["responded_at"]),
-                detail["outcome"],
-                response["met"] if response else None,
-                detail["extensions"],
-            )
+def _responses(detail: dict) -> list[Response]:
+    return [
+        Response(
+            r["stage"],
+            moment(r["started_at"]),
+            moment(r["responded_at"]),
+            r["outcome"],
+            r["met"],
+            r["extensions"],
+            date.fromisoformat(r["response_due"]) if r["response_due"] else None,
+            moment(r["reopened_at"]),
         )
-    return out, detail["stage"] > 1
+        for r in detail["responses"]
+    ]
 
 
 def read_records(door: Door, code: str) -> list[Record]:
@@ -243,9 +235,8 @@ def read_records(door: Door, code: str) -> list[Record]:
     out = []
     for reference in references:
         detail = door.get(f"/cases/{reference}")
-        responses, unseen = _responses(detail)
         coding = door.get(f"/cases/{reference}/coding")
-        out.append(Record(detail, coding, responses, unseen))
+        out.append(Record(detail, coding, _responses(detail)))
     return out
 
 
@@ -459,6 +450,40 @@ class Books:
             "open_end": [cases(r for r in own if r.open_at(end))],
         }
         return out
+
+    def dashboard(self, months: list[datetime]) -> dict:
+        """The dashboard month by month over `months` (each month's first moment, and the
+        first moment after the last): as the API writes it, with each figure's cases."""
+        complaints = [r for r in self.records if r.kind == "complaint"]
+        answered = [(r, s) for r in complaints for s in r.responses if s.outcome in FINDINGS]
+        series: dict[str, list] = {key: [] for key in DASHBOARD_SERIES}
+        for start, end in itertools.pairwise(months):
+            month = Period("", start, end)
+            opened = [r for r in complaints if r.open_at(end)]
+            sent = [p for p in answered if month.holds(p[1].responded_at)]
+            series["received"].append(cases(r for r in complaints if month.holds(r.received_at)))
+            series["open"].append(cases(opened))
+            series["overdue"].append(
+                cases(r for r in opened if r.due_at(end) and r.due_at(end) < end.date())
+            )
+            series["responded"].append(cases(sent))
+            series["upheld"].append(cases(p for p in sent if p[1].outcome != "not_upheld"))
+            series["within"].append(cases(p for p in sent if p[1].met is True))
+            series["late"].append(cases(p for p in sent if p[1].met is not True))
+        first, last = months[0], months[-1]
+        own = [r for r in complaints if not r.provider_led and first <= r.received_at < last]
+        themes = Counter(t for r in own for t in r.themes)
+        themes.update({"No theme recorded": sum(1 for r in own if not r.themes)})
+        received = [r for r in complaints if first <= r.received_at < last]
+        services = Counter(r["service"] or "No service recorded" for r in received)
+        return {
+            "series": series,
+            "within_percent": [
+                percent(w, r) for w, r in zip(series["within"], series["responded"], strict=True)
+            ],
+            "themes": ({k: n for k, n in themes.items() if n}, len(own)),
+            "services": (dict(services), len(received)),
+        }
 
     def ombudsman(self) -> dict[str, list[int]]:
         referred, decided, awaiting = set(), defaultdict(set), set()

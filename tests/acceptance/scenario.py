@@ -43,6 +43,18 @@ def local(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
 
 
+EDGES = {
+    "icb": [
+        local(date(2025, 4, 1), 0, 10),
+        local(date(2025, 6, 30), 23, 50),
+        local(date(2025, 10, 1), 0, 20),
+        local(date(2026, 3, 31), 23, 55),
+    ],
+    "clinic": [local(date(2025, 7, 1), 0, 5), local(date(2025, 12, 31), 23, 59)],
+    "gp": [local(date(2026, 1, 1), 0, 1), local(date(2025, 3, 31), 23, 40)],
+}
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -75,6 +87,7 @@ class Organisation:
     # provider, withdrawn, out of time (declined or accepted), reopened into stage 2, taken to
     # the Ombudsman (or an ADR provider).
     fates: dict[str, int] = field(default_factory=dict)
+    services: tuple[str, ...] = ()  # the services feedback names, at intake
     subjects: tuple[str, ...] = ()  # KO41 subject codes it codes with, if any
     professions: tuple[str, ...] = ()
 
@@ -105,7 +118,17 @@ ICB = Organisation(
         "Staff attitude",
     ),
     mix={"complaint": 24, "concern": 6, "compliment": 5, "mp_enquiry": 2, "enquiry": 2},
-    fates={"forward": 3, "withdraw": 2, "declined": 1, "accepted": 1, "reopen": 3, "ombudsman": 2},
+    fates={
+        "forward": 3,
+        "withdraw": 2,
+        "declined": 1,
+        "accepted": 1,
+        "reopen": 3,
+        "reopen_withdraw": 1,
+        "ombudsman": 2,
+        "pause": 2,
+    },
+    services=("Continuing healthcare", "Individual funding requests", "Wheelchair services"),
     providers=(
         "Sampleshire Community Health Services",
         "Yarrow Valley Hospitals NHS Trust",
@@ -128,6 +151,7 @@ CLINIC = Organisation(
     },
     themes=("Treatment results", "Aftercare", "Fees and billing", "Booking"),
     mix={"complaint": 11, "concern": 2, "compliment": 2},
+    services=("Laser treatment", "Injectables", "Skin consultations"),
     fates={"withdraw": 1, "declined": 1, "reopen": 1, "ombudsman": 1},
 )
 GP = Organisation(
@@ -146,7 +170,15 @@ GP = Organisation(
     },
     themes=("Appointments", "Prescriptions", "Staff attitude", "Clinical care"),
     mix={"complaint": 12, "concern": 2, "compliment": 2},
-    fates={"withdraw": 1, "declined": 1, "accepted": 1, "reopen": 1, "ombudsman": 1},
+    services=("Reception", "Dispensary", "Practice nursing", "GP consultations"),
+    fates={
+        "withdraw": 1,
+        "declined": 1,
+        "accepted": 1,
+        "reopen": 1,
+        "ombudsman": 1,
+        "pause": 1,
+    },
     subjects=(
         "access_to_treatment",
         "appointments",
@@ -370,6 +402,8 @@ def new_case_body(plan: Plan, *, channel: str, relationship: str = "self", **ext
         "description": f"Synthetic {plan.kind.replace('_', ' ')} {plan.index} for the year's test.",
         "relationship": relationship,
     }
+    if rng.random() < 0.7:
+        body["service"] = rng.choice(plan.organisation.services)
     if relationship == "self":
         body["complainant"] = person(rng, born=born(rng, received) if gp else None)
     else:
@@ -384,7 +418,7 @@ def compliment(plan: Plan) -> Story:
     body = new_case_body(plan, channel=plan.rng.choice(["email", "letter", "web_form"]))
     done = yield s.record(body, timedelta(minutes=plan.rng.randint(5, 300)))
     providers = plan.organisation.providers
-    if providers and plan.rng.random() < 0.5:
+    if providers and plan.index % 2:  # every other one is about a provider
         at = days_later(done.at, plan.rng, 0, 2)
         yield s.act(at, "provider", {"provider": plan.rng.choice(providers)}, time_field=None)
 
@@ -610,6 +644,23 @@ def complaint_after_intake(plan: Plan, s: Steps, clock: Timing, detail: dict) ->
             time_field=None,
         )
         detail = done.body
+    if plan.fate == "pause":
+        # R23: a police investigation pauses the case; paused time does not count.
+        at = clock.after(days_later(clock.last, rng, 2, 6))
+        yield s.act(
+            at,
+            "pause",
+            {"reason": "police", "detail": "Waiting for the police to finish their inquiries."},
+            late_by=clock.late(timedelta(days=2)),
+        )
+        at = clock.after(days_later(at, rng, 10, 30))
+        done = yield s.act(
+            at,
+            "resume",
+            {"note": "The police have finished."},
+            late_by=clock.late(timedelta(days=1)),
+        )
+        detail = done.body
     yield from respond(plan, s, clock, detail, stage=1)
 
 
@@ -715,7 +766,7 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
                 late_by=clock.late(timedelta(days=4)),
                 sets=("closed_at",),
             )
-    if stage == 1 and plan.fate == "reopen":
+    if stage == 1 and plan.fate in ("reopen", "reopen_withdraw"):
         # The complainant is still unhappy: stage 2, from the day their request arrived (R29).
         asked = clock.after(days_later(sent, rng, 8, 40))
         if asked < READ_AT - timedelta(days=40):
@@ -736,6 +787,16 @@ def respond(plan: Plan, s: Steps, clock: Timing, detail: dict, *, stage: int) ->
                 {"description": "The second point, not answered at stage 1."},
                 time_field=None,
             )
+            if plan.fate == "reopen_withdraw":
+                at = clock.after(days_later(at, rng, 5, 15))
+                yield s.act(
+                    at,
+                    "withdraw",
+                    {"reason": "They have decided not to go on with stage 2."},
+                    late_by=clock.late(timedelta(days=3)),
+                    sets=("withdrawn_at",),
+                )
+                return
             yield from respond(plan, s, clock, done.body, stage=2)
             return
     if plan.fate == "ombudsman":
@@ -824,6 +885,11 @@ def plans(seed: int = SEED) -> list[Plan]:
             for _ in range(how_many):
                 index = len(out) + 1
                 out.append(Plan(index, org, kind, receipt(rng), random.Random(seed * 1000 + index)))
+        # Some received in the first or last minutes of a quarter, London time (in summer
+        # the hour before midnight UTC): each counts in the quarter of its local date.
+        edges = [p for p in out if p.organisation is org and p.kind in ("complaint", "compliment")]
+        for plan, edge in zip(edges[:: max(1, len(edges) // 4)], EDGES[org.key], strict=False):
+            plan.received_at = edge
         # Each fate to complaints received early enough for it to come about by READ_AT.
         complaints = [
             p

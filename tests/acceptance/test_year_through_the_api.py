@@ -9,7 +9,7 @@ import pytest
 
 from ..api.test_reports_api import page_tables
 from ..conftest import sign_in
-from .records import Books, Period, moment
+from .records import Books, Period, moment, month_start
 from .reports import compare, figures, lister, report
 from .scenario import CLINIC, GP, ICB, YEAR
 
@@ -212,3 +212,55 @@ def test_the_report_page_shows_the_figures_the_api_gives(year, client):
                 table["key"],
                 row["label"],
             )
+
+
+def test_each_stored_verdict_is_the_one_the_case_shows(year):
+    """The verdicts the reports count (stored when the thing was done) are those of the
+    case's own deadlines, on every case of the year: one rule (issue 16)."""
+    found = []
+    for record in (r for rs in year.records.values() for r in rs):
+        acknowledge, response = record.deadline("acknowledge"), record.deadline("response")
+        if acknowledge and record["acknowledge_met"] != acknowledge["met"]:
+            found.append(
+                f"{record.reference} acknowledgement: shows {acknowledge['met']}, "
+                f"stored {record['acknowledge_met']}"
+            )
+        current = [s for s in record.responses if s.stage == record["stage"]]
+        if response and current and current[0].met != response["met"]:
+            found.append(
+                f"{record.reference} stage {record['stage']} response: shows {response['met']}, "
+                f"kept {current[0].met}"
+            )
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("key", ["icb", "clinic", "gp"])
+def test_the_dashboard_month_by_month_is_what_the_records_say(year, key):
+    """The last 24 complete months (December 2024 to November 2026 less the month running):
+    received, open and overdue at each month's end, responded, upheld, within and after the
+    agreed timescale; themes and services."""
+    got = year.doors[key]["reports"].get(
+        "/reports/dashboard", organisation=ORGS[key].code, period=24
+    )
+    months = [month_start(2024, 11 + i) for i in range(25)]
+    assert [m["first_day"] for m in got["months"]] == [m.date().isoformat() for m in months[:-1]]
+    expected = books(year, key).dashboard(months)
+    found = []
+    for series in got["series"]:
+        want = expected["series"][series["key"]]
+        for month, cell, shown in zip(got["months"], want, series["values"], strict=True):
+            if len(cell) != shown:
+                found.append(
+                    f"{ORGS[key].code} dashboard {series['key']} {month['label']}: records "
+                    f"{len(cell)} ({sorted(cell)}), dashboard {shown}"
+                )
+    if got["within_percent"] != expected["within_percent"]:
+        found.append(f"within %: records {expected['within_percent']}, {got['within_percent']}")
+    for ranked in ("themes", "services"):
+        rows, total = expected[ranked]
+        shown = {r["name"]: r["complaints"] for r in got[ranked]["rows"]}
+        if shown != rows or got[ranked]["total"] != total:
+            found.append(
+                f"{ranked}: records {rows} of {total}, dashboard {shown} of {got[ranked]['total']}"
+            )
+    assert not found, "\n".join(found)
