@@ -4,6 +4,7 @@ Personas:
 - `org_a`: a commissioner (preset `commissioner`), with `alice` (Head of Governance) and
   `ivan` (Investigating Officer);
 - `org_b`: a GP practice elsewhere, with `bob` (Executive Manager): the outsider;
+- `rex`: a Regional Manager at `org_a`, who may not see confidential identities;
 - `region`, above `site` (national-provider preset), with `rita` (Regional Governance
   Manager at the region) and `hugo` (Head of Healthcare at the site).
 """
@@ -23,7 +24,7 @@ from candour.audit.keys import create_key_file
 from candour.cases.intake import NewCase, record_case
 from candour.cases.people import PersonDetails
 from candour.organisations import two_factor
-from candour.organisations.setup import add_member, create_organisation
+from candour.organisations.setup import add_member, create_organisation, ensure_roles
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -137,6 +138,16 @@ def ivan(org_a):
 def bob(org_b):
     u = user("bob")
     add_member(u, org_b, "Executive Manager")
+    return u
+
+
+@pytest.fixture
+def rex(org_a):
+    """A Regional Manager at Alice's organisation: sees and handles its cases, but not who
+    made a confidential complaint (R8)."""
+    u = user("rex")
+    ensure_roles(["Regional Manager"])
+    add_member(u, org_a, "Regional Manager")
     return u
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import FileResponse
-from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from candour.api.schemas import (
+    MAX_NUMBER,
     READ_ERRORS,
     WRITE_ERRORS,
     NumberInPath,
@@ -33,6 +34,7 @@ class AttachmentOut(Schema):
     description: str
     uploaded_at: datetime
     uploaded_by: str
+    contact: int | None = Field(description="The contact log entry it came with, if any.")
 
 
 def _out(kept) -> dict:
@@ -45,6 +47,7 @@ def _out(kept) -> dict:
         "description": kept.description,
         "uploaded_at": kept.uploaded_at,
         "uploaded_by": kept.uploaded_by.get_username(),
+        "contact": kept.contact.number if kept.contact else None,
     }
 
 
@@ -55,7 +58,7 @@ def _out(kept) -> dict:
 )
 def case_attachments(request, reference: Reference):
     case = get_case(request.auth, reference)
-    return [_out(kept) for kept in case.attachments.select_related("uploaded_by")]
+    return [_out(kept) for kept in case.attachments.select_related("uploaded_by", "contact")]
 
 
 @router.post(
@@ -68,10 +71,14 @@ def attach(
     reference: Reference,
     file: File[UploadedFile],
     description: str = Form("", max_length=200),
+    # Not nullable in the schema: a form field is text, and has no null to send.
+    contact: int = Form(None, ge=1, le=MAX_NUMBER),  # type: ignore[assignment]
 ):
-    """`multipart/form-data` with `file` and an optional `description`. The file's type is
-    read from its content and must agree with its name; a Word file must be a whole,
-    ordinary Word document. A file that is refused is 422 on `file`, and nothing is kept."""
+    """`multipart/form-data` with `file`, an optional `description` and, for a file that came
+    with an entry of the contact log (the email, the letter), that entry's number as
+    `contact`. The file's type is read from its content and must agree with its name; a Word
+    file must be a whole, ordinary Word document. A file that is refused is 422 on `file`,
+    and nothing is kept."""
     case = get_case(request.auth, reference)
     added = attachments.add_attachment(
         case,
@@ -79,6 +86,7 @@ def attach(
         name=file.name or "",
         content=attachments.upload_content(file),
         description=description,
+        contact=contact,
     )
     return Status(201, _out(added))
 

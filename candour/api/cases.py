@@ -13,16 +13,25 @@ from candour.api.schemas import (
     CaseFilters,
     CasePage,
     DeadlineOut,
+    DetailsIn,
     NewCaseIn,
+    NewPersonIn,
+    PersonCorrectionIn,
     Reference,
     TimelineEntry,
 )
 from candour.audit.models import AuditEvent
-from candour.cases import listing
-from candour.cases.access import get_case, open_case
+from candour.cases import corrections, listing
+from candour.cases.access import (
+    event_data_as_seen,
+    get_case,
+    get_case_in_full,
+    may_see_identity,
+    open_case,
+)
 from candour.cases.changes import happened_at, recorded_late
 from candour.cases.intake import NewCase, record_case, record_compliment
-from candour.cases.models import Kind
+from candour.cases.models import Kind, PartyRole
 from candour.cases.people import PersonDetails
 from candour.organisations.access import organisation_ids_for
 from candour.organisations.models import Capability, Organisation
@@ -85,6 +94,60 @@ def case_detail(request, reference: Reference):
     return render.detail(request.auth, case)
 
 
+def _afresh(request, reference: str) -> dict:
+    """The case after a correction, read again (the correction is its audit record, so the
+    read is not logged as an access)."""
+    return render.detail(request.auth, get_case_in_full(request.auth, reference))
+
+
+@router.patch(
+    "/{reference}", response={200: CaseDetail, **WRITE_ERRORS}, summary="Correct a case's details"
+)
+def correct_details(request, reference: Reference, payload: DetailsIn):
+    """Correct what was recorded at intake, with a reason: only the fields sent change, each
+    checked as intake checks it, the old and new values kept in the audit trail. The time of
+    receipt moves every clock, so it is corrected only while the case awaits acknowledgement."""
+    fields = payload.model_dump(exclude_unset=True)
+    corrections.correct_details(get_case(request.auth, reference), by=request.auth, **fields)
+    return _afresh(request, reference)
+
+
+@router.patch(
+    "/{reference}/people/{role}",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    summary="Correct a person's details",
+)
+def correct_person(request, reference: Reference, role: PartyRole, payload: PersonCorrectionIn):
+    """Correct the complainant's, patient's or representative's details, with a reason: only
+    the fields sent change; the NHS number, date of birth and postcode are checked as at
+    intake. A person may be on several cases: the correction changes them on each, and each
+    case's audit trail records it."""
+    fields = payload.model_dump(exclude_unset=True)
+    corrections.correct_person(get_case(request.auth, reference), role, by=request.auth, **fields)
+    return _afresh(request, reference)
+
+
+@router.post(
+    "/{reference}/people/{role}",
+    response={201: CaseDetail, **WRITE_ERRORS},
+    summary="Add the patient or a representative",
+)
+def add_person(request, reference: Reference, role: PartyRole, payload: NewPersonIn):
+    """Add the patient, or a representative, not recorded at intake (R11), with a reason. A
+    representative needs their relationship to the patient."""
+    fields = payload.model_dump(exclude={"reason", "relationship", "relationship_detail"})
+    corrections.add_person(
+        get_case(request.auth, reference),
+        role,
+        by=request.auth,
+        reason=payload.reason,
+        details=PersonDetails(**fields),
+        relationship=payload.relationship,
+        relationship_detail=payload.relationship_detail,
+    )
+    return Status(201, _afresh(request, reference))
+
+
 @router.get(
     "/{reference}/deadlines",
     response={200: list[DeadlineOut], **READ_ERRORS},
@@ -107,6 +170,7 @@ def case_timeline(request, reference: Reference, include_access: bool = False):
     events = AuditEvent.objects.filter(case=case).order_by("sequence")
     if not include_access:
         events = events.exclude(event__in=ACCESS_EVENTS)
+    identity_visible = may_see_identity(request.auth, case)
     return [
         {
             "sequence": e.sequence,
@@ -115,7 +179,7 @@ def case_timeline(request, reference: Reference, include_access: bool = False):
             "recorded_late": recorded_late(e),
             "event": e.event,
             "actor": e.actor_label,
-            "data": e.data,
+            "data": event_data_as_seen(e.event, e.data, identity_visible=identity_visible),
         }
         for e in events
     ]

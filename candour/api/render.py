@@ -14,7 +14,7 @@ from candour.api.schemas import (
     StaffOut,
     StatementOut,
 )
-from candour.cases import deadlines, referrals
+from candour.cases import contacts, deadlines, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
 from candour.cases.models import Case, HandlingPlan, OmbudsmanReferral
 from candour.cases.workflow import allowed_actions
@@ -133,10 +133,32 @@ def ombudsman_referrals(case: Case) -> list[dict]:
     ]
 
 
+def contact(seen: contacts.Seen) -> dict:
+    entry = seen.entry
+    return {
+        "number": entry.number,
+        "happened_at": entry.happened_at,
+        "channel": entry.channel,
+        "direction": entry.direction,
+        "party": seen.party,
+        "name": seen.name,
+        "with_whom": seen.with_whom,
+        "summary": entry.summary,
+        "recorded_at": entry.recorded_at,
+        "recorded_by": _username(entry.recorded_by),
+        "attachments": [a.pk for a in entry.attachments.all()],
+    }
+
+
+def contacts_of(user, case: Case) -> list[dict]:
+    """The contact log as `user` may see it (R8)."""
+    return [contact(seen) for seen in contacts.as_seen_by(user, case)]
+
+
 # The plain fields are copied by name from the schema; the rest are built in detail().
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
-BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies"}
+BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies", "contacts"}
 BUILT |= {"ombudsman_referrals"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
@@ -178,6 +200,7 @@ def detail(user, case: Case) -> dict:
     out["referrals"] = [referral(case, r) for r in case.referrals.all()]
     out.update(investigation(case))
     out["ombudsman_referrals"] = ombudsman_referrals(case)
+    out["contacts"] = contacts_of(user, case)
     out["deadlines"] = deadlines_of(case)
     out["allowed_actions"] = allowed_actions(case, user)
     return out

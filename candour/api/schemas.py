@@ -11,12 +11,22 @@ to the schema and candour/config/edge.py checks it, once, for every request."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    create_model,
+)
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from candour import text as text_rule
@@ -28,12 +38,15 @@ from candour.cases.models import (
     Channel,
     ConsentMethod,
     ContactChannel,
+    ContactDirection,
+    ContactMethod,
     EvidenceKind,
     Finding,
     Kind,
     LateDecision,
     OmbudsmanBody,
     OmbudsmanOutcome,
+    PartyRole,
     PauseReason,
     ReferralKind,
     Relationship,
@@ -94,6 +107,9 @@ Day = Annotated[
 Moment = Annotated[
     datetime,
     _written_as(MOMENT_PATTERN, "date and time", "2026-03-27T14:30:00Z, with its time zone"),
+    # The same instant in UTC: RFC 3339 allows offsets to 23:59, PostgreSQL stores them only
+    # to 15:59 (a time "-16:00" was a server error).
+    AfterValidator(lambda moment: moment.astimezone(UTC)),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
 ]
 
@@ -325,6 +341,20 @@ class RemedyOut(Schema):
     offered_at: datetime
 
 
+class ContactOut(Schema):
+    number: int
+    happened_at: datetime
+    channel: str
+    direction: str
+    party: str = Field(description="The role of the person on the case it was with, or empty.")
+    name: str = Field(description="Their name; 'Confidential' where you may not see it (R8).")
+    with_whom: str
+    summary: str
+    recorded_at: datetime
+    recorded_by: str
+    attachments: list[int] = Field(description="The files that came with it, by id.")
+
+
 class LessonOut(Schema):
     number: int
     text: str
@@ -430,6 +460,7 @@ class CaseDetail(CaseItem):
     ombudsman_referrals: list[OmbudsmanReferralOut] = Field(
         description="Referrals to the Ombudsman or an ADR provider (R30)."
     )
+    contacts: list[ContactOut] = Field(description="The contact log: calls, emails, meetings.")
     deadlines: list[DeadlineOut]
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
@@ -808,6 +839,85 @@ class OmbudsmanOutcomeIn(Input):
     outcome: OmbudsmanOutcome
     decided_on: Day = Field(description="Not in the future, nor before the referral.")
     summary: str = ""
+
+
+# --- the contact log and corrections (issue 16) ---------------------------------------------
+
+
+class ContactIn(Input):
+    channel: ContactMethod
+    direction: ContactDirection
+    summary: str = said(description="What was said, asked or agreed.")
+    happened_at: When = None
+    party: PartyRole | Literal[""] = Field(
+        "", description="The person on the case it was with, by their role."
+    )
+    with_whom: str = Field(
+        "", max_length=200, description="Who it was with, by name; needed without a party."
+    )
+
+
+class Correction(Input):
+    """Only the fields sent change (at least one, besides the reason), each with what it was
+    kept in the case's audit trail."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 2})
+
+
+class DetailsIn(Correction):
+    reason: str = said(description="Why it is corrected, for example 'misspelt at intake'.")
+    description: str = None  # type: ignore[assignment]
+    desired_outcome: str = None  # type: ignore[assignment]
+    event_date: Day | None = Field(None, description="Not after the date of receipt.")
+    service: str = Field(None, max_length=200)
+    staff_involved: str = None  # type: ignore[assignment]
+    action_taken: str = None  # type: ignore[assignment]
+    call_handler: str = Field(None, max_length=200)
+    passed_on_to: str = Field(None, max_length=200)
+    passed_on_at: Moment | None = None
+    urgent_clinical_need: StrictBool = None  # type: ignore[assignment]
+    urgent_clinical_note: str = None  # type: ignore[assignment]
+    confidential: StrictBool = Field(
+        None, description="Only staff who may see confidential identities change it (R8)."
+    )
+    channel: Channel = None  # type: ignore[assignment]
+    received_at: Moment = Field(
+        None,
+        description="Only while the case awaits acknowledgement, not after anything recorded "
+        "on it, and in the financial year it is coded for; the deadlines follow it.",
+    )
+
+
+class PlaceIn(Input):
+    """How a complainant or representative is related to the patient (R11)."""
+
+    relationship: Relationship | Literal[""] = ""
+    relationship_detail: str = text(200)
+
+
+class NewPersonIn(PersonIn, PlaceIn):
+    reason: str = said(description="Why they are added now.")
+
+
+def _every_field_optional(name: str, *bases: type[Schema], doc: str, **more) -> type[Correction]:
+    """A schema of `bases`' fields, each optional with its checks kept, and `more`: only the
+    fields sent change. A field that may be empty (a date of birth) is cleared with null."""
+    fields = {
+        field: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        for base in bases
+        for field, info in base.model_fields.items()
+    }
+    return create_model(name, __base__=Correction, __doc__=doc, **fields, **more)
+
+
+PersonCorrectionIn = _every_field_optional(
+    "PersonCorrectionIn",
+    PersonIn,
+    PlaceIn,
+    doc="Only the fields sent change; the relationship is the complainant's or "
+    "representative's. The person is changed on every case they are on.",
+    reason=(str, said(description="Why it is corrected, for example 'moved house'.")),
+)
 
 
 # --- errors (for the OpenAPI schema; errors.py builds them) ---------------------------------

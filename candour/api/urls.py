@@ -12,6 +12,7 @@ from candour.api import (
     attachments,
     cases,
     coding,
+    contacts,
     errors,
     escalation,
     learning,
@@ -104,6 +105,7 @@ api.add_router("/v1/cases", escalation.router)
 api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/cases", coding.router)
 api.add_router("/v1/coding", coding.bulk_router)
+api.add_router("/v1/cases", contacts.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)

@@ -16,6 +16,7 @@ from candour.cases.models import (
     Case,
     CaseAction,
     CaseParty,
+    ContactEntry,
     Lesson,
     PartyRole,
     Person,
@@ -68,7 +69,7 @@ def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASE
 def get_case_in_full(user, reference: str) -> Case:
     """A case with everything a page of it shows read in a fixed number of queries, however
     many people, issues and pauses it has: the people on it, its issues and pauses (which
-    deadlines.for_case reuses) and the staff named on it."""
+    deadlines.for_case reuses), the staff named on it, and its contact log with its files."""
     try:
         return (
             cases_for(user)
@@ -98,6 +99,12 @@ def get_case_in_full(user, reference: str) -> Case:
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(
                         "themes"
                     ),
+                ),
+                Prefetch(
+                    "contacts",
+                    queryset=ContactEntry.objects.select_related(
+                        "party__person", "recorded_by"
+                    ).prefetch_related("attachments"),
                 ),
             )
             .get(reference=reference)
@@ -134,6 +141,22 @@ def parties_as_seen_by(user, case: Case) -> list[CaseParty]:
 
 ANONYMOUS = "Anonymous"
 CONFIDENTIAL = "Confidential"
+WITHHELD = "Withheld: made in confidence"
+
+# Audit events whose data may name who made a complaint or who speaks for the patient.
+NAMING_EVENTS = frozenset({"person_corrected", "person_added", "contact_logged"})
+
+
+def event_data_as_seen(event: str, data: dict, *, identity_visible: bool) -> dict:
+    """An audit event's data as a user reads it on the case's timeline (R8): on a confidential
+    case, for staff who may not see who made it, a correction to the complainant or the
+    representative says only whose it was, and a contact's name written in is withheld.
+    The patient's details are shown, as they are on the case."""
+    if identity_visible or event not in NAMING_EVENTS or data.get("role") == PartyRole.PATIENT:
+        return data
+    if event == "contact_logged":
+        return data | {"with_whom": WITHHELD} if data.get("with_whom") else data
+    return {"role": data.get("role", ""), "withheld": WITHHELD}
 
 
 def complainant_name(user, case: Case) -> str:

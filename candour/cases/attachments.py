@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases import contacts
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Attachment, Case
 from candour.cases.workflow import PermissionDenied
@@ -253,9 +254,12 @@ def upload_content(upload) -> bytes:
     return upload.read(settings.ATTACHMENT_MAX_BYTES + 1) if upload else b""
 
 
-def add_attachment(case: Case, *, by, name: str, content: bytes, description: str = ""):
+def add_attachment(
+    case: Case, *, by, name: str, content: bytes, description: str = "", contact: int | None = None
+):
     """Keep a file on the case and write attachment_added, in one transaction. A refused
-    file leaves nothing: no file, no row, no event.
+    file leaves nothing: no file, no row, no event. `contact`: the number of the contact log
+    entry the file came with or was sent in (cases.contacts), if any.
 
     The bytes go to a partial file first (written and synced before the transaction, so no
     lock is held while they are), which takes the attachment's name inside the transaction,
@@ -286,6 +290,7 @@ def add_attachment(case: Case, *, by, name: str, content: bytes, description: st
     check_structure(kind, content)
     if len(description) > 200:
         raise InvalidCase("description", "must be 200 characters or fewer")
+    entry = contacts.entry_of(case, contact) if contact is not None else None
     stored_as = f"{case.organisation_id}/{uuid.uuid4().hex}"
     path = Path(settings.ATTACHMENTS_DIR) / stored_as
     partial = path.with_name(path.name + PARTIAL)
@@ -307,6 +312,7 @@ def add_attachment(case: Case, *, by, name: str, content: bytes, description: st
                 description=description.strip(),
                 uploaded_at=timezone.now(),
                 uploaded_by=by,
+                contact=entry,
             )
             record(
                 "attachment_added",
@@ -317,6 +323,7 @@ def add_attachment(case: Case, *, by, name: str, content: bytes, description: st
                 type=kind.name,
                 size=len(content),
                 sha256=attachment.sha256,
+                **({"contact": contact} if entry else {}),
             )
             # Touched as it takes its name, so that `clean` sees a file just placed as new
             # even if the transaction waited long for a lock (and fails here if `clean`

@@ -38,27 +38,31 @@ def apply(
     event: str,
     changes: dict | None = None,
     at: datetime | date | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
     **details,
 ) -> Case:
     """Apply `changes` to a locked case for the transition `action` and audit it as `event`.
 
     `at` is when the thing happened, for an action that records something that happened: the
     event keeps it as `happened_at` beside its own time (when it was recorded), so that a late
-    entry shows as one on the timeline (R17, R22)."""
+    entry shows as one on the timeline (R17, R22). `before` and `after` add the old and new
+    values of what else the caller changed (a person's details) to the event's, beside the
+    case's own."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply() must run inside the domain function's transaction")
     changes = dict(changes or {})
     to_status = TRANSITIONS[action].to_status
     if to_status is not None and to_status != case.status:
         changes["status"] = to_status
-    before = {k: _plain(getattr(case, k)) for k in changes}
+    before = {**(before or {}), **{k: _plain(getattr(case, k)) for k in changes}}
     for field, value in changes.items():
         setattr(case, field, value)
     moved = deadlines.refresh(case)
     fields = sorted(set(changes) | set(moved))
     if fields:
         case.save(update_fields=[_column(f) for f in fields])
-    after = {k: _plain(getattr(case, k)) for k in changes}
+    after = {**(after or {}), **{k: _plain(getattr(case, k)) for k in changes}}
     if at is not None:
         details[HAPPENED_AT] = at
     record(event, actor=by, case=case, before=before, after=after, **details)

@@ -110,21 +110,52 @@ class NewCase:
 NO_CONSENT_NEEDED_FROM = frozenset({Relationship.SELF, Relationship.MP})
 
 
+def check_details(details: NewCase | Case, now: datetime) -> None:
+    """The rules of a case's own details (R2, R3, R4): at intake, and when they are corrected
+    later (cases.corrections), given the case with the corrections made."""
+    if details.channel not in Channel.values:
+        raise InvalidCase("channel", f"must be one of {', '.join(Channel.values)}")
+    if timezone.is_naive(details.received_at):
+        raise InvalidCase("received_at", "needs a time zone, for example 2026-03-02T09:15:00Z")
+    if details.received_at > now + timezone.timedelta(minutes=5):
+        raise InvalidCase("received_at", "is in the future; give the date and time it arrived")
+    if not details.description.strip():
+        raise InvalidCase("description", "is empty; say what the feedback is about")
+    if details.event_date and details.event_date > timezone.localdate(details.received_at):
+        raise InvalidCase("event_date", "is after the date of receipt")
+    if details.urgent_clinical_need and not details.urgent_clinical_note.strip():
+        raise InvalidCase(
+            "urgent_clinical_note",
+            "is empty; say what immediate medical need was found and what was done about it",
+        )
+
+
+def check_person(details: PersonDetails, today: date, where: str) -> PersonDetails:
+    """A person's details checked as intake checks them (NHS number, date of birth,
+    postcode), a refusal naming the field under `where` ("complainant.nhs_number")."""
+    try:
+        return details.validated(today, where)
+    except InvalidPerson as error:
+        raise InvalidCase(error.field, str(error).split(": ", 1)[1]) from None
+
+
+def needs_summary(kind: str, channel: str) -> bool:
+    """R5: a complaint made verbally needs a typed summary the complainant approves."""
+    return kind == Kind.COMPLAINT and channel in VERBAL_CHANNELS
+
+
+def needs_consent(kind: str, anonymous: bool, relationship: str) -> bool:
+    """R12: consent is needed when someone other than the patient (or their MP) speaks for
+    them; anonymous feedback and compliments need none."""
+    return not anonymous and kind != Kind.COMPLIMENT and relationship not in NO_CONSENT_NEEDED_FROM
+
+
 def _validate(org: Organisation, new: NewCase, now: datetime) -> None:
     if new.kind not in Kind.values:
         raise InvalidCase("kind", f"must be one of {', '.join(Kind.values)}")
-    if new.channel not in Channel.values:
-        raise InvalidCase("channel", f"must be one of {', '.join(Channel.values)}")
     if new.relationship not in Relationship.values:
         raise InvalidCase("relationship", f"must be one of {', '.join(Relationship.values)}")
-    if timezone.is_naive(new.received_at):
-        raise InvalidCase("received_at", "needs a time zone, for example 2026-03-02T09:15:00Z")
-    if new.received_at > now + timezone.timedelta(minutes=5):
-        raise InvalidCase("received_at", "is in the future; give the date and time it arrived")
-    if not new.description.strip():
-        raise InvalidCase("description", "is empty; say what the feedback is about")
-    if new.event_date and new.event_date > timezone.localdate(new.received_at):
-        raise InvalidCase("event_date", "is after the date of receipt")
+    check_details(new, now)
     if new.anonymous and new.complainant:
         raise InvalidCase("complainant", "must be empty for anonymous feedback")
     if not new.anonymous and new.complainant is None and new.kind != Kind.COMPLIMENT:
@@ -132,21 +163,13 @@ def _validate(org: Organisation, new: NewCase, now: datetime) -> None:
             "complainant",
             "is missing; give the name and contact details, or mark the feedback anonymous",
         )
-    if new.urgent_clinical_need and not new.urgent_clinical_note.strip():
-        raise InvalidCase(
-            "urgent_clinical_note",
-            "is empty; say what immediate medical need was found and what was done about it",
-        )
     if new.consent_state and new.consent_state not in ConsentState.values:
         raise InvalidCase("consent_state", f"must be one of {', '.join(ConsentState.values)}")
     today = timezone.localdate(now)
-    try:
-        if new.complainant:
-            new.complainant.validated(today, "complainant")
-        if new.patient:
-            new.patient.validated(today, "patient")
-    except InvalidPerson as error:
-        raise InvalidCase(error.field, str(error).split(": ", 1)[1]) from None
+    if new.complainant:
+        check_person(new.complainant, today, "complainant")
+    if new.patient:
+        check_person(new.patient, today, "patient")
 
 
 def next_reference(organisation: Organisation, year: int) -> str:
@@ -193,11 +216,7 @@ def _record(organisation: Organisation, new: NewCase, *, by, **audit_details) ->
 
     consent = new.consent_state
     if consent is None:
-        needs = (
-            not new.anonymous
-            and new.kind != Kind.COMPLIMENT
-            and new.relationship not in NO_CONSENT_NEEDED_FROM
-        )
+        needs = needs_consent(new.kind, new.anonymous, new.relationship)
         consent = ConsentState.NEEDED if needs else ConsentState.NOT_NEEDED
     case = Case(
         organisation=organisation,
@@ -224,7 +243,7 @@ def _record(organisation: Organisation, new: NewCase, *, by, **audit_details) ->
         consent_state=consent,
         consent_received_at=new.received_at if consent == ConsentState.RECEIVED else None,
         consent_note=new.consent_note.strip(),
-        summary_required=new.kind == Kind.COMPLAINT and new.channel in VERBAL_CHANNELS,
+        summary_required=needs_summary(new.kind, new.channel),
     )
     calendar = organisation.working_calendar()
     case.out_of_time = deadlines.is_out_of_time(case, policy, calendar)
@@ -396,7 +415,7 @@ def convert_to_complaint(case: Case, *, by, reason: str) -> Case:
     as_complaint.kind = Kind.COMPLAINT
     changes = {
         "kind": Kind.COMPLAINT,
-        "summary_required": case.channel in VERBAL_CHANNELS,
+        "summary_required": needs_summary(Kind.COMPLAINT, case.channel),
         "out_of_time": deadlines.is_out_of_time(
             as_complaint, case.organisation.policy, case.organisation.working_calendar()
         ),

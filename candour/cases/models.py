@@ -470,12 +470,71 @@ class Pause(models.Model):
         return f"Paused for {self.get_reason_display().lower()} from {self.started_at:%d %b %Y}"
 
 
+class ContactMethod(models.TextChoices):
+    """How a contact with the complainant (or anyone about the case) happened. The keys it
+    shares with ContactChannel mean the same; ContactChannel is how a person may be written
+    to or called, which a meeting or a video call is not."""
+
+    PHONE = "phone", "Telephone"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    MEETING = "meeting", "Meeting"
+    VIDEO_CALL = "video_call", "Video call"
+    IN_PERSON = "in_person", "In person"
+    TEXT = "text", "Text message"
+    OTHER = "other", "Other"
+
+
+class ContactDirection(models.TextChoices):
+    FROM_COMPLAINANT = "from_complainant", "From the complainant"
+    TO_COMPLAINANT = "to_complainant", "To the complainant"
+    OTHER = "other", "Other (a meeting, or someone else)"
+
+
+class ContactEntry(models.Model):
+    """One entry of a case's contact log: a call, email, letter or meeting with the
+    complainant or someone else about the case, when it happened and what was said."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    number = models.PositiveSmallIntegerField()
+    happened_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=ContactMethod.choices)
+    direction = models.CharField(max_length=20, choices=ContactDirection.choices)
+    # With whom: a person on the case, or a name (or both: "Mrs Example's daughter").
+    party = models.ForeignKey(
+        CaseParty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    with_whom = models.CharField(max_length=200, blank=True)
+    summary = models.TextField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="contact_entry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.number}"
+
+
 class Attachment(models.Model):
     """A file on a case (a letter received, a statement). The bytes are on disk under
     settings.ATTACHMENTS_DIR; `stored_as` is the path below it, never derived from the
     uploaded name."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    contact = models.ForeignKey(
+        ContactEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        help_text="The contact log entry the file came with or was sent in, if any.",
+    )
     filename = models.CharField(max_length=120, help_text="The uploaded name, made safe.")
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

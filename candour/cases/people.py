@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from candour.cases.models import Person
+from candour.cases.models import AccessibleFormat, ContactChannel, Person
 
 
 class InvalidPerson(ValueError):
@@ -61,19 +61,32 @@ class PersonDetails:
             raise InvalidPerson(sorted(unknown)[0], "is not a field of a person")
         return cls(**data)
 
-    def validated(self, today: date, where: str) -> PersonDetails:
+    def validated(self, today: date, where: str = "") -> PersonDetails:
+        """Checked and tidied; a refusal names the field under `where` ("patient.nhs_number"),
+        or alone when `where` is empty (a form or request about one person)."""
+
+        def named(field: str) -> str:
+            return f"{where}.{field}" if where else field
+
         if self.nhs_number:
             self.nhs_number = normalise_nhs_number(self.nhs_number)
             if not nhs_number_is_valid(self.nhs_number):
                 raise InvalidPerson(
-                    f"{where}.nhs_number",
+                    named("nhs_number"),
                     "is not a valid NHS number; it has 10 digits and the last is a check digit. "
                     "Check it against the letter or card it came from, or leave it blank.",
                 )
         if self.date_of_birth and self.date_of_birth > today:
-            raise InvalidPerson(f"{where}.date_of_birth", "is in the future")
+            raise InvalidPerson(named("date_of_birth"), "is in the future")
         if self.postcode:
             self.postcode = " ".join(self.postcode.upper().split())
+        for field, choices in (
+            ("preferred_channel", ContactChannel),
+            ("accessible_format", AccessibleFormat),
+        ):
+            if getattr(self, field) not in ("", *choices.values):
+                allowed = ", ".join(v for v in choices.values if v)
+                raise InvalidPerson(named(field), f"must be one of {allowed}, or empty")
         return self
 
 

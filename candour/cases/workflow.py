@@ -125,6 +125,11 @@ TRANSITIONS: dict[str, Transition] = {
     "receive_statement": _t("given a statement received", {OP, P, D}, None, FORMAL_KINDS, INV),
     "record_evidence": _t("given evidence reviewed", {OP, P}, None, FORMAL_KINDS, INV),
     "offer_remedy": _t("given a remedy offered", {OP, P, D}, None, RESPONDING_KINDS),
+    # The contact log and corrections (issue 16): a call after closure is still recorded, and
+    # a wrong name or address is put right whatever has happened to the case since.
+    "log_contact": _t("given a contact log entry", ANY_STATUS),
+    "correct_details": _t("given a correction to its details", ANY_STATUS),
+    "correct_person": _t("given a correction to its people", ANY_STATUS),
 }
 
 

@@ -340,6 +340,27 @@ def mapped_bands(
     return {dimension[k]: by_id[v] for k, v in row.items() if v in by_id}
 
 
+def refresh_facts(case: Case) -> tuple[dict, dict]:
+    """A coded case's raw facts (the patient's age at receipt, the complainant's relationship)
+    read again after a correction to its people or its time of receipt (cases.corrections),
+    in the caller's transaction, the case locked. Returns the old and new values of those
+    that moved, for the correction's audit event; nothing when the case is not coded."""
+    coding = CaseCoding.objects.filter(case=case).first()
+    if coding is None:
+        return {}, {}
+    age, relationship = facts_of(case)
+    if age is None:  # no date of birth: the age staff recorded when coding stands
+        age = coding.patient_age
+    facts = {"patient_age": age, "complainant_relationship": relationship}
+    moved = {k: v for k, v in facts.items() if getattr(coding, k) != v}
+    before = {k: getattr(coding, k) for k in moved}
+    for k, v in moved.items():
+        setattr(coding, k, v)
+    if moved:
+        coding.save(update_fields=list(moved))
+    return before, moved
+
+
 def _codes(choices: Choices, dimension: str, keys: Iterable[str]) -> list[Code]:
     keys = list(dict.fromkeys(k.strip() for k in keys if k and k.strip()))
     field = FIELD_FOR[dimension]

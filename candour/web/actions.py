@@ -10,27 +10,45 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from candour.cases import actions as plans
-from candour.cases import consent, escalation, handling, intake, investigation, referrals
+from candour.cases import (
+    consent,
+    contacts,
+    corrections,
+    escalation,
+    handling,
+    intake,
+    investigation,
+    referrals,
+)
+from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
 from candour.cases.models import (
     AckMethod,
     Case,
+    Channel,
     ConsentMethod,
     ContactChannel,
+    ContactDirection,
+    ContactMethod,
     EvidenceKind,
     Finding,
     Kind,
     LateDecision,
     OmbudsmanBody,
     OmbudsmanOutcome,
+    PartyRole,
     PauseReason,
     ReferralKind,
+    Relationship,
     RemedyKind,
 )
+from candour.cases.people import PersonDetails
 from candour.cases.workflow import (
     TRANSITIONS,
     CaseError,
@@ -44,6 +62,7 @@ from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
 from candour.text import whole_number
 from candour.web.forms import Field, now_local
+from candour.web.intake import person_fields
 
 # How a title names a case's kind, where its label would not read well mid-sentence.
 KIND_NOUNS = {Kind.COMPLAINT: "complaint", Kind.MP_ENQUIRY: "MP enquiry"}
@@ -61,6 +80,12 @@ class Action:
     # The domain's field names shown beside a differently named field of the form.
     aliases: tuple[tuple[str, str], ...] = ()
 
+    # The form's values to start from (a correction starts from what is recorded).
+    prefill: Callable[[Case, object], dict] | None = None
+    # Why the action does not apply to this case, whatever its status ("" when it does):
+    # correcting a patient the case does not have.
+    unavailable: Callable[[Case, object], str] | None = None
+
     def __post_init__(self):
         named(*self.transitions)
 
@@ -71,9 +96,14 @@ class Action:
     def offered(self, allowed: list[str]) -> bool:
         return any(t in allowed for t in self.transitions)
 
+    def unavailable_on(self, case: Case, user) -> str:
+        return self.unavailable(case, user) if self.unavailable else ""
+
     def why_not(self, case: Case, user) -> str:
         """The domain's reason this action cannot be taken now, from the transition that
         fits the case's kind (so a compliment is told about closing a compliment)."""
+        if self.unavailable_on(case, user):
+            return self.unavailable_on(case, user)
         fitting = [t for t in self.transitions if case.kind in TRANSITIONS[t].kinds]
         try:
             ensure_can(case, (fitting or self.transitions)[0], user)
@@ -866,7 +896,215 @@ PLAN_ACTIONS: tuple[Action, ...] = (
     ),
 )
 
-ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS
+
+# --- issue 16: the contact log and corrections ------------------------------------------------
+
+
+def _parties(case: Case, user):
+    """The people on the case to choose from, each by role, named where the user may see
+    them (R8: on a confidential case, only the patient is named to everyone)."""
+    visible = may_see_identity(user, case)
+    choices = []
+    for party in sorted(case.parties.all(), key=lambda p: PartyRole.values.index(p.role)):
+        role = party.get_role_display()
+        named = visible or party.role == PartyRole.PATIENT
+        choices.append((party.role, f"{role}, {party.person.full_name}" if named else role))
+    return choices
+
+
+def _shown(value) -> str:
+    """A recorded value as a form shows it."""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _current(names) -> Callable[[Case, object], dict]:
+    def prefill(case: Case, user) -> dict:
+        return {name: _shown(getattr(case, name)) for name in names}
+
+    return prefill
+
+
+def _party_on(case: Case, role: str):
+    return next((p for p in case.parties.all() if p.role == role), None)
+
+
+def _person_now(role: str) -> Callable[[Case, object], dict]:
+    def prefill(case: Case, user) -> dict:
+        party = _party_on(case, role)
+        if party is None or not (role == PartyRole.PATIENT or may_see_identity(user, case)):
+            return {}
+        values = {n: _shown(getattr(party.person, n)) for n in corrections.PERSON}
+        return values | {n: _shown(getattr(party, n)) for n in corrections.PLACE}
+
+    return prefill
+
+
+def _without(role: str) -> Callable[[Case, object], str]:
+    def unavailable(case: Case, user) -> str:
+        if _party_on(case, role) is None:
+            return f"{case.reference} has no {role} recorded."
+        return ""
+
+    return unavailable
+
+
+def _may_add(role: str) -> Callable[[Case, object], str]:
+    def unavailable(case: Case, user) -> str:
+        if case.anonymous:
+            return f"{case.reference} was made anonymously: it names no one."
+        if _party_on(case, role) is not None:
+            return f"{case.reference} already has a {role}; correct their details instead."
+        complainant = _party_on(case, PartyRole.COMPLAINANT)
+        if role == PartyRole.PATIENT and complainant and complainant.relationship == "self":
+            return f"The complainant on {case.reference} is the patient."
+        return ""
+
+    return unavailable
+
+
+SHARED = (
+    "A person is kept once and may be on other cases of the organisation: a correction "
+    "changes their details on every case they are on, and each case's history records it."
+)
+WHY = Field(
+    "reason",
+    "Why is it corrected?",
+    "textarea",
+    hint="For example: misspelt at intake, or moved house. It is kept with the old values.",
+    short="Reason",
+)
+MOBILE = Field("mobile", "Mobile number", "tel", width="20", max_length=30, short="Their mobile")
+PERSON = (
+    *(
+        field
+        for each in person_fields("", "Their", preferences=True)
+        for field in ((each, MOBILE) if each.name == "telephone" else (each,))
+    ),
+    Field("deceased", "The person has died", "checkbox"),
+)
+PLACE = (
+    Field(
+        "relationship",
+        "Their relationship to the patient",
+        "select",
+        choices=Relationship.choices,
+        short="Relationship",
+    ),
+    Field("relationship_detail", "Relationship, in their words", max_length=200),
+)
+ROLE_PLACE = {
+    PartyRole.COMPLAINANT: PLACE,
+    PartyRole.PATIENT: (),
+    PartyRole.REPRESENTATIVE: PLACE,
+}
+DETAIL_FIELDS = (
+    Field("description", "What it is about", "textarea", short="Details"),
+    Field("desired_outcome", "What outcome do they want?", "textarea", short="Outcome wanted"),
+    Field("event_date", "When did it happen?", "date", short="Date it happened"),
+    Field("service", "Service involved", max_length=200),
+    Field("staff_involved", "Staff involved", "textarea"),
+    Field("action_taken", "Action taken", "textarea"),
+    Field("call_handler", "Call handler", max_length=200),
+    Field("passed_on_to", "Passed on to", max_length=200),
+    Field("passed_on_at", "When was it passed on?", "datetime", short="Passed on"),
+    Field("urgent_clinical_need", "The patient had an urgent clinical need", "checkbox"),
+    Field("urgent_clinical_note", "The urgent clinical need, and what was done", "textarea"),
+    Field("confidential", "Made in confidence: who made it is kept from staff", "checkbox"),
+    Field("channel", "How did it arrive?", "select", choices=Channel.choices, short="Channel"),
+    Field(
+        "received_at",
+        "When did it arrive?",
+        "datetime",
+        needed=True,
+        hint="Only before it is acknowledged: every deadline is worked out from it.",
+        short="Time of receipt",
+    ),
+)
+
+
+def _correct_person(role: str) -> Action:
+    return Action(
+        f"correct-{role}",
+        f"Correct the {role}'s details",
+        ("correct_person",),
+        (*PERSON, *ROLE_PLACE[role], WHY),
+        lambda c, u, d: corrections.correct_person(
+            c, role, by=u, **{k: v for k, v in d.items() if k != "relationship" or v}
+        ),
+        f"The {role}'s details are corrected",
+        hint=SHARED,
+        prefill=_person_now(role),
+        unavailable=_without(role),
+    )
+
+
+def _add_person(role: str) -> Action:
+    place = ROLE_PLACE[role]
+    return Action(
+        f"add-{role}",
+        f"Add the {role}" if role == PartyRole.PATIENT else f"Add a {role}",
+        ("correct_person",),
+        (*PERSON, *place, WHY),
+        lambda c, u, d: corrections.add_person(
+            c,
+            role,
+            by=u,
+            reason=d["reason"],
+            details=PersonDetails(**{n: d[n] for n in corrections.PERSON}),
+            **{f.name: d[f.name] for f in place},
+        ),
+        f"The {role} is added",
+        unavailable=_may_add(role),
+    )
+
+
+RECORD_ACTIONS: tuple[Action, ...] = (
+    Action(
+        "log-contact",
+        "Record a call, email, letter or meeting",
+        ("log_contact",),
+        (
+            Field("channel", "How?", "radios", choices=ContactMethod.choices, short="How"),
+            Field("direction", "Which way?", "radios", choices=ContactDirection.choices),
+            Field("party", "With whom on the case?", "select", choices=_parties, short="Who"),
+            Field(
+                "with_whom",
+                "Or who else? Give their name and role",
+                hint="For example: Dr Jones, GP; or the complainant's daughter.",
+                max_length=200,
+                short="Who",
+            ),
+            Field(
+                "happened_at", "When did it happen?", "datetime", default=now_local, short="When"
+            ),
+            Field("summary", "What was said, asked or agreed?", "textarea", short="Summary"),
+        ),
+        lambda c, u, d: contacts.log_contact(c, by=u, **d),
+        "Contact recorded",
+        hint="To keep the email or letter itself, attach it to the entry from the case's "
+        "contact log once it is recorded.",
+    ),
+    Action(
+        "correct-details",
+        "Correct the case's details",
+        ("correct_details",),
+        (*DETAIL_FIELDS, WHY),
+        lambda c, u, d: corrections.correct_details(c, by=u, **d),
+        "The case's details are corrected",
+        hint="Change what is wrong; what is left as it is stays as recorded.",
+        prefill=_current([f.name for f in DETAIL_FIELDS]),
+    ),
+    *(_correct_person(role) for role in PartyRole.values),
+    *(_add_person(role) for role in corrections.ADDABLE),
+)
+
+ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS + RECORD_ACTIONS
 
 
 def performs(*transitions: str):
@@ -887,7 +1125,7 @@ BY_SLUG = {a.slug: a for a in ACTIONS}
 
 def offered(case: Case, user) -> list[Action]:
     allowed = allowed_actions(case, user)
-    return [a for a in ACTIONS if a.offered(allowed)]
+    return [a for a in ACTIONS if a.offered(allowed) and not a.unavailable_on(case, user)]
 
 
 def blockers(case: Case, user) -> list[str]:

@@ -49,9 +49,12 @@ def _grades(organisation: Organisation | None = None, **_):
     ]
 
 
-def _person(who: str, called: str, *, preferences: bool) -> list[Field]:
+def person_fields(who: str, called: str, *, preferences: bool) -> list[Field]:
+    """A person's fields, named `who.name` (or `name` alone when `who` is empty)."""
+
     def f(name, label, kind="text", **kw):
-        return Field(f"{who}.{name}", label, kind, short=f"{called} {label.lower()}", **kw)
+        field = f"{who}.{name}" if who else name
+        return Field(field, label, kind, short=f"{called} {label.lower()}", **kw)
 
     fields = [
         f("title", "Title", width="4", max_length=20, hint="For example Mr, Mrs, Ms or Dr."),
@@ -117,7 +120,7 @@ CONTACT = [
     ),
 ]
 CALLER = [
-    *_person("complainant", "The caller's", preferences=True),
+    *person_fields("complainant", "The caller's", preferences=True),
     Field("anonymous", "The caller wants to stay anonymous", "checkbox"),
     Field(
         "confidential",
@@ -135,7 +138,7 @@ PATIENT = [
         short="Relationship",
     ),
     Field("relationship_detail", "Relationship, in their words", max_length=200),
-    *_person("patient", "The patient's", preferences=False),
+    *person_fields("patient", "The patient's", preferences=False),
 ]
 DETAILS = [
     Field("service", "Service involved", max_length=200),

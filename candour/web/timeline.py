@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from candour.cases.access import WITHHELD, event_data_as_seen
 from candour.cases.changes import HAPPENED_AT, happened_at, recorded_late
 from candour.cases.deadlines import fmt
 
@@ -86,6 +87,66 @@ def details(data: dict, people: dict | None = None) -> list[str]:
     return lines
 
 
+# --- events told as sentences ---------------------------------------------------------------
+
+CONTACT_NOUNS = {
+    "phone": "Telephone call",
+    "email": "Email",
+    "letter": "Letter",
+    "meeting": "Meeting",
+    "video_call": "Video call",
+    "in_person": "Conversation in person",
+    "text": "Text message",
+}
+CONTACT_WAYS = {"from_complainant": "from", "to_complainant": "to"}
+# What a correction's event holds that its sentence already says, or a person does not read.
+SAID = ("role", "person", "corrected_on", "also_on", "withheld")
+
+
+def _whom(role: str) -> str:
+    return f"the {role}" if role else ""
+
+
+def _contact_logged(data: dict, people: dict) -> tuple[str, list[str]]:
+    """ "Telephone call from the complainant, Ada Example", when it happened and what was said."""
+    named, role = data.get("with_whom", ""), _whom(data.get("role", ""))
+    # A name withheld on a confidential case (cases.access): the role alone, or that it was.
+    names = (role or named.lower(),) if named == WITHHELD else (role, named)
+    noun = CONTACT_NOUNS.get(data.get("channel", ""), "Contact")
+    way = CONTACT_WAYS.get(data.get("direction", ""), "with")
+    what = f"{noun} {way} {', '.join(n for n in names if n)}"
+    return what, [f"Happened on {_value(data.get('happened_at'))}", data.get("summary", "")]
+
+
+def _corrected(data: dict, people: dict) -> tuple[str, list[str]]:
+    whose = f"{_whom(data['role'])}'s details" if data.get("role") else "the case's details"
+    what = f"Corrected {whose}"
+    if data.get("corrected_on"):
+        what += f", on {data['corrected_on']}"
+    return what, _lines(data, people)
+
+
+def _added(data: dict, people: dict) -> tuple[str, list[str]]:
+    return f"Added {_whom(data.get('role', '')) or 'a person'}", _lines(data, people)
+
+
+def _lines(data: dict, people: dict) -> list[str]:
+    if data.get("withheld"):
+        return [data["withheld"]]
+    lines = details({k: v for k, v in data.items() if k not in SAID}, people)
+    if data.get("also_on"):
+        lines.append(f"Also changed on {_value(data['also_on'])}: the same person")
+    return lines
+
+
+TOLD = {
+    "contact_logged": _contact_logged,
+    "details_corrected": _corrected,
+    "person_corrected": _corrected,
+    "person_added": _added,
+}
+
+
 def names(events) -> dict:
     """{user id: username} for every colleague the events' changes name, in one query."""
     ids = {
@@ -101,8 +162,9 @@ def names(events) -> dict:
     return {u.pk: u.get_username() for u in users}
 
 
-def entries(events) -> dict:
-    """{"entries": [...], "reads": n} from the case's audit events in order."""
+def entries(events, *, identity_visible: bool = True) -> dict:
+    """{"entries": [...], "reads": n} from the case's audit events in order, with what names
+    a confidential complainant withheld unless `identity_visible` (R8)."""
     events = list(events)
     people = names(events)
     out, reads = [], 0
@@ -110,7 +172,12 @@ def entries(events) -> dict:
         if event.event in READS:
             reads += 1
             continue
-        entry = Entry(event.at, words(event.event), event.actor_label, details(event.data, people))
+        data = event_data_as_seen(event.event, event.data, identity_visible=identity_visible)
+        if event.event in TOLD:
+            what, lines = TOLD[event.event](data, people)
+        else:
+            what, lines = words(event.event), details(data, people)
+        entry = Entry(event.at, what, event.actor_label, lines)
         if recorded_late(event):
             entry.happened = _value(happened_at(event).isoformat())
         out.append(entry)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, deadlines, listing
+from candour.cases import attachments, contacts, deadlines, listing
 from candour.cases.access import (
     CaseNotFound,
     complainant_name,
@@ -281,17 +281,19 @@ def case(request, reference: str):
         for d in deadlines.for_case(found)
     ]
     events = AuditEvent.objects.filter(case=found).select_related("actor").order_by("sequence")
+    identity_visible = may_see_identity(request.user, found)
     return render(
         request,
         "web/case.jinja",
         {
             "case": found,
             "complainant": complainant_name(request.user, found),
-            "identity_visible": may_see_identity(request.user, found),
+            "identity_visible": identity_visible,
             "parties": parties_as_seen_by(request.user, found),
             "deadlines": case_deadlines,
             "issues": found.issues.order_by("stage", "number"),
-            "timeline": timeline.entries(events),
+            "contacts": contacts.as_seen_by(request.user, found),
+            "timeline": timeline.entries(events, identity_visible=identity_visible),
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
             "actions": actions.offered(found, request.user),
@@ -329,10 +331,13 @@ def case_action(request, reference: str, action: str):
                 return redirect("web:case", reference=found.reference)
     else:
         form = Form(chosen.fields, **context)
+        if chosen.prefill:
+            form.values.update(chosen.prefill(found, request.user))
         for name in form.values:
             if name in request.GET:
                 form.values[name] = request.GET[name]
-        if not chosen.offered(actions.allowed_actions(found, request.user)):
+        offered = chosen.offered(actions.allowed_actions(found, request.user))
+        if not offered or chosen.unavailable_on(found, request.user):
             blocked = chosen.why_not(found, request.user)
     return render(
         request,
@@ -415,11 +420,31 @@ ATTACH = [
 ]
 
 
+def _contact_entries(case, user):
+    return [
+        (str(seen.entry.number), f"{seen.entry.number}: {seen.entry.get_channel_display()}, "
+         f"{timezone.localtime(seen.entry.happened_at):%d %b %Y %H:%M}, {seen.who}")
+        for seen in contacts.as_seen_by(user, case)
+    ]  # fmt: skip
+
+
+CONTACT = Field(
+    "contact",
+    "Did it come with, or go out in, an entry of the contact log?",
+    "select",
+    choices=_contact_entries,
+    hint="Leave it unchosen for a file of the case alone.",
+    short="Contact log entry",
+)
+
+
 def attach(request, reference: str):
-    """Attach a letter or statement to the case."""
+    """Attach a letter or statement to the case, or to an entry of its contact log."""
     found = _visible_case(request.user, reference)
+    fields = [*ATTACH, CONTACT] if found.contacts.exists() else ATTACH
+    context = {"case": found, "user": request.user}
     if request.method == "POST":
-        form = Form(ATTACH, request.POST)
+        form = Form(fields, request.POST, **context)
         upload = request.FILES.get("file")
         if form.valid:
             try:
@@ -429,6 +454,7 @@ def attach(request, reference: str):
                     name=upload.name if upload else "",
                     content=attachments.upload_content(upload),
                     description=form.data["description"],
+                    contact=whole_number(form.data.get("contact", "")),
                 )
             except CaseError as error:
                 form.refuse(error)
@@ -436,7 +462,8 @@ def attach(request, reference: str):
                 messages.success(request, f"{added.filename} attached.")
                 return redirect("web:case", reference=found.reference)
     else:
-        form = Form(ATTACH)
+        form = Form(fields, **context)
+        form.values["contact"] = request.GET.get("contact", "")
     return render(
         request,
         "web/attach.jinja",

@@ -29,6 +29,12 @@ class Api:
             BASE + path, data, content_type="application/json", headers=self.headers
         )
 
+    def patch(self, path: str, body=None):
+        return self.client.patch(
+            BASE + path, json.dumps(body or {}), content_type="application/json",
+            headers=self.headers,
+        )  # fmt: skip
+
     def post_form(self, path: str, fields: dict):
         """A multipart/form-data POST; a file is a SimpleUploadedFile among the fields."""
         return self.client.post(BASE + path, fields, headers=self.headers)

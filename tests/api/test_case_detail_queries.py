@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from candour.cases.actions import add_action, record_lesson
+from candour.cases.attachments import add_attachment
 from candour.cases.consent import override_consent
+from candour.cases.contacts import log_contact
 from candour.cases.handling import acknowledge_case, pause_case, resume_case
 from candour.cases.investigation import (
     add_issue,
@@ -25,6 +27,8 @@ from tests.conftest import make_case
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 
 def queries_for(api, path) -> int:
     with CaptureQueriesContext(connection) as queries:
@@ -33,7 +37,15 @@ def queries_for(api, path) -> int:
     return len(queries)
 
 
-def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice):
+def contact(case, by):
+    return log_contact(
+        case, by=by, channel="email", direction="from_complainant", party="complainant",
+        summary="Sent a letter.",
+    )  # fmt: skip
+
+
+def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice, settings, tmp_path):
+    settings.ATTACHMENTS_DIR = tmp_path
     small = make_case(org_a, alice)
     large = make_case(
         org_a,
@@ -64,6 +76,10 @@ def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice):
         record_evidence(large, by=alice, kind="records", description="Record.")
         offer_remedy(large, by=alice, kind="put_right", description="Appointment.")
     update_handling_plan(large, by=alice, desired_outcomes="An apology.")
+    for n in (1, 2):
+        contact(large, alice)
+        add_attachment(large, by=alice, name="letter.pdf", content=PDF, contact=n)
+    contact(small, alice)  # the log's files are read only when a case has entries
     # One action and one lesson: their themes are read only when a case has any.
     add_action(small, by=alice, description="Action", owner=alice, due=date(2026, 12, 1))
     record_lesson(small, by=alice, text="Lesson", themes=["Access"])
@@ -71,6 +87,7 @@ def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice):
 
     detail = as_alice.get(f"/cases/{large.reference}").json()
     assert (len(detail["people"]), len(detail["issues"]), len(detail["pauses"])) == (3, 5, 2)
+    assert [len(c["attachments"]) for c in detail["contacts"]] == [1, 1]
     assert queries_for(as_alice, f"/cases/{small.reference}") == queries_for(
         as_alice, f"/cases/{large.reference}"
     )
@@ -79,12 +96,12 @@ def test_a_larger_case_costs_no_more_queries_to_read(as_alice, org_a, alice):
 def test_reading_a_case_takes_at_most_twenty_four_queries(as_alice, org_a, alice):
     """Token, memberships, organisations, the case (with its handling plan), its parties,
     issues, pauses, actions, lessons, referrals, staff, statement requests, evidence,
-    remedies and Ombudsman referrals, the policy, closure days and the access event (lock,
-    insert, move the head) with its transaction, and the themes of its actions and lessons:
-    the count that docs/performance.md records (23 then; one more for the Ombudsman
-    referrals since issue 16)."""
+    remedies, Ombudsman referrals and contact log, the policy, closure days and the access
+    event (lock, insert, move the head) with its transaction, and the themes of its actions
+    and lessons: the count that docs/performance.md records (23 then; one more for the
+    Ombudsman referrals and one for the contact log since issue 16)."""
     case = make_case(org_a, alice, issues=["No call back", "Rude on the phone"])
     add_action(case, by=alice, description="Action", owner=alice, due=date(2026, 12, 1))
     record_lesson(case, by=alice, text="Lesson", themes=["Access"])
     as_alice.get(f"/cases/{case.reference}")
-    assert queries_for(as_alice, f"/cases/{case.reference}") <= 24
+    assert queries_for(as_alice, f"/cases/{case.reference}") <= 25

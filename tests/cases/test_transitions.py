@@ -25,6 +25,8 @@ from candour.cases.consent import (
     request_consent,
     withdraw_consent,
 )
+from candour.cases.contacts import log_contact
+from candour.cases.corrections import correct_details, correct_person
 from candour.cases.deadlines import for_case
 from candour.cases.escalation import (
     forward_to_provider,
@@ -273,6 +275,25 @@ ACTIONS = {
         lambda c, by: offer_remedy(
             c, by=by, kind="reimburse", description="Taxi fares.", amount="24.50"
         ),
+    ),
+    "log_contact": (
+        Kind.COMPLAINT,
+        lambda c, by: log_contact(
+            c,
+            by=by,
+            channel="phone",
+            direction="from_complainant",
+            party="complainant",
+            summary="Rang to ask for news.",
+        ),
+    ),
+    "correct_details": (
+        Kind.COMPLAINT,
+        lambda c, by: correct_details(c, by=by, reason="Misheard.", service="Phlebotomy"),
+    ),
+    "correct_person": (
+        Kind.COMPLAINT,
+        lambda c, by: correct_person(c, "complainant", by=by, reason="Misspelt.", last_name="Ex"),
     ),
 }
 
