@@ -127,6 +127,7 @@ ICB = Organisation(
         "reopen_withdraw": 1,
         "ombudsman": 2,
         "pause": 2,
+        "misdated": 2,
     },
     services=("Continuing healthcare", "Individual funding requests", "Wheelchair services"),
     providers=(
@@ -152,7 +153,7 @@ CLINIC = Organisation(
     themes=("Treatment results", "Aftercare", "Fees and billing", "Booking"),
     mix={"complaint": 11, "concern": 2, "compliment": 2},
     services=("Laser treatment", "Injectables", "Skin consultations"),
-    fates={"withdraw": 1, "declined": 1, "reopen": 1, "ombudsman": 1},
+    fates={"withdraw": 1, "declined": 1, "reopen": 1, "ombudsman": 1, "misdated": 1},
 )
 GP = Organisation(
     "gp",
@@ -360,6 +361,7 @@ class Steps:
             "/cases",
             body,
             late_by=entered_after,
+            sets=("received_at",),
             label="record",
         )
 
@@ -534,8 +536,22 @@ def complaint(plan: Plan) -> Story:
     entered = timedelta(minutes=rng.randint(2, 240))
     if rng.random() < 0.15:
         entered = timedelta(days=rng.uniform(1, 3))  # arrived at the weekend, say
+    if plan.fate == "misdated":
+        # The date on the letter misread at intake, and corrected (with the reason) before
+        # the acknowledgement: every clock follows the corrected time.
+        body["received_at"] = iso(plan.received_at - timedelta(days=1, hours=2))
     done = yield s.record(body, entered)
     clock = Timing(rng, done.at)
+    if plan.fate == "misdated":
+        at = clock.after(done.entered_at + timedelta(minutes=40))
+        done = yield Step(
+            at,
+            "records",
+            "PATCH",
+            "/cases/{reference}",
+            {"reason": "The date on the letter was misread.", "received_at": iso(plan.received_at)},
+            label="correct the time of receipt",
+        )
     yield from complaint_after_intake(plan, s, clock, done.body)
 
 
@@ -559,6 +575,53 @@ def complaint_after_intake(plan: Plan, s: Steps, clock: Timing, detail: dict) ->
     if rng.random() < 0.85:
         at = clock.after(days_later(clock.last, rng, 0.1, 3))
         yield coding_step(plan, at)
+        if org.subjects and plan.index % 4 == 0:
+            # The patient's date of birth corrected after coding: the return's age band
+            # follows it (R36).
+            role = (
+                "patient"
+                if any(p["role"] == "patient" for p in detail["people"])
+                else "complainant"
+            )
+            born_on = plan.received_at.date() - timedelta(days=365 * 70 + 40)
+            at = clock.after(days_later(at, rng, 0.1, 2))
+            yield Step(
+                at,
+                "records",
+                "PATCH",
+                "/cases/{reference}/people/" + role,
+                {
+                    "reason": "Date of birth taken from the records.",
+                    "date_of_birth": born_on.isoformat(),
+                },
+                label="correct the date of birth",
+            )
+    if org.services and detail["service"] and plan.index % 6 == 0:
+        at = clock.after(days_later(clock.last, rng, 0.1, 2))
+        other = next(x for x in org.services if x != detail["service"])
+        yield Step(
+            at,
+            "records",
+            "PATCH",
+            "/cases/{reference}",
+            {"reason": "The service was chosen wrongly at intake.", "service": other},
+            label="correct the service",
+        )
+    if rng.random() < 0.3:
+        # A call with the complainant, in the contact log.
+        at = clock.after(days_later(clock.last, rng, 0.2, 4))
+        yield s.act(
+            at,
+            "contacts",
+            {
+                "channel": "phone",
+                "direction": "to_complainant",
+                "party": "complainant",
+                "summary": "Called to talk through the complaint and agree the issues.",
+            },
+            time_field="happened_at",
+            late_by=clock.late(timedelta(days=1)),
+        )
     # Consent (R12), waited for by the commissioner's response clock.
     if detail["consent_state"] == "needed":
         asked = clock.after(clock.last + timedelta(minutes=rng.randint(5, 60)))
