@@ -983,6 +983,7 @@ class Entered:
 def template(path: str) -> str:
     """A step's path as the schema writes it, for asking what its body takes."""
     path = re.sub(r"/(issues|ombudsman-referrals)/\d+/", r"/\1/{number}/", path)
+    path = re.sub(r"/people/\w+$", "/people/{role}", path)
     return BASE + path.replace("{letter}", "{pk}")
 
 
