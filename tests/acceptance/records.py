@@ -566,6 +566,7 @@ class Books:
                     "themes": "; ".join(sorted(r.themes)),
                     "provider_led": "Yes" if r.provider_led else "No",
                     "status": statuses[r["status"]],
+                    "stage": r["stage"],
                     "outcome": outcomes.get(outcome, "") if outcome else "",
                     "responded": day_of(latest.responded_at).isoformat() if latest else None,
                     "days": (day_of(latest.responded_at) - day_of(latest.started_at)).days

@@ -7,6 +7,8 @@ from collections import Counter
 
 import pytest
 
+from candour.reporting.commissioner import COLUMNS as SUMMARY_COLUMNS
+
 from ..api.test_reports_api import page_tables
 from ..conftest import sign_in
 from .records import Books, Period, moment, month_start
@@ -121,6 +123,8 @@ def test_the_anonymised_summary_lists_each_complaint_as_its_records_say(year):
     expected = {c["reference"]: c for c in books(year, "icb").summary_cases()}
     listed = {c["reference"]: c for c in got["cases"]}
     assert sorted(listed) == sorted(expected)
+    # The API gives every column the page's list shows.
+    assert {key for key, _ in SUMMARY_COLUMNS} <= set(got["cases"][0])
     for reference, want in expected.items():
         have = listed[reference]
         for name, value in want.items():
