@@ -18,8 +18,6 @@ from .scenario import CLINIC, GP, ICB, YEAR
 pytestmark = pytest.mark.django_db
 
 ORGS = {o.key: o for o in (ICB, CLINIC, GP)}
-
-
 FY = Period.financial_year(2025)
 
 
@@ -138,22 +136,23 @@ def test_the_anonymised_summary_lists_each_complaint_as_its_records_say(year):
 
 def test_the_records_carry_the_true_date_of_every_step(year):
     """Whether a step was entered as it happened or later with the time it happened, the
-    case records that time: the acknowledgement, consent, the response (the signed letter's
-    dispatch), closing, withdrawal, reopening, forwarding."""
+    case records that time: receipt (corrected where it was misread), the acknowledgement,
+    consent, the summary's approval, the response (the signed letter's dispatch), closing,
+    withdrawal, reopening, forwarding."""
     records = {r.reference: r for rs in year.records.values() for r in rs}
-    differences = []
+    found = []
     for plan in year.entered.plans:
         record = records[plan.reference]
         for name, when in plan.truth.items():
             have = record.at(name)
             if have != when:
-                differences.append(
+                found.append(
                     f"{plan.reference} {name}: happened {when:%Y-%m-%d %H:%M}, records "
                     f"{have:%Y-%m-%d %H:%M}"
                     if have
                     else f"{plan.reference} {name}: happened {when:%Y-%m-%d %H:%M}, records none"
                 )
-    assert not differences, "\n".join(differences)
+    assert not found, "\n".join(found)
 
 
 def test_every_step_has_an_endpoint_and_takes_the_time_it_happened(year):
@@ -170,21 +169,23 @@ def test_each_stage_keeps_its_response_with_the_day_it_was_sent(year):
     """A reopened complaint keeps its stage 1 response (date, outcome, verdict) beside the
     stage 2 one (R22, R29)."""
     records = {r.reference: r for rs in year.records.values() for r in rs}
-    differences = []
+    found = []
     for plan in year.entered.plans:
         kept = {s.stage: s.responded_at for s in records[plan.reference].responses}
         for stage, when in plan.responses:
             if kept.get(stage) != when:
-                differences.append(
+                found.append(
                     f"{plan.reference} stage {stage}: sent {when:%Y-%m-%d %H:%M}, records "
                     f"{kept.get(stage)}"
                 )
     assert any(stage == 2 for p in year.entered.plans for stage, _ in p.responses)
-    assert not differences, "\n".join(differences)
+    assert not found, "\n".join(found)
 
 
 def test_a_late_entry_shows_in_the_timeline_when_it_happened(year):
-    differences = []
+    """Each step entered late is on its case's timeline as a late entry, at the time it
+    happened."""
+    found = []
     for plan in year.entered.plans:
         if not plan.late_steps:
             continue
@@ -196,8 +197,8 @@ def test_a_late_entry_shows_in_the_timeline_when_it_happened(year):
         }
         for when in plan.late_steps:
             if when not in shown:
-                differences.append(f"{plan.reference}: {when:%Y-%m-%d %H:%M} not shown as late")
-    assert not differences, "\n".join(differences)
+                found.append(f"{plan.reference}: {when:%Y-%m-%d %H:%M} not shown as late")
+    assert not found, "\n".join(found)
 
 
 def test_the_report_page_shows_the_figures_the_api_gives(year, client):
@@ -240,9 +241,9 @@ def test_each_stored_verdict_is_the_one_the_case_shows(year):
 
 @pytest.mark.parametrize("key", ["icb", "clinic", "gp"])
 def test_the_dashboard_month_by_month_is_what_the_records_say(year, key):
-    """The last 24 complete months (December 2024 to November 2026 less the month running):
-    received, open and overdue at each month's end, responded, upheld, within and after the
-    agreed timescale; themes and services."""
+    """The last 24 complete months before the reports are read (November 2024 to October
+    2026): received, open and overdue at each month's end, responded, upheld, within and
+    after the agreed timescale; themes and services."""
     got = year.doors[key]["reports"].get(
         "/reports/dashboard", organisation=ORGS[key].code, period=24
     )
