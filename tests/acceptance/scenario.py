@@ -43,6 +43,7 @@ def local(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
 
 
+# Receipts in the first or last minutes of a quarter, London time (plans()).
 EDGES = {
     "icb": [
         local(date(2025, 4, 1), 0, 10),
@@ -246,8 +247,6 @@ class Plan:
     responses: list[tuple[int, datetime]] = field(default_factory=list)
     # When each step entered late happened (the timeline must show each as a late entry).
     late_steps: list[datetime] = field(default_factory=list)
-    entered_late: int = 0
-    entered_live: int = 0
 
 
 Story = Generator[Step, Done, None]
@@ -1046,8 +1045,6 @@ def enter_year(
         entered.late += late
         if late:
             plan.late_steps.append(happened)
-        plan.entered_late += late
-        plan.entered_live += not late
         last_entered[index] = when
         try:
             nxt = stories[index].send(Done(answer, happened, when, late))
