@@ -19,6 +19,7 @@ from candour.api.schemas import (
     PersonCorrectionIn,
     Reference,
     TimelineEntry,
+    performs,
 )
 from candour.audit.models import AuditEvent
 from candour.cases import corrections, listing
@@ -101,7 +102,10 @@ def _afresh(request, reference: str) -> dict:
 
 
 @router.patch(
-    "/{reference}", response={200: CaseDetail, **WRITE_ERRORS}, summary="Correct a case's details"
+    "/{reference}",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    summary="Correct a case's details",
+    **performs("correct_details"),
 )
 def correct_details(request, reference: Reference, payload: DetailsIn):
     """Correct what was recorded at intake, with a reason: only the fields sent change, each
@@ -116,6 +120,7 @@ def correct_details(request, reference: Reference, payload: DetailsIn):
     "/{reference}/people/{role}",
     response={200: CaseDetail, **WRITE_ERRORS},
     summary="Correct a person's details",
+    **performs("correct_person"),
 )
 def correct_person(request, reference: Reference, role: PartyRole, payload: PersonCorrectionIn):
     """Correct the complainant's, patient's or representative's details, with a reason: only
@@ -131,6 +136,7 @@ def correct_person(request, reference: Reference, role: PartyRole, payload: Pers
     "/{reference}/people/{role}",
     response={201: CaseDetail, **WRITE_ERRORS},
     summary="Add the patient or a representative",
+    **performs("correct_person"),
 )
 def add_person(request, reference: Reference, role: PartyRole, payload: NewPersonIn):
     """Add the patient, or a representative, not recorded at intake (R11), with a reason. A

@@ -10,7 +10,14 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from candour.api import render
-from candour.api.schemas import READ_ERRORS, WRITE_ERRORS, ContactIn, ContactOut, Reference
+from candour.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ContactIn,
+    ContactOut,
+    Reference,
+    performs,
+)
 from candour.cases import contacts
 from candour.cases.access import get_case, get_case_in_full
 
@@ -32,6 +39,7 @@ def case_contacts(request, reference: Reference):
     "/{reference}/contacts",
     response={201: ContactOut, **WRITE_ERRORS},
     summary="Record a call, email, letter or meeting",
+    **performs("log_contact"),
 )
 def log_contact(request, reference: Reference, payload: ContactIn):
     """A contact with the complainant or anyone about the case, in any status: when it
