@@ -23,13 +23,17 @@ NOT_TIMED = {
     "agree-extension", "name-provider", "refer-to-ombudsman", "ombudsman-step", "add-action",
     "cancel-action", "handling-plan", "investigation-plan", "add-staff", "convert-to-complaint",
     "record-outcome", "reopen",
+    # Corrections put right what was recorded; they are not something that happened.
+    "correct-details", "correct-complainant", "correct-patient", "correct-representative",
+    "add-patient", "add-representative",
 }  # fmt: skip
 TIMED = [c for c in CASES if c[0] not in NOT_TIMED]
 
 
 def when(slug: str) -> str:
-    """The form's field for when it happened (a referral's is when the risk was identified)."""
-    return "identified_at" if slug == "raise-referral" else "at"
+    """The form's field for when it happened (a referral's is when the risk was identified; a
+    contact log entry's, like the entry itself, when it happened)."""
+    return {"raise-referral": "identified_at", "log-contact": "happened_at"}.get(slug, "at")
 
 
 def test_every_action_that_records_what_happened_asks_when():
