@@ -104,11 +104,16 @@ class Raw:
             cursor.execute(sql, self.params())
             return cursor.fetchall()
 
-    # The KO41 return: summary, age and status facts, codes of new complaints.
+    # The KO41 return: summary, age and status facts, codes of new complaints. What was
+    # answered is each stage's response (cases_stageresponse, ADR 0018); a case between the
+    # response to one stage and the request for the next is not open.
     def ko41(self, return_code: str) -> dict:
         primary = "o.kind IN ('practice')"
         default = primary if return_code == "KO41b" else f"NOT {primary}"
-        ended = "COALESCE(c.responded_at, c.withdrawn_at, c.closed_at)"
+        ended = (
+            "COALESCE(c.responded_at, CASE WHEN c.status = 'withdrawn' THEN c.withdrawn_at END, "
+            "c.closed_at)"
+        )
         base = (
             f"FROM cases_case c JOIN organisations_organisation o ON o.id = c.organisation_id "
             f"LEFT JOIN coding_casecoding cc ON cc.case_id = c.id "
@@ -116,24 +121,52 @@ class Raw:
             f"AND c.forwarded_to_provider_at IS NULL "
             f"AND (cc.return_code = '{return_code}' OR (cc.id IS NULL AND {default}))"
         )
-        resolved = (
-            "c.responded_at >= %(start)s AND c.responded_at < %(end)s "
-            "AND c.outcome IN ('upheld', 'partly_upheld', 'not_upheld')"
-        )
-        summary = self.run(
+        cases = self.run(
             f"SELECT COUNT(CASE WHEN c.received_at < %(start)s THEN 1 END), "
             f"COUNT(CASE WHEN c.received_at >= %(start)s THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND c.outcome = 'upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND c.outcome = 'partly_upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN {resolved} AND c.outcome = 'not_upheld' THEN 1 END), "
-            f"COUNT(CASE WHEN {ended} < %(end)s AND NOT ({resolved}) THEN 1 END), "
+            f"COUNT(CASE WHEN {ended} < %(end)s AND c.responded_at IS NULL THEN 1 END), "
             f"COUNT(CASE WHEN {ended} IS NULL OR {ended} >= %(end)s THEN 1 END) "
             f"{base} AND c.received_at < %(end)s AND ({ended} IS NULL OR {ended} >= %(start)s)"
         )[0]
+        resolved = (
+            "r.responded_at >= %(start)s AND r.responded_at < %(end)s "
+            "AND r.outcome IN ('upheld', 'partly_upheld', 'not_upheld')"
+        )
+        stages = base.replace(
+            "FROM cases_case c", "FROM cases_stageresponse r JOIN cases_case c ON c.id = r.case_id"
+        )
+        answered = (
+            self.run(
+                f"SELECT COUNT(CASE WHEN {resolved} THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'upheld' THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'partly_upheld' THEN 1 END), "
+                f"COUNT(CASE WHEN {resolved} AND r.outcome = 'not_upheld' THEN 1 END) "
+                f"{stages} AND r.responded_at >= %(start)s AND r.responded_at < %(end)s"
+            )[0]
+            + self.run(
+                f"SELECT COUNT(CASE WHEN r.reopened_at < %(end)s THEN 1 END), "
+                f"COUNT(CASE WHEN r.responded_at < %(start)s THEN 1 END), "
+                f"COUNT(CASE WHEN r.reopened_at >= %(end)s THEN 1 END) "
+                f"{stages} AND r.reopened_at >= %(start)s AND r.responded_at < %(end)s"
+            )[0]
+        )
+        brought_forward, new, closed_other, carried_forward = cases
+        resolved_n, upheld, partly, not_upheld, reopened, waiting_start, waiting_end = answered
+        summary = (
+            brought_forward - waiting_start,
+            new,
+            reopened,
+            resolved_n,
+            upheld,
+            partly,
+            not_upheld,
+            closed_other,
+            carried_forward - waiting_end,
+        )
         keys = [
             "brought_forward",
             "new",
+            "reopened",
             "resolved",
             "upheld",
             "partly_upheld",
@@ -161,10 +194,8 @@ class Raw:
     # The annual report: what was received, what was answered, subjects and Ombudsman.
     def annual(self) -> dict:
         within_year = "c.{0} >= %(start)s AND c.{0} < %(end)s"
-        ack = (
-            f"CASE WHEN c.acknowledged_at IS NULL THEN 0 WHEN c.acknowledge_due IS NOT NULL AND "
-            f"{self.local_date('c.acknowledged_at')} <= c.acknowledge_due THEN 1 ELSE 2 END"
-        )
+        # Met or missed: the deadline engine's verdicts stored on the rows (ADR 0018).
+        ack = "CASE WHEN c.acknowledged_at IS NULL THEN 0 WHEN c.acknowledge_met THEN 1 ELSE 2 END"
         received = self.run(
             f"SELECT c.kind, {self.quarter('c.received_at')}, "
             f"c.forwarded_to_provider_at IS NULL, c.provider_name = '', {ack}, COUNT(*) "
@@ -172,12 +203,10 @@ class Raw:
             f"AND {within_year.format('received_at')} GROUP BY 1, 2, 3, 4, 5"
         )
         responded = self.run(
-            f"SELECT {self.quarter('c.responded_at')}, c.outcome, "
-            f"c.response_due IS NOT NULL "
-            f"AND {self.local_date('c.responded_at')} <= c.response_due, "
-            f"c.extensions > 0, {self.days('c.responded_at', 'c.received_at')}, COUNT(*) "
-            f"FROM cases_case c WHERE c.organisation_id IN ({self.orgs}) "
-            f"AND c.kind = 'complaint' AND c.forwarded_to_provider_at IS NULL "
+            f"SELECT {self.quarter('c.responded_at')}, c.outcome, COALESCE(c.met, FALSE), "
+            f"c.extensions > 0, {self.days('c.responded_at', 'c.started_at')}, COUNT(*) "
+            f"FROM cases_stageresponse c WHERE c.organisation_id IN ({self.orgs}) "
+            f"AND c.kind = 'complaint' "
             f"AND c.outcome IN ('upheld', 'partly_upheld', 'not_upheld') "
             f"AND {within_year.format('responded_at')} GROUP BY 1, 2, 3, 4, 5"
         )

@@ -6,8 +6,9 @@ numbers from the 999 test range, postcodes from a small invented list and teleph
 from Ofcom's ranges for drama. Nothing may be copied in from a real record.
 
 How the cases are loaded, and why it can be trusted:
-- each case is a real, unsaved `Case`; its deadlines come from `deadlines.compute` and
-  `deadlines.refresh`, the same code the domain functions call (tests compare them);
+- each case is a real, unsaved `Case`; its deadlines and the verdicts stored on it come from
+  `deadlines.compute` and `deadlines.refresh`, and its response from
+  `responses.response_of`, the same code the domain functions call (tests compare them);
 - the calendar is the organisation's own, with its working days precomputed into a table
   (`PrecomputedCalendar`): same answers, without walking day by day;
 - a batch of a few thousand cases is written in one transaction with one multi-row insert
@@ -56,7 +57,7 @@ from candour.audit.chain import (
 from candour.audit.models import AuditChainHead, AuditEvent
 from candour.bulkload import deferred_indexes
 from candour.calendars import Nation, WorkingCalendar
-from candour.cases import deadlines
+from candour.cases import deadlines, responses
 from candour.cases.intake import NO_CONSENT_NEEDED_FROM
 from candour.cases.investigation import overall_outcome
 from candour.cases.models import (
@@ -78,6 +79,7 @@ from candour.cases.models import (
     PauseReason,
     Person,
     Relationship,
+    StageResponse,
     Status,
 )
 from candour.cases.people import nhs_number_is_valid
@@ -86,6 +88,7 @@ from candour.config.statistics import refresh
 from candour.organisations import two_factor
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation
+from candour.organisations.policy import LetterKind
 from candour.organisations.setup import add_member, create_organisation
 
 # The one password of every demo login. Synthetic data only; never use it for real data.
@@ -591,6 +594,7 @@ class Plan:
     issues: list[tuple] = field(default_factory=list)  # Issue columns after case
     pauses: list[tuple] = field(default_factory=list)  # Pause columns after case
     events: list[tuple] = field(default_factory=list)  # (at, actor, event, data)
+    responses: list[tuple] = field(default_factory=list)  # StageResponse columns after case
 
 
 def _changed(before: dict, after: dict, **details) -> dict:
@@ -793,6 +797,11 @@ class Planner:
                 now=now,
             ),
         )
+        if case.responded_at is not None:
+            # The stage's response as the responding domain function keeps it, with the
+            # verdict `refresh` has just stored (ADR 0018).
+            response = responses.response_of(case)
+            plan.responses.append(tuple(getattr(response, c) for c in RESPONSE_COLUMNS[1:]))
         return plan
 
     def _response_due(self, plan: Plan, ctx: OrgContext) -> date | None:
@@ -929,8 +938,12 @@ class Planner:
         if not happened(ack):
             return None
         method = rng.choice((AckMethod.LETTER, AckMethod.EMAIL, AckMethod.EMAIL, AckMethod.PHONE))
-        ack_due, _ = deadlines.period_end(ctx.calendar, case.received_at, policy.acknowledgement)
-        late = ack.astimezone(LOCAL).date() > ack_due
+        # Late or not by the deadline engine's one rule, as acknowledge_case judges it (to the
+        # minute for a rule in hours: 004's 48 hours).
+        ack_due, ack_due_at = deadlines.period_end(
+            ctx.calendar, case.received_at, policy.acknowledgement
+        )
+        late = not deadlines.met_by(ack_due, ack_due_at, ack)
         case.status, case.acknowledged_at, case.acknowledgement_method = Status.OPEN, ack, method
         events.append(
             (
@@ -1209,35 +1222,7 @@ class Planner:
             )
         # The investigator's findings come before the response.
         responded = max(responded, last_found + timedelta(minutes=30))
-        outcome = overall_outcome(findings)
-        summary = "Response sent with the findings on each issue (synthetic)."
-        case.status, case.responded_at, case.outcome, case.outcome_summary = (
-            Status.RESPONDED,
-            responded,
-            outcome,
-            summary,
-        )
-        events.append(
-            (
-                responded,
-                handler,
-                "outcome_recorded",
-                _changed(
-                    {
-                        "outcome": "",
-                        "outcome_summary": "",
-                        "responded_at": None,
-                        "status": Status.OPEN,
-                    },
-                    {
-                        "outcome": outcome,
-                        "outcome_summary": summary,
-                        "responded_at": responded.isoformat(),
-                        "status": Status.RESPONDED,
-                    },
-                ),
-            )
-        )
+        self._respond(plan, ctx, overall_outcome(findings), last_found, responded)
         closed = responded + timedelta(days=rng.randrange(14, 42))
         if happened(closed):
             case.status, case.closed_at = Status.CLOSED, closed
@@ -1254,6 +1239,74 @@ class Planner:
                 )
             )
         return last_found
+
+    def _respond(
+        self, plan: Plan, ctx: OrgContext, outcome: str, last_found: datetime, responded: datetime
+    ) -> None:
+        """The outcome and the response, with the events investigation.record_outcome and
+        send_response write: where the policy signs the final response off (R26), the outcome
+        is recorded after the last finding and the response is the signed letter's dispatch;
+        else recording the outcome is the response. (The loader writes no letter rows.)"""
+        case = plan.case
+        summary = "Response sent with the findings on each issue (synthetic)."
+        sent = responded.isoformat()
+        chain = ctx.policy.chain_for(LetterKind.FINAL_RESPONSE, case.stage)
+        case.status, case.responded_at, case.outcome, case.outcome_summary = (
+            Status.RESPONDED,
+            responded,
+            outcome,
+            summary,
+        )
+        if chain is None:
+            plan.events.append(
+                (
+                    responded,
+                    ctx.handler,
+                    "outcome_recorded",
+                    _changed(
+                        {
+                            "outcome": "",
+                            "outcome_summary": "",
+                            "responded_at": None,
+                            "status": Status.OPEN,
+                        },
+                        {
+                            "outcome": outcome,
+                            "outcome_summary": summary,
+                            "responded_at": sent,
+                            "status": Status.RESPONDED,
+                        },
+                        happened_at=sent,
+                    ),
+                )
+            )
+            return
+        decided = last_found + timedelta(minutes=15)
+        plan.events.append(
+            (
+                decided,
+                ctx.handler,
+                "outcome_recorded",
+                _changed(
+                    {"outcome": "", "outcome_summary": ""},
+                    {"outcome": outcome, "outcome_summary": summary},
+                    happened_at=decided.isoformat(),
+                    response=f"the final response signed off by '{chain.name}', when it is sent",
+                ),
+            )
+        )
+        plan.events.append(
+            (
+                responded,
+                ctx.handler,
+                "response_sent",
+                _changed(
+                    {"responded_at": None, "status": Status.OPEN},
+                    {"responded_at": sent, "status": Status.RESPONDED},
+                    happened_at=sent,
+                ),
+            )
+        )
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -1425,6 +1478,21 @@ ISSUE_COLUMNS = [
     "finding_summary",
     "found_at",
 ]
+RESPONSE_COLUMNS = [
+    "case_id",
+    "organisation_id",
+    "stage",
+    "kind",
+    "started_at",
+    "responded_at",
+    "outcome",
+    "summary",
+    "response_due",
+    "met",
+    "agreed_response_date",
+    "extensions",
+    "reopened_at",
+]
 AUDIT_COLUMNS = list(FIELDS)  # sequence, at, actor_id, actor_label, ..., prev_hash, hash
 _ID, _REFERENCE = _CASE_INDEX["id"], _CASE_INDEX["reference"]
 
@@ -1438,6 +1506,7 @@ class Tables:
         self.parties = TableWriter(CaseParty, ["case_id", "person_id", "role", "relationship"])
         self.issues = TableWriter(Issue, ISSUE_COLUMNS)
         self.pauses = TableWriter(Pause, ["case_id", "reason", "detail", "started_at", "ended_at"])
+        self.responses = TableWriter(StageResponse, RESPONSE_COLUMNS)
         self.events = TableWriter(AuditEvent, AUDIT_COLUMNS)
 
     def counts(self) -> dict[str, int]:
@@ -1447,16 +1516,18 @@ class Tables:
             "parties": self.parties.count,
             "issues": self.issues.count,
             "pauses": self.pauses.count,
+            "stage responses": self.responses.count,
             "audit events": self.events.count,
         }
 
 
 # A planned case travels from a planning process to the writer as one plain tuple (cheap to
 # pickle): (case row without id and reference, organisation id, organisation code, local
-# year of receipt, people, parties, issues, pauses, events), where
+# year of receipt, people, parties, issues, pauses, responses, events), where
 # - people are prepared Person rows whose first value (the id) is still to give,
 # - parties are (index into people, role, relationship),
-# - issues and pauses are prepared rows whose first value (the case id) is still to give,
+# - issues, pauses and stage responses are prepared rows whose first value (the case id) is
+#   still to give,
 # - events are (at as stored, actor id, actor label, event, content before the case id,
 #   content between the case id and the sequence, data as stored JSON): see
 #   `audit.chain.content_parts`. The first event, case_recorded, holds REFERENCE_MARK where
@@ -1479,13 +1550,24 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
 
     case_ids = iter(reserve_ids(Case, len(batch)))
     person_ids = iter(reserve_ids(Person, sum(len(planned[4]) for planned in batch)))
-    cases, people, parties, issues, pauses, events = [], [], [], [], [], []
+    cases, people, parties, issues, pauses, answers, events = [], [], [], [], [], [], []
     party_extra = tables.parties.extra
     head = _locked_head()
     sequence, prev = head.sequence, head.hash
     link = linker()
     mark = _REFERENCE_MARK_JSON
-    for row, org_id, code, year, persons, roles, case_issues, case_pauses, planned in batch:
+    for (
+        row,
+        org_id,
+        code,
+        year,
+        persons,
+        roles,
+        case_issues,
+        case_pauses,
+        case_responses,
+        planned,
+    ) in batch:
         number = numbers[org_id, year]
         numbers[org_id, year] = number + 1
         reference = f"{code}-{year}-{number:05d}"
@@ -1505,6 +1587,9 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
         for pause in case_pauses:
             pause[0] = case_id
             pauses.append(pause)
+        for answer in case_responses:
+            answer[0] = case_id
+            answers.append(answer)
         case_text = str(case_id)
         reference_json = f'"{reference}"'
         for n, (at, actor_id, label, event, before, after, data_json) in enumerate(planned):
@@ -1523,6 +1608,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
     tables.parties.write(parties)
     tables.issues.write(issues)
     tables.pauses.write(pauses)
+    tables.responses.write(answers)
     tables.events.write(events)
     AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=prev)
     checkpoints.after_commit()
@@ -1560,6 +1646,7 @@ def plan_batch(index: int) -> list[PlannedCase]:
     planner = Planner(rng, load.contexts, load.now, load.nhs_numbers)
     prepare_case, prepare_person = tables.cases.prepare_row, tables.people.prepare_row
     prepare_issue, prepare_pause = tables.issues.prepare_row, tables.pauses.prepare_row
+    prepare_response = tables.responses.prepare_row
     case_values = itemgetter(*CASE_FIELDS)
     batch = []
     for i, received_at in enumerate(receipt_times(rng, load, first, last), start=first):
@@ -1593,6 +1680,7 @@ def plan_batch(index: int) -> list[PlannedCase]:
                 [(i, str.__str__(role), str.__str__(rel)) for i, role, rel in plan.parties],
                 [prepare_issue([0, *issue]) for issue in plan.issues],
                 [prepare_pause([0, *pause]) for pause in plan.pauses],
+                [prepare_response([0, *answer]) for answer in plan.responses],
                 events,
             )
         )
@@ -1796,7 +1884,7 @@ def load_cases(
     )
 
 
-LOADED_MODELS = (Case, Person, CaseParty, Issue, Pause, AuditEvent)
+LOADED_MODELS = (Case, Person, CaseParty, Issue, Pause, StageResponse, AuditEvent)
 
 
 @contextmanager

@@ -44,6 +44,7 @@ from candour.api.schemas import (
     ReferralMadeIn,
     RefuseConsentIn,
     RemedyIn,
+    ReopenIn,
     RequestConsentIn,
     ResolveInformallyIn,
     ResponseDateIn,
@@ -350,9 +351,17 @@ def resume(request, reference: Reference, payload: NoteIn):
     "/{reference}/outcome", response={200: CaseDetail, **WRITE_ERRORS}, **performs("record_outcome")
 )
 def record_outcome(request, reference: Reference, payload: OutcomeIn):
-    """The overall outcome, once every issue has a finding; the response is sent (R22)."""
+    """The overall outcome, once every issue has a finding (R22). Where the organisation's
+    policy has a sign-off chain for the final response (R26), this records the outcome only:
+    the complaint is answered when its signed final response is dispatched
+    (`POST /letters/{id}/dispatch`), dated when it was sent. Where it has none, this is the
+    response, sent `at`."""
     investigation.record_outcome(
-        _case(request, reference), by=request.auth, summary=payload.summary, outcome=payload.outcome
+        _case(request, reference),
+        by=request.auth,
+        summary=payload.summary,
+        outcome=payload.outcome,
+        at=payload.at,
     )
     return _done(request, reference)
 
@@ -390,9 +399,15 @@ def withdraw(request, reference: Reference, payload: WithdrawIn):
 @router.post(
     "/{reference}/reopen", response={200: CaseDetail, **WRITE_ERRORS}, **performs("reopen")
 )
-def reopen(request, reference: Reference, payload: ReasonIn):
-    """Take a dissatisfied complainant's case to the next stage (R29)."""
-    handling.reopen_case(_case(request, reference), by=request.auth, reason=payload.reason)
+def reopen(request, reference: Reference, payload: ReopenIn):
+    """Take a dissatisfied complainant's case to the next stage (R29), from when their
+    request was received; the stage answered keeps its response."""
+    handling.reopen_case(
+        _case(request, reference),
+        by=request.auth,
+        reason=payload.reason,
+        received_at=payload.received_at,
+    )
     return _done(request, reference)
 
 

@@ -23,6 +23,7 @@ from candour.api.schemas import (
     Day,
     Input,
     Message,
+    Moment,
     NumberInPath,
     Reference,
     file_response,
@@ -119,7 +120,16 @@ class SendBackIn(Input):
 
 class DispatchIn(Input):
     channel: DispatchChannel
-    sent_on: Day | None = Field(None, description="Today if left out; not in the future.")
+    sent_at: Moment | None = Field(
+        None,
+        description="When it was sent, with a time zone; now if left out. Not in the future, "
+        "nor before the letter was signed. A final response's is the case's response time.",
+    )
+    sent_on: Day | None = Field(
+        None,
+        description="The day it was sent, if `sent_at` is left out: the end of that day (now, "
+        "if today); with `sent_at`, it must be its day. Not in the future.",
+    )
 
 
 def _version(v) -> dict | None:
@@ -257,7 +267,11 @@ def send_back(request, pk: NumberInPath, payload: SendBackIn):
 )
 def dispatch(request, pk: NumberInPath, payload: DispatchIn):
     dispatch_letter(
-        _letter(request, pk), by=request.auth, channel=payload.channel, sent_on=payload.sent_on
+        _letter(request, pk),
+        by=request.auth,
+        channel=payload.channel,
+        sent_on=payload.sent_on,
+        sent_at=payload.sent_at,
     )
     return _out(_letter(request, pk))
 

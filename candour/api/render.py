@@ -12,6 +12,7 @@ from candour.api.schemas import (
     PersonOut,
     RemedyOut,
     StaffOut,
+    StageResponseOut,
     StatementOut,
 )
 from candour.cases import contacts, deadlines, referrals
@@ -159,7 +160,7 @@ def contacts_of(user, case: Case) -> list[dict]:
 BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
 BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies", "contacts"}
-BUILT |= {"ombudsman_referrals"}
+BUILT |= {"ombudsman_referrals", "responses"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -202,5 +203,9 @@ def detail(user, case: Case) -> dict:
     out["ombudsman_referrals"] = ombudsman_referrals(case)
     out["contacts"] = contacts_of(user, case)
     out["deadlines"] = deadlines_of(case)
+    out["responses"] = [
+        {name: getattr(r, name) for name in StageResponseOut.model_fields}
+        for r in case.responses.all()
+    ]
     out["allowed_actions"] = allowed_actions(case, user)
     return out

@@ -20,15 +20,22 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from candour.api.errors import NotFound
-from candour.api.schemas import READ_ERRORS
+from candour.api.schemas import READ_ERRORS, WRITE_ERRORS
 from candour.cases.access import cases_for
 from candour.cases.intake import InvalidCase
-from candour.cases.workflow import PermissionDenied
-from candour.organisations.access import organisation_ids_for
+from candour.coding import returns
 from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary
 from candour.reporting import dashboard as board
-from candour.reporting.figures import Count, Number, Percent, ReportError, report_organisation_ids
+from candour.reporting.access import OrganisationNotFound, dashboard_organisation
+from candour.reporting.figures import (
+    Count,
+    FinancialYear,
+    Number,
+    Percent,
+    ReportError,
+    report_organisation_ids,
+)
 from candour.reporting.present import behind, display
 
 router = Router(tags=["reports"])
@@ -261,17 +268,15 @@ class DashboardOut(Schema):
 # --- access ----------------------------------------------------------------------------------
 
 
-def organisation_reported(user, code: str) -> Organisation:
-    """The organisation `code` if the user may see its reports: not found (404) where they
-    cannot see its cases, refused (403) where they see its cases but not its reports."""
-    organisation = Organisation.objects.filter(code=code.upper()).first()
-    if organisation is None or organisation.pk not in organisation_ids_for(user):
-        raise NotFound(f"There is no organisation {code} that you can see.")
-    if organisation.pk not in report_organisation_ids(user):
-        raise PermissionDenied(
-            f"You do not have a role at {organisation.name} that allows seeing its reports."
-        )
-    return organisation
+def organisation_reported(user, code: str | None) -> Organisation | None:
+    """The organisation `code` if the user may see its reports, or None (every organisation
+    whose reports they may see) where no code is given: reporting.access's rule, not found
+    (404) where they cannot see its cases, refused (403) where they see its cases but not its
+    reports or see no reports at all."""
+    try:
+        return dashboard_organisation(user, code)
+    except OrganisationNotFound as error:
+        raise NotFound(str(error)) from None
 
 
 def _built(user, code: str, kind: str, period: str):
@@ -391,11 +396,7 @@ def dashboard(request, filters: Query[DashboardFilters]):
     """The dashboard's figures month by month over the last 12 or 24 complete months, its
     themes and services, and its two statistical process control charts (R37)."""
     user = request.auth
-    organisation = None
-    if filters.organisation:
-        organisation = organisation_reported(user, filters.organisation)
-    elif not report_organisation_ids(user):
-        raise PermissionDenied("You do not have a role that allows seeing reports.")
+    organisation = organisation_reported(user, filters.organisation or None)
     d = board.dashboard(user, organisation, filters.period)
     return {
         "organisation": organisation.code if organisation else None,
@@ -510,3 +511,89 @@ def figure_cases(
         "total": len(ids),
         "cases": list(listed),
     }
+
+
+# --- a KO41 return's submission --------------------------------------------------------------
+
+Ko41Kind = Literal["ko41a", "ko41b"]
+
+
+class SubmissionOut(Schema):
+    organisation: str
+    return_code: str
+    year: str
+    submitted: bool = Field(
+        description="Marked submitted: the coding of the cases it counts can no longer change."
+    )
+    submitted_at: datetime | None
+    submitted_by: str | None
+    may_submit: bool = Field(
+        description="Whether you may mark it submitted or withdraw the mark (a role that sees "
+        "the organisation's reports and handles its cases)."
+    )
+
+
+def _return(user, code: str, kind: str, period: str) -> tuple[Organisation, str, int]:
+    organisation = organisation_reported(user, code)
+    try:
+        key = catalogue.period_key(kind, period)
+        if key != period:
+            raise ReportError(f"Write the period as {key}.")
+        return_code, year = catalogue.ko41_return(kind, period)
+    except ReportError as error:
+        raise InvalidCase("period", str(error)) from None
+    return organisation, return_code, year
+
+
+def _submission(user, organisation: Organisation, return_code: str, year: int) -> dict:
+    done = returns.submission(organisation, return_code, year)
+    by = done.submitted_by if done else None
+    return {
+        "organisation": organisation.code,
+        "return_code": return_code,
+        "year": FinancialYear(year).label,
+        "submitted": done is not None,
+        "submitted_at": done.submitted_at if done else None,
+        "submitted_by": (by.get_full_name() or by.get_username()) if by else None,
+        "may_submit": returns.may_submit(user, organisation),
+    }
+
+
+SUBMISSION = "/{organisation}/{kind}/{period}/submission"
+
+
+@router.get(
+    SUBMISSION, response={200: SubmissionOut, **ERRORS}, summary="A KO41 return's submission"
+)
+def get_submission(request, organisation: Code, kind: Ko41Kind, period: PeriodInPath):
+    """Whether the organisation's KO41a or KO41b return for the financial year is marked
+    submitted, when and by whom."""
+    return _submission(request.auth, *_return(request.auth, organisation, kind, period))
+
+
+@router.post(
+    SUBMISSION,
+    response={200: SubmissionOut, **WRITE_ERRORS},
+    summary="Mark a KO41 return submitted",
+)
+def submit(request, organisation: Code, kind: Ko41Kind, period: PeriodInPath):
+    """Mark the return submitted, as the return's page does: from then on the coding of the
+    cases it counts (the organisation's and those below it, received in the year) is kept as it
+    is. 403 without a role that sees the organisation's reports and handles its cases; 409
+    if it is already marked submitted."""
+    found, return_code, year = _return(request.auth, organisation, kind, period)
+    returns.mark_submitted(found, return_code, year, by=request.auth)
+    return _submission(request.auth, found, return_code, year)
+
+
+@router.delete(
+    SUBMISSION,
+    response={200: SubmissionOut, **WRITE_ERRORS},
+    summary="Withdraw a KO41 return's submission",
+)
+def withdraw(request, organisation: Code, kind: Ko41Kind, period: PeriodInPath):
+    """Withdraw the mark, so that the cases the return counts can be coded again. 409 if it
+    is not marked submitted."""
+    found, return_code, year = _return(request.auth, organisation, kind, period)
+    returns.withdraw_submission(found, return_code, year, by=request.auth)
+    return _submission(request.auth, found, return_code, year)

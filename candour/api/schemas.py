@@ -395,6 +395,20 @@ class DeadlineOut(Schema):
     completed_at: datetime | None
 
 
+class StageResponseOut(Schema):
+    """The response that ended a stage, as it was sent (R22, R29), kept when the case is
+    reopened into its next stage; `met` is the deadline engine's verdict on it."""
+
+    stage: int
+    started_at: datetime = Field(description="When the stage began: receipt, or the request.")
+    responded_at: datetime
+    outcome: str
+    response_due: date | None
+    met: bool | None
+    extensions: int
+    reopened_at: datetime | None = Field(description="When the next stage began, if it has.")
+
+
 class CaseDetail(CaseItem):
     organisation_name: str
     channel: str
@@ -439,6 +453,12 @@ class CaseDetail(CaseItem):
     responded_at: datetime | None
     outcome: str
     outcome_summary: str
+    acknowledge_met: bool | None = Field(
+        description="The deadline engine's verdict on the acknowledgement, once done."
+    )
+    response_met: bool | None = Field(
+        description="Its verdict on this stage's response, once sent."
+    )
     closed_at: datetime | None
     withdrawn_at: datetime | None
     continued_after_withdrawal: str
@@ -462,6 +482,7 @@ class CaseDetail(CaseItem):
     )
     contacts: list[ContactOut] = Field(description="The contact log: calls, emails, meetings.")
     deadlines: list[DeadlineOut]
+    responses: list[StageResponseOut] = Field(description="Each stage's response, as sent.")
     allowed_actions: list[str] = Field(
         description="Actions the case allows now and your role permits (workflow names)."
     )
@@ -782,6 +803,23 @@ class OutcomeIn(Input):
     summary: str = said()
     outcome: Finding | None = Field(
         None, description="Optional check: must match the outcome the findings make."
+    )
+    at: Moment | None = Field(
+        None,
+        description="When the response was sent, where recording the outcome is the response "
+        "(the policy has no sign-off chain for the final response); else when the outcome was "
+        "decided. With a time zone; now if left out. Not in the future, nor before the last "
+        "finding was recorded.",
+    )
+
+
+class ReopenIn(Input):
+    reason: str = said()
+    received_at: Moment | None = Field(
+        None,
+        description="When the complainant's request for the next stage was received, with a "
+        "time zone; now if left out. Not in the future, nor before the response it is about. "
+        "The next stage's deadlines run from it.",
     )
 
 

@@ -21,6 +21,7 @@ from candour.cases.models import (
     PartyRole,
     Person,
     Referral,
+    StageResponse,
     StatementRequest,
 )
 from candour.organisations.access import can, organisation_ids_for
@@ -36,6 +37,12 @@ class CaseNotFound(LookupError):
 def cases_for(user, capability: Capability = Capability.VIEW_CASES):
     """The cases `user` may see (or act on, with another capability)."""
     return Case.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
+
+
+def responses_for(user, capability: Capability = Capability.VIEW_CASES):
+    """The stage responses (StageResponse) of the cases `user` may see: the same
+    organisations as `cases_for`, for the reports that count what was answered."""
+    return StageResponse.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
 
 
 def cases_in(user, organisation_id: int, capability: Capability = Capability.VIEW_CASES):
@@ -69,7 +76,8 @@ def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASE
 def get_case_in_full(user, reference: str) -> Case:
     """A case with everything a page of it shows read in a fixed number of queries, however
     many people, issues and pauses it has: the people on it, its issues and pauses (which
-    deadlines.for_case reuses), the staff named on it, and its contact log with its files."""
+    deadlines.for_case reuses), the staff named on it, its contact log with its files and each
+    stage's response."""
     try:
         return (
             cases_for(user)
@@ -94,6 +102,7 @@ def get_case_in_full(user, reference: str) -> Case:
                 "evidence",
                 "remedies",
                 "ombudsman_referrals",
+                "responses",
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

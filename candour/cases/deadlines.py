@@ -148,13 +148,20 @@ def shift_for_pauses(
     return due + timedelta(days=paused_units), None, paused_units
 
 
+def met_by(due: date, due_at: datetime | None, completed: datetime) -> bool:
+    """The one rule of met or missed: a rule counted in hours is met to the minute (by
+    `due_at`, 004: "within 48 hours"), any other by the local date it was done on. Every
+    verdict Candour shows, stores (`refresh`) or counts in a report comes from here."""
+    if due_at is not None:
+        return completed <= due_at
+    return local(completed).date() <= due
+
+
 def _state(
     due: date, due_at: datetime | None, completed: datetime | None, today: date, now: datetime
 ) -> DeadlineState:
     if completed is not None:
-        if due_at is not None:
-            return DeadlineState.MET if completed <= due_at else DeadlineState.MISSED
-        return DeadlineState.MET if local(completed).date() <= due else DeadlineState.MISSED
+        return DeadlineState.MET if met_by(due, due_at, completed) else DeadlineState.MISSED
     if due_at is not None:
         if now > due_at:
             return DeadlineState.OVERDUE
@@ -435,24 +442,40 @@ def _end_of(day: date) -> datetime:
 
 
 def for_case(case: Case, now: datetime | None = None) -> list[Deadline]:
-    """Deadlines of a saved case, reading its pauses and issues."""
-    organisation = case.organisation
+    """Deadlines of a saved case, reading its pauses and issues, and its items' deadlines."""
+    return case_clocks(case, now) + item_deadlines(case, now)
+
+
+def case_clocks(case: Case, now: datetime | None = None) -> list[Deadline]:
+    """The deadlines of a saved case's own clocks (not its items'), reading its pauses and
+    issues: what `refresh` stores the dates and verdicts of."""
     # .all(), not .filter(): a case read with its issues and pauses prefetched
     # (access.get_case_in_full) is not read again.
     spans = [PauseSpan(p.started_at, p.ended_at) for p in case.pauses.all()]
-    issues = [i for i in case.issues.all() if i.stage == case.stage]
-    completed = None
-    if issues and all(i.found_at for i in issues):
-        completed = max(i.found_at for i in issues)
-    out = compute(
+    found = [(i.stage, i.found_at) for i in case.issues.all()]
+    return clocks_of(case, spans, found, now)
+
+
+def clocks_of(
+    case: Case,
+    pauses: list[PauseSpan],
+    found: list[tuple[int, datetime | None]],
+    now: datetime | None = None,
+) -> list[Deadline]:
+    """`case_clocks` given the case's pauses and its issues' (stage, found_at), read already
+    (many cases at once: responses.rebuild). The investigation is complete when every issue
+    at the current stage has a finding."""
+    at_stage = [at for stage, at in found if stage == case.stage]
+    completed = max(at_stage) if at_stage and all(at_stage) else None
+    organisation = case.organisation
+    return compute(
         case,
         organisation.policy,
         organisation.working_calendar(),
-        pauses=spans,
+        pauses=pauses,
         issues_completed_at=completed,
         now=now,
     )
-    return out + item_deadlines(case, now)
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -539,7 +562,11 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
 
 
 def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:
-    """Copy the sortable dates onto the case. Returns the fields changed (for save)."""
+    """Copy the sortable dates, and the verdicts on the acknowledgement and the current
+    stage's response, onto the case. Returns the fields changed (for save).
+
+    The verdicts are the engine's own (`Deadline.met`, from `met_by`), stored when the thing
+    is done so that reports count them rather than judge dates again (ADR 0018)."""
     deadlines = for_case(case) if deadlines is None else deadlines
     by_key = {d.key: d for d in deadlines}
     ack = by_key.get("acknowledge")
@@ -549,6 +576,8 @@ def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:
         "acknowledge_due": ack.due if ack else None,
         "response_due": resp.due if resp else None,
         "next_due": min(open_dates) if open_dates and case.status != Status.CLOSED else None,
+        "acknowledge_met": ack.met if ack else None,
+        "response_met": resp.met if resp else None,
     }
     changed = [k for k, v in values.items() if getattr(case, k) != v]
     for k in changed:

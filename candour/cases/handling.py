@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from candour.cases import actions, deadlines
+from candour.cases import actions, deadlines, responses
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, not_before, stage_floor, when_on_case
 from candour.cases.models import (
@@ -46,15 +46,10 @@ def acknowledge_case(case: Case, *, by, method: str, at: datetime | None = None)
     if method not in AckMethod.values:
         raise InvalidCase("method", f"must be one of {', '.join(AckMethod.values)}")
     at = when_on_case(case, at)
-    # An hours rule (004: 48 hours) is met or missed to the minute, not by the date, so ask
-    # the deadline engine rather than comparing dates.
+    # An hours rule (004: 48 hours) is met or missed to the minute, not by the date: the
+    # deadline engine's one rule says which.
     due = next((d for d in deadlines.for_case(case) if d.key == "acknowledge"), None)
-    if due is None or due.due is None:
-        late = False
-    elif due.due_at is not None:
-        late = at > due.due_at
-    else:
-        late = timezone.localdate(at) > due.due
+    late = due is not None and due.due is not None and not deadlines.met_by(due.due, due.due_at, at)
     return apply(
         case,
         "acknowledge",
@@ -421,9 +416,11 @@ def close_case(case: Case, *, by, note: str = "", at: datetime | None = None) ->
 
 
 @atomic
-def reopen_case(case: Case, *, by, reason: str) -> Case:
+def reopen_case(case: Case, *, by, reason: str, received_at: datetime | None = None) -> Case:
     """R29: a complainant dissatisfied with the response goes to the next stage of the same
-    case; the clocks start again from today."""
+    case. `received_at` is when their request for it was received (now if not given; not
+    before the response it is about): the next stage's clocks run from it. The stage just
+    ended keeps its response (cases/responses.py), which the reports go on counting."""
     case = lock(case)
     ensure_can(case, "reopen", by)
     reason = _text(reason, "reason", "say what the complainant is still unhappy about")
@@ -433,7 +430,10 @@ def reopen_case(case: Case, *, by, reason: str) -> Case:
             f"{case.reference} is at the last stage of the policy ({stages[-1]}); "
             "there is no further local stage."
         )
-    now = timezone.now()
+    ended = case.responded_at or case.closed_at
+    what = f"the stage {case.stage} response" if case.responded_at else "the case was closed"
+    at = when_on_case(case, received_at, "received_at", after=ended, what=what)
+    responses.mark_reopened(case, at)
     return apply(
         case,
         "reopen",
@@ -441,14 +441,16 @@ def reopen_case(case: Case, *, by, reason: str) -> Case:
         event="case_reopened",
         changes={
             "stage": case.stage + 1,
-            "stage_started_at": now,
+            "stage_started_at": at,
             "responded_at": None,
             "closed_at": None,
             "outcome": "",
+            "outcome_summary": "",
             "agreed_response_date": None,
             "extensions": 0,
             "last_update_at": None,
         },
+        at=at,
         reason=reason,
         stage_name=stages[case.stage],
     )

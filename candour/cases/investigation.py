@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from candour.audit.chain import record
-from candour.cases import deadlines
+from candour.cases import deadlines, responses
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, stage_floor, when_on_case
 from candour.cases.models import (
@@ -25,9 +25,11 @@ from candour.cases.models import (
     RemedyKind,
     StaffInvolved,
     StatementRequest,
+    Status,
 )
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
 from candour.config.transactions import atomic
+from candour.organisations.policy import LetterKind, SignOffChain
 
 
 @atomic
@@ -102,12 +104,31 @@ def overall_outcome(findings: list[str]) -> str:
     return Outcome.PARTLY_UPHELD
 
 
-@atomic
-def record_outcome(case: Case, *, by, summary: str, outcome: str | None = None) -> Case:
-    """R22: the overall outcome, when every issue at this stage has a finding; the response
-    is sent and the response deadline is met or missed by now."""
-    case = lock(case)
-    ensure_can(case, "record_outcome", by)
+def final_response_chain(case: Case) -> SignOffChain | None:
+    """The sign-off chain the policy puts the final response of the case's current stage
+    through (R26), if any. Where there is one, the response is that signed letter: a formal
+    complaint is answered when it is dispatched, not when the outcome is recorded."""
+    return case.organisation.policy.chain_for(LetterKind.FINAL_RESPONSE, case.stage)
+
+
+def awaiting_signed_response(case: Case) -> str:
+    """What the case page says of a formal complaint whose outcome is recorded but whose
+    signed final response has not been sent (R26): it is not answered yet. Empty otherwise."""
+    if case.responded_at or case.outcome not in [o.value for o in FINDING_OUTCOMES]:
+        return ""
+    chain = final_response_chain(case)
+    if chain is None or case.status not in (Status.OPEN, Status.PAUSED):
+        return ""
+    return (
+        f"The outcome is recorded ({case.get_outcome_display().lower()}). The complaint is "
+        f"answered when its final response, signed off by '{chain.name}', is sent: record "
+        "its dispatch on the letter, and the time it was sent is the response's date."
+    )
+
+
+def _derived_outcome(case: Case, outcome: str | None) -> tuple[str, datetime]:
+    """The overall outcome the findings at this stage make, and when the last was recorded;
+    `outcome`, if given, must agree."""
     issues = list(case.issues.filter(stage=case.stage))
     if not issues:
         raise TransitionNotAllowed(
@@ -126,19 +147,69 @@ def record_outcome(case: Case, *, by, summary: str, outcome: str | None = None) 
         raise InvalidCase(
             "outcome", f"does not match the findings on the issues, which make it {derived}"
         )
+    return derived, max(i.found_at for i in issues)
+
+
+@atomic
+def record_outcome(
+    case: Case, *, by, summary: str, outcome: str | None = None, at: datetime | None = None
+) -> Case:
+    """R22: the overall outcome, when every issue at this stage has a finding.
+
+    Where the policy has a sign-off chain for the final response (R26), this records the
+    outcome and the conclusions only: the case is answered when its signed final response is
+    dispatched (`send_response`, from letters.dispatch), and stays open until then. Where it
+    has none, this is the response: `at` is when it was sent (now if not given; not before the
+    last finding), and the response deadline is met or missed by it."""
+    case = lock(case)
+    ensure_can(case, "record_outcome", by)
+    derived, last_found = _derived_outcome(case, outcome)
     if not summary.strip():
         raise InvalidCase("summary", "is empty; summarise the conclusions of the response")
-    return apply(
-        case,
-        "record_outcome",
-        by=by,
-        event="outcome_recorded",
-        changes={
-            "outcome": derived,
-            "outcome_summary": summary.strip(),
-            "responded_at": timezone.now(),
-        },
-    )
+    at = when_on_case(case, at, after=last_found, what="the last finding was recorded")
+    changes = {"outcome": derived, "outcome_summary": summary.strip()}
+    chain = final_response_chain(case)
+    if chain is not None:
+        return apply(
+            case,
+            "record_outcome",
+            by=by,
+            event="outcome_recorded",
+            changes=changes,
+            at=at,
+            response=f"the final response signed off by '{chain.name}', when it is sent",
+        )
+    return _respond(case, by=by, at=at, event="outcome_recorded", changes=changes)
+
+
+def _respond(case: Case, *, by, at: datetime, event: str, changes: dict, **details) -> Case:
+    """The response that ends the case's current stage, sent at `at`: the case is answered,
+    its response deadline met or missed by `at` (the deadline engine's verdict, stored), and
+    the stage's response kept (cases/responses.py)."""
+    changes = {**changes, "responded_at": at, "status": Status.RESPONDED}
+    case = apply(case, "record_outcome", by=by, event=event, changes=changes, at=at, **details)
+    responses.record_response(case)
+    return case
+
+
+def send_response(case: Case, *, by, at: datetime, summary: str, **details) -> Case:
+    """R22, R26: the signed final response of the case's current stage was sent at `at`
+    (letters.dispatch, in its transaction, with the case locked): that is the response, and
+    `at` its date. The outcome is the one the findings make; its conclusions are those
+    recorded with it, or `summary` if none were."""
+    ensure_can(case, "record_outcome", by)
+    derived, _ = _derived_outcome(case, None)
+    if case.outcome != derived:
+        # Not recorded yet (or a finding changed since): the findings make it.
+        case = apply(
+            case,
+            "record_outcome",
+            by=by,
+            event="outcome_recorded",
+            changes={"outcome": derived, "outcome_summary": case.outcome_summary or summary},
+            at=at,
+        )
+    return _respond(case, by=by, at=at, event="response_sent", changes={}, **details)
 
 
 # --- the handling plan (R18) and the investigation (R21) -------------------------------------
@@ -439,7 +510,7 @@ def receive_statement(
         at=at,
         number=number,
         staff=request.staff.name,
-        late=deadlines.local(at).date() > request.first_due,
+        late=not deadlines.met_by(request.first_due, None, at),
     )
     return request
 

@@ -54,10 +54,12 @@ class Status(models.TextChoices):
 # The statuses of a case still being worked (the worklist's open queues).
 OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
 
-# The columns of the reports' two indexes on cases (Case.Meta.indexes): an organisation's
-# cases by when they were received, and by when they were answered, with what the annual
-# report, the KO41 return and the periodic reports count of them, and the id last, which
-# PostgreSQL's indexes do not otherwise hold (the counts join the coding by it).
+# The columns of the reports' index on cases (Case.Meta.indexes): an organisation's cases by
+# when they were received, with what the annual report, the KO41 return and the periodic
+# reports count of them (the acknowledgement's stored verdict, how and when the current stage
+# ended), and the id last, which PostgreSQL's indexes do not otherwise hold (the counts join
+# the coding by it). What was answered is counted from the stage responses (StageResponse),
+# which have their own index.
 REPORTED_BY_RECEIPT = (
     "organisation",
     "received_at",
@@ -65,24 +67,25 @@ REPORTED_BY_RECEIPT = (
     "forwarded_to_provider_at",
     "provider_name",
     "acknowledged_at",
-    "acknowledge_due",
+    "acknowledge_met",
+    "status",
     "responded_at",
     "withdrawn_at",
     "closed_at",
-    "outcome",
     "response_due",
-    "extensions",
     "id",
 )
-REPORTED_BY_RESPONSE = (
+# The columns of the stage responses' index: an organisation's responses by when they were
+# sent, with everything the reports group them by (ADR 0018).
+REPORTED_RESPONSES = (
     "organisation",
     "responded_at",
     "kind",
-    "forwarded_to_provider_at",
     "outcome",
-    "response_due",
+    "met",
     "extensions",
-    "received_at",
+    "started_at",
+    "case",
     "id",
 )
 
@@ -246,6 +249,11 @@ class Case(models.Model):
     acknowledge_due = models.DateField(null=True, blank=True)
     response_due = models.DateField(null=True, blank=True)
     next_due = models.DateField(null=True, blank=True)
+    # The verdicts of the deadline engine, stored when the thing is done (ADR 0018): every
+    # report counts these, so that a report and the case page never disagree. None until the
+    # acknowledgement, or this stage's response, is done. deadlines.refresh() owns them.
+    acknowledge_met = models.BooleanField(null=True, blank=True)
+    response_met = models.BooleanField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -295,13 +303,12 @@ class Case(models.Model):
             # The worklist's "by reference" order within an organisation.
             models.Index(fields=["organisation", "reference", "id"], name="case_org_reference"),
             models.Index(fields=["organisation", "status"], name="case_org_status"),
-            # Reports count what was received, and answered, in a period (candour.reporting):
-            # each index holds every column those counts read, so they are answered from the
-            # index rather than by reading each case's row (a site's annual report and KO41
-            # return at 1,000,000 cases on SQLite: about a third quicker). The received index
-            # also serves the worklist's walks by date received.
+            # Reports count what was received in a period (candour.reporting): the index holds
+            # every column those counts read, so they are answered from the index rather than
+            # by reading each case's row (a site's annual report and KO41 return at 1,000,000
+            # cases on SQLite: about a third quicker). It also serves the worklist's walks by
+            # date received. What was answered is counted from StageResponse's own index.
             models.Index(fields=[*REPORTED_BY_RECEIPT], name="case_org_received"),
-            models.Index(fields=[*REPORTED_BY_RESPONSE], name="case_org_responded"),
         ]
 
     def __str__(self) -> str:
@@ -519,6 +526,51 @@ class ContactEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Contact {self.number}"
+
+
+class StageResponse(models.Model):
+    """R22, R29: the response that ended one stage of a case, as it was when sent: its date,
+    outcome, response date and extensions, and the deadline engine's verdict on it. Written by
+    the domain function that responds (cases/responses.py) and kept when the case is reopened
+    into its next stage, so that every report counts each stage's response once, with its own
+    date and verdict (ADR 0018).
+
+    `organisation` and `kind` are the case's, copied for the reports' index; `started_at` is
+    when the stage began (receipt, or the request for the next stage); `reopened_at` when the
+    next stage began, if it has."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="responses")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    stage = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    responded_at = models.DateTimeField()
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    summary = models.TextField(blank=True)
+    response_due = models.DateField(null=True, blank=True)
+    met = models.BooleanField(null=True, blank=True)
+    agreed_response_date = models.DateField(null=True, blank=True)
+    extensions = models.PositiveSmallIntegerField(default=0)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage"], name="stage_response_unique")
+        ]
+        indexes = [
+            models.Index(fields=[*REPORTED_RESPONSES], name="response_org_responded"),
+            # The few responses followed by a further stage: between the two a case is not
+            # open, which the caseload, the KO41 summary and the dashboard take into account.
+            models.Index(
+                fields=["organisation", "responded_at", "reopened_at", "case"],
+                name="response_org_reopened",
+                condition=models.Q(reopened_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Stage {self.stage} response of {self.case_id}"
 
 
 class Attachment(models.Model):

@@ -194,7 +194,7 @@ def record_referral(
     referral.referred_at, referral.referred_by = at, by
     referral.their_reference, referral.note = their_reference.strip(), note.strip()
     referral.save(update_fields=["referred_at", "referred_by", "their_reference", "note"])
-    late = at > referral.due_at if referral.due_at else deadlines.local(at).date() > referral.due
+    late = not deadlines.met_by(referral.due, referral.due_at, at)
     apply(
         case,
         "record_referral",

@@ -79,7 +79,10 @@ TRANSITIONS: dict[str, Transition] = {
     "record_finding": _t(
         "recorded a finding", {OP}, None, FORMAL_KINDS, capability=Capability.INVESTIGATE
     ),
-    "record_outcome": _t("recorded the outcome and response", {OP}, D, FORMAL_KINDS),
+    # The status moves to responded when the response is sent (investigation._respond): by
+    # this action where the policy has no sign-off chain for the final response, else by
+    # dispatching the signed final response (R26; ADR 0018).
+    "record_outcome": _t("given its outcome", {OP}, None, FORMAL_KINDS),
     "close": _t("closed", {D}, C, FORMAL_KINDS),
     "close_record": _t("closed", {R, OP}, C, RECORD_ONLY_KINDS),
     "continue_after_withdrawal": _t(
@@ -203,6 +206,14 @@ def _has_response_date(case: Case) -> str | None:
     return None
 
 
+def _ombudsman_referred(case: Case) -> str | None:
+    """R30: a referral's next step needs a referral (one small query, on the cases whose
+    status and kind allow the step at all)."""
+    if not case.ombudsman_referrals.exists():
+        return f"{case.reference} has no Ombudsman or ADR referral; record the referral first."
+    return None
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -223,6 +234,7 @@ GUARDS = {
     "record_staff_step": investigation_blocker,
     "request_statement": investigation_blocker,
     "record_evidence": investigation_blocker,
+    "record_ombudsman_step": _ombudsman_referred,
 }
 
 

@@ -40,7 +40,7 @@ from candour.coding.models import (
 )
 from candour.coding.returns import ReturnSubmitted, covering
 from candour.config.transactions import atomic
-from candour.organisations.access import can
+from candour.organisations.access import can, organisation_ids_for
 from candour.organisations.models import Capability, Organisation, OrganisationKind, Theme
 
 # Which return an organisation's complaints go to unless a case is coded otherwise
@@ -188,6 +188,14 @@ def _choices(organisation: Organisation, return_code: str, year: int) -> Choices
         codes={field: list(cl.codes.all()) for field, cl in lists.items()},
         themes=list(Theme.objects.filter(organisation=organisation, retired=False)),
     )
+
+
+def may_code(user, organisation_id: int | None = None) -> bool:
+    """Whether `user` codes the cases of the organisation (a role that handles its cases) or,
+    with no organisation, of any organisation: what the pages ask before offering a form."""
+    if organisation_id is None:
+        return bool(organisation_ids_for(user, Capability.HANDLE_CASES))
+    return can(user, Capability.HANDLE_CASES, organisation_id)
 
 
 def choices(case: Case, return_code: str | None = None) -> Choices:
@@ -462,7 +470,7 @@ def code_case(
     has no date of birth. Refused with ReturnSubmitted while the return that counts the case
     is marked submitted. One `case_coded` audit event."""
     case = lock(case)
-    if by is None or not can(by, Capability.HANDLE_CASES, case.organisation_id):
+    if by is None or not may_code(by, case.organisation_id):
         raise PermissionDenied(f"You cannot code cases for {case.organisation.name}.")
     existing = CaseCoding.objects.filter(case=case).first()
     current = existing.return_code if existing else default_return(case.organisation)

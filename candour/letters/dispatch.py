@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.handling import record_holding_letter
-from candour.cases.intake import InvalidCase
-from candour.cases.investigation import record_outcome
+from candour.cases.intake import InvalidCase, when_on_case
+from candour.cases.investigation import send_response
 from candour.cases.models import ContactChannel, PartyRole, Status
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.config.transactions import atomic
@@ -21,8 +21,12 @@ from candour.organisations.policy import DispatchChannel, LetterKind
 
 
 @atomic
-def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) -> Dispatch:
-    """Record that the signed letter was sent, how and when."""
+def dispatch_letter(
+    letter, *, by, channel: str, sent_on: date | None = None, sent_at: datetime | None = None
+) -> Dispatch:
+    """Record that the signed letter was sent, how and when: `sent_at` (now if not given;
+    not before it was signed), or only the day, `sent_on`, taken as the end of that day (or
+    now, today). Sending a final response is the case's response, at that time (R22)."""
     letter = lock_letter(letter)
     case = letter.case
     if letter.status == LetterStatus.DISPATCHED:
@@ -54,13 +58,8 @@ def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) ->
             "representative is on hold while the patient's consent is in dispute (R13). Record "
             "the patient's consent, or start a letter to the patient instead."
         )
-    today = timezone.localdate()
-    sent_on = sent_on or today
     version = letter.signed_version
-    if sent_on > today:
-        raise InvalidCase("sent_on", "is in the future")
-    if sent_on < timezone.localtime(version.signed_at).date():
-        raise InvalidCase("sent_on", "is before the letter was signed")
+    sent_at, sent_on = _when_sent(case, version, sent_at, sent_on)
     copies = [
         {"user": u.pk, "name": u.get_full_name() or u.get_username(), "email": u.email}
         for u in letter.staff_named.order_by("username")
@@ -71,6 +70,7 @@ def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) ->
         channel=channel,
         medical_in_confidence=option.medical_in_confidence,
         sent_on=sent_on,
+        sent_at=sent_at,
         recorded_at=timezone.now(),
         by=by,
         recipient=recipient.person.full_name if recipient else "",
@@ -91,12 +91,15 @@ def dispatch_letter(letter, *, by, channel: str, sent_on: date | None = None) ->
         copies=[c["name"] for c in copies],
     )
     if responds(letter):
-        record_outcome(case, by=by, summary=_summary(version, channel, sent_on))
+        # R22, R26: the signed final response is the case's response, dated when it was sent.
+        send_response(
+            case, by=by, at=sent_at, summary=_summary(version, channel, sent_on), letter=letter.pk
+        )
     if letter.kind == LetterKind.HOLDING:
         record_holding_letter(
             case,
             by=by,
-            at=sent_at(sent_on),
+            at=sent_at,
             method=UPDATE_METHODS.get(channel, ContactChannel.POST),
             response_date=case.agreed_response_date,
         )
@@ -110,13 +113,26 @@ UPDATE_METHODS = {
 }
 
 
-def sent_at(sent_on: date) -> datetime:
-    """The moment a letter sent on `sent_on` went, for the records that take a time: now if
-    today; for an earlier day, its last minute, which is never before the letter was signed
-    that day (the deadlines it meets are counted in days, so the day is what counts)."""
-    if sent_on == timezone.localdate():
-        return timezone.now()
-    return timezone.make_aware(datetime.combine(sent_on, time(23, 59)))
+def _when_sent(case, version, sent_at: datetime | None, sent_on: date | None):
+    """When the letter was sent, and its day: `sent_at` by the rule of every time on a case
+    (when_on_case), not before the letter was signed; a day alone is the end of that day, or
+    now if it is today (a date-only rule judges it the same at any time of the day; a rule in
+    hours, no earlier than it may have been)."""
+    today = timezone.localdate()
+    if sent_at is None and sent_on is not None and sent_on != today:
+        if sent_on > today:
+            raise InvalidCase("sent_on", "is in the future")
+        end = datetime.combine(sent_on, time(23, 59))
+        sent_at = timezone.make_aware(end, timezone.get_default_timezone())
+        if sent_at < version.signed_at:
+            raise InvalidCase("sent_on", "is before the letter was signed")
+    sent_at = when_on_case(
+        case, sent_at, "sent_at", after=version.signed_at, what="the letter was signed"
+    )
+    day = timezone.localtime(sent_at).date()
+    if sent_on is not None and sent_on != day:
+        raise InvalidCase("sent_on", f"is not the day of sent_at ({day:%d %B %Y})")
+    return sent_at, day
 
 
 def responds(letter) -> bool:

@@ -211,6 +211,9 @@ class Dispatch(models.Model):
     )
     medical_in_confidence = models.BooleanField(default=False)
     sent_on = models.DateField()
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was sent: a final response's response time."
+    )
     recorded_at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recipient = models.CharField(max_length=200)

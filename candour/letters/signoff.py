@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
-from candour.cases.deadlines import DeadlineState, fmt, local, period_end
+from candour.cases.deadlines import DeadlineState, fmt, local, met_by, period_end
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Case, CaseParty
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, lock
@@ -365,7 +365,7 @@ def approve(letter: Letter, *, by, text: str = "") -> Letter:
             record("letter_approved", actor=by, case=letter.case, waiting_for=waiting, **details)
             return letter
     _leave(visit, "approved", now)
-    details["met"] = None if visit.due is None else local(now).date() <= visit.due
+    details["met"] = None if visit.due is None else met_by(visit.due, None, now)
     event = "letter_approved"
     if step.signs:
         version = _latest(letter)
@@ -448,9 +448,8 @@ def _visit_state(visit: StepVisit, today: date) -> DeadlineState | None:
     if visit.due is None:
         return None
     if visit.left_at is not None:
-        return (
-            DeadlineState.MET if local(visit.left_at).date() <= visit.due else DeadlineState.MISSED
-        )
+        met = met_by(visit.due, None, visit.left_at)
+        return DeadlineState.MET if met else DeadlineState.MISSED
     if today > visit.due:
         return DeadlineState.OVERDUE
     return DeadlineState.DUE_TODAY if today == visit.due else DeadlineState.PENDING

@@ -2,9 +2,11 @@
 report (seed 003), the contents the Minster practice policy asks for (seed 001 §12), and the
 handling figures a board asks about (acknowledgement, days to respond, extensions).
 
-Each table is one or two aggregate queries over `Scope.cases()`; no case is read into
-Python. "Own" complaints are those the organisation answered itself; provider-led ones were
-forwarded to the provider for a direct response (R32).
+Each table is one or two aggregate queries over `Scope.cases()`, or, for what was answered,
+over `Scope.responses()`: each stage's response once, with its own date, outcome, extensions
+and the deadline engine's verdict stored on it (ADR 0018); no case is read into Python. "Own"
+complaints are those the organisation answered itself; provider-led ones were forwarded to
+the provider for a direct response (R32).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from candour.cases.models import FINDING_OUTCOMES, Kind, OmbudsmanOutcome, Outco
 from candour.coding.models import CaseCode, Code, Dimension
 from candour.organisations.models import Organisation
 from candour.reporting.figures import (
+    CASES,
+    RESPONSES,
     Count,
     FinancialYear,
     Number,
@@ -32,13 +36,17 @@ from candour.reporting.figures import (
 COMPLAINT = Q(kind=Kind.COMPLAINT)
 PROVIDER_LED = Q(forwarded_to_provider_at__isnull=False)
 OWN = COMPLAINT & ~PROVIDER_LED
-RESOLVED = OWN & Q(outcome__in=[o.value for o in FINDING_OUTCOMES])
-WITHIN_TARGET = Q(response_due__isnull=False, responded_on__lte=F("response_due"))
-ACK_WITHIN = Q(acknowledge_due__isnull=False, acknowledged_on__lte=F("acknowledge_due"))
+# Acknowledged within its target: the deadline engine's verdict, stored on the case.
+ACK_WITHIN = Q(acknowledge_met=True)
+# Over the stage responses (Scope.responses()), each of which we sent ourselves: a complaint's
+# response with a finding, within the agreed timescale by the deadline engine's stored
+# verdict, and upheld or partly upheld. No verdict is judged again here from dates.
+RESOLVED = COMPLAINT & Q(outcome__in=[o.value for o in FINDING_OUTCOMES])
+WITHIN_TARGET = Q(met=True)
 WELL_FOUNDED = Q(outcome__in=[Outcome.UPHELD, Outcome.PARTLY_UPHELD])
 
 # Calendar days from receipt to response, as a board reads them (the targets themselves are
-# in working days and are judged by `response_due`).
+# in the policy's units, and judged by the deadline engine: the stored verdicts).
 DAY_BANDS = [(0, 14), (15, 28), (29, 42), (43, 56), (57, 90), (91, None)]
 
 
@@ -125,14 +133,14 @@ def _responded_groups(scope: Scope, year: FinancialYear) -> list[dict]:
 
 
 def _responded_by_days(scope: Scope, year: FinancialYear) -> list[dict]:
-    """What was answered in the year, grouped by quarter, outcome, within target, extension
-    and the days each answer took (a group for each number of days: a few thousand groups
-    for a national year)."""
+    """What was answered in the year (each stage's response), grouped by quarter, outcome,
+    within target, extension and the days each answer took (a group for each number of days:
+    a few thousand groups for a national year)."""
 
     def compute():
         return [
             g | {"days": g["days"].days}
-            for g in scope.cases()
+            for g in scope.responses()
             .filter(RESOLVED & year.whole.q("responded_at"))
             .annotate(
                 quarter=_quarter_of(year, "responded_at"),
@@ -157,17 +165,18 @@ def _sum(groups: list[dict], **match) -> int:
     )
 
 
-def _quarter_rows(year, groups, rows: list[tuple[str, str, Q, dict]], on: str) -> list[Row]:
+def _quarter_rows(
+    year, groups, rows: list[tuple[str, str, Q, dict]], on: str, over: str = CASES
+) -> list[Row]:
     """Rows of counts by quarter and for the year from grouped counts: each row's `match`
-    picks its groups, its `q` its cases."""
+    picks its groups, its `q` its cases (or, `over` RESPONSES, its responses)."""
     periods = [*year.quarters, year.whole]
     out = []
     for key, label, q, match in rows:
         values = [_sum(groups, quarter=i, **match) for i in range(len(year.quarters))]
         values.append(_sum(groups, **match))
-        out.append(
-            Row(label, [Count(v, q & p.q(on)) for v, p in zip(values, periods, strict=True)], key)
-        )
+        cells = [Count(v, q & p.q(on), over=over) for v, p in zip(values, periods, strict=True)]
+        out.append(Row(label, cells, key))
     return out
 
 
@@ -204,6 +213,7 @@ def within_target(scope: Scope, year: FinancialYear) -> Table:
             ),
         ],
         "responded_at",
+        RESPONSES,
     )
     rows.append(
         Row(
@@ -249,6 +259,7 @@ def outcomes(scope: Scope, year: FinancialYear) -> Table:
             ),
         ],
         "responded_at",
+        RESPONSES,
     )
     by = {r.key: r for r in rows}
     rows.insert(
@@ -447,8 +458,10 @@ def handling(scope: Scope, year: FinancialYear) -> Table:
             _sum(received, **own, ack=2), got & Q(acknowledged_at__isnull=False) & ~ACK_WITHIN
         ),
         "not_ack": Count(_sum(received, **own, ack=0), got & Q(acknowledged_at__isnull=True)),
-        "resolved": Count(_sum(responded), resolved),
-        "extended": Count(_sum(responded, extended=1), resolved & Q(extensions__gt=0)),
+        "resolved": Count(_sum(responded), resolved, over=RESPONSES),
+        "extended": Count(
+            _sum(responded, extended=1), resolved & Q(extensions__gt=0), over=RESPONSES
+        ),
     }
     rows = [
         Row("Own complaints received", [c["received"]], "received"),
@@ -468,8 +481,9 @@ def handling(scope: Scope, year: FinancialYear) -> Table:
 
 
 def days_to_respond(scope: Scope, year: FinancialYear) -> Table:
-    """Calendar days from receipt to the final response, for own complaints responded to in
-    the year: the distribution by band and the median (from one GROUP BY on the days)."""
+    """Calendar days from the start of the stage (receipt, or the request for a further
+    stage) to its final response, for the responses to complaints sent in the year: the
+    distribution by band and the median (from one GROUP BY on the days)."""
     resolved = RESOLVED & year.whole.q("responded_at")
     histogram: dict[int, int] = {}
     for g in _responded_by_days(scope, year):
@@ -481,8 +495,8 @@ def days_to_respond(scope: Scope, year: FinancialYear) -> Table:
         if high is not None:
             q &= Q(days_to_respond__lte=timedelta(days=high))
         label = f"{low} to {high} days" if high is not None else f"{low} days or more"
-        rows.append(Row(label, [Count(n, q)], f"days_{low}"))
-    total = Count(sum(histogram.values()), resolved)
+        rows.append(Row(label, [Count(n, q, over=RESPONSES)], f"days_{low}"))
+    total = Count(sum(histogram.values()), resolved, over=RESPONSES)
     rows.append(Row("Complaints responded to", [total], "total"))
     rows.append(Row("Median days to respond", [Number(median_of(histogram), total)], "median"))
     return Table(
@@ -490,8 +504,9 @@ def days_to_respond(scope: Scope, year: FinancialYear) -> Table:
         "Days from receipt to final response",
         ["Complaints"],
         rows,
-        note="Calendar days. Whether each met its target is in 'Final responses within the "
-        "agreed timescale', judged in working days.",
+        note="Calendar days from receipt, or from the request for a further stage. Whether each "
+        "met its target is in 'Final responses within the agreed timescale', as the case page "
+        "judges it.",
     )
 
 
@@ -521,6 +536,7 @@ def summary(scope: Scope, year: FinancialYear) -> Table:
                 outcome=(Outcome.UPHELD, Outcome.PARTLY_UPHELD),
             ),
             well_founded,
+            over=RESPONSES,
         ),
     }
     referred = _ombudsman_counts(scope, year)

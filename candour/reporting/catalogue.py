@@ -69,6 +69,14 @@ def period_key(kind_key: str, text: str) -> str:
     return year.label
 
 
+def ko41_return(kind_key: str, period: str) -> tuple[str, int]:
+    """The return code and the financial year's first year of a KO41 return named as its URL
+    names it (ReportError for any other report, or a period that is not a financial year)."""
+    if kind_key not in ("ko41a", "ko41b"):
+        raise ReportError("Only the KO41a and KO41b returns are submitted.")
+    return "KO41" + kind_key[-1], FinancialYear.parse(period).first_year
+
+
 def latest_periods(today: date | None = None) -> dict[str, str]:
     """The period each report is most often wanted for: this financial year, the last
     quarter and month that have ended."""
@@ -98,5 +106,5 @@ def build(user, organisation: Organisation, kind_key: str, period: str):
     if kind_key == "monthly":
         return periodic.monthly_report(user, organisation, period)
     if kind_key in ("ko41a", "ko41b"):
-        return ko41(user, organisation, "KO41" + kind_key[-1], period)
+        return ko41(user, organisation, *ko41_return(kind_key, period))
     return commissioner_summary(user, organisation, period)

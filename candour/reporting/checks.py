@@ -216,12 +216,12 @@ def check_ko41(report: Report) -> list[Problem]:
     s = t["summary"]
     v = {r.key: r.cells[0].value for r in s.rows}
     _each_column(problems, s, "resolved", ["upheld", "partly_upheld", "not_upheld"])
-    if v["resolved"] > v["brought_forward"] + v["new"]:
+    if v["resolved"] > v["brought_forward"] + v["new"] + v["reopened"]:
         problems.append(
             Problem(
                 "summary",
                 f"resolved {v['resolved']} is more than brought forward "
-                f"{v['brought_forward']} + new {v['new']}",
+                f"{v['brought_forward']} + new {v['new']} + reopened {v['reopened']}",
             )
         )
     _equal(
@@ -229,8 +229,8 @@ def check_ko41(report: Report) -> list[Problem]:
         "summary",
         "Carried forward",
         v["carried_forward"],
-        v["brought_forward"] + v["new"] - v["resolved"] - v["closed_other"],
-        "brought forward + new - resolved - closed without a finding",
+        v["brought_forward"] + v["new"] + v["reopened"] - v["resolved"] - v["closed_other"],
+        "brought forward + new + reopened - resolved - closed without a finding",
     )
     for key, table in t.items():
         if key == "summary":

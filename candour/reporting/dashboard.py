@@ -22,7 +22,14 @@ from django.utils import timezone
 from candour.organisations.models import Organisation
 from candour.reporting import charts, spc
 from candour.reporting.annual import COMPLAINT, OWN, RESOLVED, WELL_FOUNDED, WITHIN_TARGET
-from candour.reporting.figures import Period, ReportError, Scope, percent, report_organisation_ids
+from candour.reporting.figures import (
+    Period,
+    ReportError,
+    Scope,
+    percent,
+    report_organisation_ids,
+    through_case,
+)
 
 PERIODS = (12, 24)
 TOP = 10  # themes and services drawn; the table beside the chart lists them all
@@ -153,13 +160,15 @@ def monthly(scope: Scope, periods: list[Period]) -> Monthly:
     - received: complaints received in the month (own and provider-led, as the annual
       report's "Complaints received");
     - open: complaints received before the month ended and not yet responded to, withdrawn
-      or closed when it ended;
-    - overdue: of those, the ones whose response date had passed (due on or before the
-      last day of the month);
-    - responded, upheld: own complaints given a final response in the month, and those
-      upheld or partly upheld (the annual report's "Well founded" table);
-    - within, late: of those responded to, within the agreed timescale or after it (the
-      annual report's "Final responses within the agreed timescale").
+      or closed when it ended (a case between the response to one stage and the request for
+      the next is not open);
+    - overdue: of those, the ones whose response date (the stage's) had passed (due on or
+      before the last day of the month);
+    - responded, upheld: final responses to complaints sent in the month (each stage's
+      once), and those upheld or partly upheld (the annual report's "Well founded" table);
+    - within, late: of those responses, within the agreed timescale or after it by the
+      deadline engine's stored verdict (the annual report's "Final responses within the
+      agreed timescale").
     """
     n = len(periods)
     first, last = periods[0].start, periods[-1].end
@@ -188,8 +197,9 @@ def monthly(scope: Scope, periods: list[Period]) -> Monthly:
             still_open[i] += count
             if due <= i:
                 overdue[i] += count
+    _earlier_stages(scope, periods, still_open, overdue)
     answers = (
-        scope.cases()
+        scope.responses()
         .filter(RESOLVED & Q(responded_at__gte=first, responded_at__lt=last))
         .annotate(
             month=_bucket("responded_at", periods),
@@ -218,6 +228,39 @@ def monthly(scope: Scope, periods: list[Period]) -> Monthly:
     return Monthly(
         periods, {key: Series(key, label, values[key]) for key, label in MONTHLY.items()}
     )
+
+
+def _earlier_stages(
+    scope: Scope, periods: list[Period], still_open: list[int], overdue: list[int]
+) -> None:
+    """Correct the months of cases reopened into a further stage, which their dates alone
+    count as open from receipt to the end of their current stage with its response date:
+    from the response to a stage until the next began they were not open, and until that
+    response they were overdue by that stage's own response date."""
+    n = len(periods)
+    first, last = periods[0].start, periods[-1].end
+    stages = (
+        scope.responses()
+        .filter(through_case(COMPLAINT), reopened_at__gte=first, responded_at__lt=last)
+        .annotate(
+            began=_bucket("started_at", periods),
+            answered=_bucket("responded_at", periods),
+            next_began=_bucket("reopened_at", periods),
+            due=_bucket("response_due", periods, dates=True),
+        )
+        .values("began", "answered", "next_began", "due")
+        .annotate(n=CountOf("id"))
+        .order_by()
+    )
+    for row in stages:
+        count = row["n"]
+        for i in range(max(row["answered"], 0), min(row["next_began"], n)):
+            still_open[i] -= count  # answered, and the next stage not yet asked for
+        # A case received before the period, or reopened, counts as open from the start of
+        # this stage by its dates; overdue then by this stage's date, not its current one.
+        for i in range(max(row["began"], 0), min(row["answered"], n)):
+            if row["due"] <= i:
+                overdue[i] += count
 
 
 def _ranked(scope: Scope, base: Q, group: str, label: str, empty: str, title: str) -> Ranked:

@@ -13,13 +13,24 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.db.models import Case as CaseWhen
 from django.db.models import Count as CountOf
-from django.db.models import DurationField, ExpressionWrapper, F, Func, Q, QuerySet
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from candour.cases.access import cases_for
-from candour.cases.models import Case
+from candour.cases.access import cases_for, responses_for
+from candour.cases.models import Case, StageResponse, Status
 from candour.coding.codelists import parse_year, year_label
 from candour.organisations.access import organisation_ids_for
 from candour.organisations.models import Capability, Organisation
@@ -80,13 +91,19 @@ class FinancialYear:
         ]
 
 
+CASES, RESPONSES = "cases", "responses"
+
+
 @dataclass(frozen=True)
 class Count:
-    """A number of cases: `q` (with any `annotations` it needs) picks them from the scope."""
+    """A number of cases: `q` (with any `annotations` it needs) picks them from the scope.
+    `over` RESPONSES: a number of stage responses (`Scope.responses()`), which `q` picks; a
+    case answered at two stages in a period is two responses (ADR 0018)."""
 
     value: int
     q: Q
     annotations: tuple[tuple[str, object], ...] = ()
+    over: str = CASES
 
 
 @dataclass(frozen=True)
@@ -283,26 +300,44 @@ class Scope:
         return self.memo[key]
 
     def cases(self) -> QuerySet[Case]:
+        """The cases in scope. `ended_at`: when the current stage ended (its response, the
+        withdrawal of a case that did not carry on, or its closing)."""
         qs = cases_for(self.user).filter(organisation_id__in=self.organisation_ids)
+        withdrawn = CaseWhen(When(status=Status.WITHDRAWN, then=F("withdrawn_at")))
         return qs.alias(
             received_on=LocalDate("received_at"),
-            responded_on=LocalDate("responded_at"),
-            acknowledged_on=LocalDate("acknowledged_at"),
-            ended_at=Coalesce("responded_at", "withdrawn_at", "closed_at"),
-        ).alias(days_to_respond=DaysBetween(F("responded_on"), F("received_on")))
+            ended_at=Coalesce("responded_at", withdrawn, "closed_at"),
+        )
+
+    def responses(self) -> QuerySet[StageResponse]:
+        """The responses of the cases in scope, each stage's once (ADR 0018). Days to respond
+        are calendar days from the start of the stage (receipt, for stage 1) to the response."""
+        qs = responses_for(self.user).filter(organisation_id__in=self.organisation_ids)
+        return qs.alias(
+            responded_on=LocalDate("responded_at"), started_on=LocalDate("started_at")
+        ).alias(days_to_respond=DaysBetween(F("responded_on"), F("started_on")))
+
+    def rows(self, over: str) -> QuerySet:
+        return self.responses() if over == RESPONSES else self.cases()
 
     def counts(
-        self, figures: dict[str, Q], *, where: Q | None = None, distinct: bool = False
+        self,
+        figures: dict[str, Q],
+        *,
+        where: Q | None = None,
+        distinct: bool = False,
+        over: str = CASES,
     ) -> dict[str, Count]:
         """Many counts in one aggregate query (conditional COUNT) over the rows `where`
         picks, which every figure must lie within (it lets the database use an index such as
         organisation + received_at rather than read every case). `distinct` when a filter
-        reaches through a many-valued relation (themes, codes, referrals)."""
-        rows = self.cases() if where is None else self.cases().filter(where)
+        reaches through a many-valued relation (themes, codes, referrals). `over`: cases, or
+        the stage responses."""
+        rows = self.rows(over) if where is None else self.rows(over).filter(where)
         values = rows.aggregate(
             **{k: CountOf("id", filter=q, distinct=distinct) for k, q in figures.items()}
         )
-        return {k: Count(values[k] or 0, q) for k, q in figures.items()}
+        return {k: Count(values[k] or 0, q, over=over) for k, q in figures.items()}
 
     def case_ids(self, cell: Cell) -> list[int]:
         """The cases behind a figure, for a user who may see them."""
@@ -312,10 +347,61 @@ class Scope:
             cell = cell.numerator
         if isinstance(cell, Number):
             cell = cell.cases
-        qs = self.cases()
+        qs = self.rows(cell.over)
         if cell.annotations:
             qs = qs.alias(**dict(cell.annotations))
-        return list(qs.filter(cell.q).values_list("id", flat=True).distinct().order_by("id"))
+        column = "case_id" if cell.over == RESPONSES else "id"
+        return list(qs.filter(cell.q).values_list(column, flat=True).distinct().order_by(column))
+
+
+def through_case(q: Q) -> Q:
+    """A filter on cases as a filter on their stage responses: every lookup of `q` taken
+    through the response's case, so that a rule about cases is written once."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [
+        through_case(child) if isinstance(child, Q) else (f"case__{child[0]}", child[1])
+        for child in q.children
+    ]
+    return out
+
+
+def between_stages(t: datetime) -> Q:
+    """Stage responses whose stage had ended before `t` and whose case's next stage began at
+    or after it: a case with one is not open at `t`, though its dates alone say it is (it was
+    received before `t` and its current stage ends after `t`)."""
+    return Q(responded_at__lt=t, reopened_at__gte=t)
+
+
+def stage_counts(
+    scope: Scope, period: Period, on_case: Q, sent: dict[str, Q], later: dict[str, Q]
+) -> dict[str, Count]:
+    """Counts of stage responses for a flow over `period`, of the cases `on_case` picks (a
+    rule on cases, taken `through_case`), in two queries, each read from its own index:
+    `sent`, figures of the responses sent in the period (response_org_responded); `later`,
+    figures of those followed by a stage that began in the period or after it: reopened in
+    it, or waiting between stages at its start or end (few; response_org_reopened)."""
+    out = {}
+    for figures, rows in (
+        (sent, period.q("responded_at")),
+        (later, Q(reopened_at__gte=period.start, responded_at__lt=period.end)),
+    ):
+        counted = scope.counts(figures, where=on_case & rows, over=RESPONSES)
+        out.update({k: Count(v.value, on_case & v.q, over=RESPONSES) for k, v in counted.items()})
+    return out
+
+
+def not_between_stages(t: datetime) -> Q:
+    """Cases not waiting between two stages at `t` (see `between_stages`)."""
+    waiting = StageResponse.objects.filter(case_id=OuterRef("pk")).filter(between_stages(t))
+    return ~Q(Exists(waiting))
+
+
+def open_at(cases: Count, waiting: Count, t: datetime) -> Count:
+    """Cases open at `t`: those open by their dates (`cases`), less those that were waiting
+    between two stages then (`waiting`, responses picked with `between_stages(t)`, one per
+    case: the waits of one case never overlap)."""
+    return Count(cases.value - waiting.value, cases.q & not_between_stages(t), cases.annotations)
 
 
 def days(n: int) -> timedelta:

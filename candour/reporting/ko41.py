@@ -6,9 +6,13 @@
 - A case belongs to the return it was coded for; an uncoded case to its organisation's
   (KO41b for a GP practice, KO41a otherwise).
 - Brought forward: received before the year and still open at its start. New: received in
-  the year. Resolved: responded to in the year with upheld, partly upheld or not upheld.
-  Carried forward: received by the year's end and still open then. Cases closed in the year
-  without a finding (withdrawn, declined) are shown so that the summary reconciles.
+  the year. Resolved: responses sent in the year with upheld, partly upheld or not upheld,
+  each stage's once (a complaint reopened into a further local stage is investigated again:
+  "separately investigated complaints count separately"). Carried forward: received by the
+  year's end and still open then. Cases closed in the year without a finding (withdrawn,
+  declined) and those reopened into a further stage in the year are shown so that the
+  summary reconciles. A complaint between the response to one stage and the request for the
+  next is not open.
 - Breakdowns count new complaints only. Age and status sections sum exactly to new (an
   'unknown' band catches the rest); subject, service and profession count a complaint under
   each code it has, so their totals are at least new.
@@ -26,7 +30,19 @@ from candour.cases.models import FINDING_OUTCOMES, Kind, Outcome
 from candour.coding.coding import PRIMARY_CARE_KINDS, age_band_expression, status_expression
 from candour.coding.models import CaseCode, CodeList, Dimension, Return
 from candour.organisations.models import Organisation
-from candour.reporting.figures import Count, FinancialYear, Report, ReportError, Row, Scope, Table
+from candour.reporting.figures import (
+    Count,
+    FinancialYear,
+    Report,
+    ReportError,
+    Row,
+    Scope,
+    Table,
+    between_stages,
+    open_at,
+    stage_counts,
+    through_case,
+)
 
 SECTIONS = {
     Return.KO41A: [
@@ -62,16 +78,11 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     start, end = year.whole.start, year.whole.end
     open_at_start = Q(received_at__lt=start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     ended_in_year = Q(ended_at__gte=start, ended_at__lt=end)
-    resolved = year.whole.q("responded_at") & Q(outcome__in=FINDINGS)
     alive = Q(received_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
     figures = {
         "brought_forward": open_at_start,
         "new": year.whole.q("received_at"),
-        "resolved": resolved,
-        "upheld": resolved & Q(outcome=Outcome.UPHELD),
-        "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
-        "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
-        "closed_other": Q(received_at__lt=end) & ended_in_year & ~resolved,
+        "closed_other": Q(received_at__lt=end, responded_at__isnull=True) & ended_in_year,
         "carried_forward": Q(received_at__lt=end)
         & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
     }
@@ -80,9 +91,31 @@ def summary(scope: Scope, year: FinancialYear, base: Q) -> Table:
     c = {
         k: Count(v.value, base & v.q) for k, v in scope.counts(figures, where=base & alive).items()
     }
+    # What was answered (and reopened) in the year, and the cases waiting between two stages
+    # at its start and end: from the stage responses of the cases in the return.
+    resolved = Q(outcome__in=FINDINGS)
+    c |= stage_counts(
+        scope,
+        year.whole,
+        through_case(base),
+        sent={
+            "resolved": resolved,
+            "upheld": resolved & Q(outcome=Outcome.UPHELD),
+            "partly_upheld": resolved & Q(outcome=Outcome.PARTLY_UPHELD),
+            "not_upheld": resolved & Q(outcome=Outcome.NOT_UPHELD),
+        },
+        later={
+            "reopened": year.whole.q("reopened_at"),
+            "waiting_start": between_stages(start),
+            "waiting_end": between_stages(end),
+        },
+    )
+    c["brought_forward"] = open_at(c["brought_forward"], c.pop("waiting_start"), start)
+    c["carried_forward"] = open_at(c["carried_forward"], c.pop("waiting_end"), end)
     labels = {
         "brought_forward": "Brought forward",
         "new": "New",
+        "reopened": "Reopened into a further local stage",
         "resolved": "Resolved",
         "upheld": "Resolved: upheld",
         "partly_upheld": "Resolved: partially upheld",
@@ -222,8 +255,13 @@ def ko41(user, organisation: Organisation, return_code: str, year) -> Ko41Return
             )
             continue
         rows = sections[dimension]
+        # An unconfirmed list's source is a note for whoever replaces the file (where its
+        # labels were recalled from); staff are told what it means for the return.
         note = (
-            "UNCONFIRMED list: " + code_list.source if code_list.unconfirmed else code_list.source
+            f"This list is not yet checked against NHS England's published {return_code} "
+            "return: check its codes before the return is submitted."
+            if code_list.unconfirmed
+            else code_list.source
         )
         report.tables[dimension] = Table(dimension, code_list.title, ["New complaints"], rows, note)
     report.problems = check_ko41(report)

@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from candour.cases.models import StageResponse
 from candour.organisations.models import Organisation
 from candour.reporting import annual
 from candour.reporting.figures import (
+    Count,
     FinancialYear,
     Period,
     Problem,
@@ -29,6 +31,10 @@ from candour.reporting.figures import (
     Scope,
     Table,
     _midnight,
+    between_stages,
+    open_at,
+    stage_counts,
+    through_case,
 )
 from candour.reporting.improvements import changes_made, recommendations
 
@@ -134,29 +140,75 @@ COMPLAINT_OWN = annual.OWN
 
 
 def caseload(scope: Scope, period: ReportPeriod) -> Table:
-    """Own complaints open at the start of the period, received in it, ended in it (a final
-    response, withdrawn or closed) and open at its end."""
+    """Own complaints open at the start of the period, received in it, reopened into a
+    further stage in it, ended in it (each stage's final response; withdrawn or closed) and
+    open at its end. A complaint answered and reopened in the period ended and began again."""
     start, end = period.whole.start, period.whole.end
 
-    def open_at(t):
+    def dated_open_at(t):
         return (
             COMPLAINT_OWN & Q(received_at__lt=t) & (Q(ended_at__isnull=True) | Q(ended_at__gte=t))
         )
 
     figures = {
-        "open_start": open_at(start),
+        "open_start": dated_open_at(start),
         "received": COMPLAINT_OWN & period.whole.q("received_at"),
-        "ended": COMPLAINT_OWN & Q(received_at__lt=end) & period.whole.q("ended_at"),
-        "open_end": open_at(end),
+        # Ended without a response (the responses are counted below, each stage's).
+        "closed": COMPLAINT_OWN
+        & Q(received_at__lt=end, responded_at__isnull=True)
+        & period.whole.q("ended_at"),
+        "open_end": dated_open_at(end),
     }
     c = scope.counts(figures, where=Q(received_at__lt=end))
+    stages = stage_counts(
+        scope,
+        period.whole,
+        through_case(COMPLAINT_OWN),
+        sent={"responded": Q()},
+        later={
+            "waiting_start": between_stages(start),
+            "waiting_end": between_stages(end),
+            "reopened": period.whole.q("reopened_at"),
+        },
+    )
+    responded, closed = stages["responded"], c["closed"]
+    ended = Count(
+        responded.value + closed.value,
+        COMPLAINT_OWN
+        & Q(received_at__lt=end)
+        & (
+            (Q(responded_at__isnull=True) & period.whole.q("ended_at"))
+            | Q(Exists(responded_in(period.whole)))
+        ),
+    )
     rows = [
-        Row("Open at the start of the period", [c["open_start"]], "open_start"),
+        Row(
+            "Open at the start of the period",
+            [open_at(c["open_start"], stages["waiting_start"], start)],
+            "open_start",
+        ),
         Row("Received in the period", [c["received"]], "received"),
-        Row("Ended in the period (responded, withdrawn or closed)", [c["ended"]], "ended"),
-        Row("Open at the end of the period", [c["open_end"]], "open_end"),
+        Row("Reopened into a further stage in the period", [stages["reopened"]], "reopened"),
+        Row("Ended in the period (responded, withdrawn or closed)", [ended], "ended"),
+        Row(
+            "Open at the end of the period",
+            [open_at(c["open_end"], stages["waiting_end"], end)],
+            "open_end",
+        ),
     ]
-    return Table("caseload", "Caseload: complaints about us", ["Complaints"], rows)
+    return Table(
+        "caseload",
+        "Caseload: complaints about us",
+        ["Complaints"],
+        rows,
+        note="Each stage of a complaint ends once: a complaint answered at two stages in the "
+        "period has ended twice.",
+    )
+
+
+def responded_in(period: Period):
+    """A case's responses sent in `period`, for the cases behind "Ended in the period"."""
+    return StageResponse.objects.filter(case_id=OuterRef("pk")).filter(period.q("responded_at"))
 
 
 TABLES = (
@@ -203,8 +255,8 @@ def check_period(report: PeriodReport) -> list[Problem]:
         "caseload",
         "Open at the end of the period",
         _v(c, "open_end"),
-        _v(c, "open_start") + _v(c, "received") - _v(c, "ended"),
-        "open at the start + received - ended",
+        _v(c, "open_start") + _v(c, "received") + _v(c, "reopened") - _v(c, "ended"),
+        "open at the start + received + reopened - ended",
     )
     _equal(
         problems,

@@ -75,8 +75,10 @@ class Action:
     transitions: tuple[str, ...]
     fields: tuple[Field, ...]
     run: Callable[[Case, object, dict], object]
-    done: str
-    hint: str = ""
+    # What the page says once it is done: words, or words from the case it returned.
+    done: str | Callable[[Case], str]
+    # What the form says first: words, or words for the case.
+    hint: str | Callable[[Case], str] = ""
     # The domain's field names shown beside a differently named field of the form.
     aliases: tuple[tuple[str, str], ...] = ()
 
@@ -92,6 +94,13 @@ class Action:
     def title_for(self, case: Case) -> str:
         """The title, naming the case's kind where it says {kind}: "Acknowledge the concern"."""
         return self.title.format(kind=KIND_NOUNS.get(case.kind, case.get_kind_display().lower()))
+
+    def hint_for(self, case: Case) -> str:
+        return self.hint(case) if callable(self.hint) else self.hint
+
+    def done_after(self, result) -> str:
+        """The message once done; `result` is what the domain function returned."""
+        return self.done if isinstance(self.done, str) else self.done(result)
 
     def offered(self, allowed: list[str]) -> bool:
         return any(t in allowed for t in self.transitions)
@@ -142,6 +151,20 @@ def _open_issues(case: Case, user):
         (str(i.number), f"Issue {i.number}: {i.description[:80]}")
         for i in case.issues.filter(stage=case.stage).order_by("number")
     ]
+
+
+def _outcome_hint(case: Case) -> str:
+    """R22, R26: what recording the outcome does for this case: with a sign-off chain for the
+    final response, it is not the response; without one, it is."""
+    first = "The overall outcome follows from the findings on the issues."
+    chain = investigation.final_response_chain(case)
+    if chain is None:
+        return f"{first} Recording it is the response: give when the response was sent."
+    return (
+        f"{first} Record the outcome, then send the signed final response: the complaint is "
+        f"answered when its final response, signed off by '{chain.name}', is dispatched, and "
+        "the time it is sent is the response's date."
+    )
 
 
 def when(label: str = "When", name: str = "at") -> Field:
@@ -409,12 +432,28 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "record-outcome",
-        "Record the outcome and send the response",
+        "Record the outcome",
         ("record_outcome",),
-        (Field("summary", "The conclusions of the response", "textarea", short="Summary"),),
-        lambda c, u, d: investigation.record_outcome(c, by=u, summary=d["summary"]),
-        "Outcome recorded; the response is sent",
-        hint="The overall outcome follows from the findings on the issues.",
+        (
+            Field("summary", "The conclusions of the response", "textarea", short="Summary"),
+            Field(
+                "at",
+                "When was it decided, or the response sent?",
+                "datetime",
+                hint="The date and time, in UK time. Where the response is this record (no "
+                "sign-off chain), it is when the response was sent.",
+                default=now_local,
+                short="When",
+            ),
+        ),
+        lambda c, u, d: investigation.record_outcome(c, by=u, summary=d["summary"], at=d["at"]),
+        lambda c: (
+            "Outcome recorded; the response is sent"
+            if c.responded_at
+            else "Outcome recorded. Now send the signed final response: the complaint is "
+            "answered when it is dispatched"
+        ),
+        hint=_outcome_hint,
     ),
     Action(
         "close",
@@ -448,9 +487,22 @@ ACTIONS: tuple[Action, ...] = (
         "reopen",
         "Reopen into the next stage",
         ("reopen",),
-        (Field("reason", "What is the complainant still unhappy about?", "textarea"),),
-        lambda c, u, d: handling.reopen_case(c, by=u, reason=d["reason"]),
+        (
+            Field("reason", "What is the complainant still unhappy about?", "textarea"),
+            Field(
+                "received_at",
+                "When was their request for the next stage received?",
+                "datetime",
+                hint="The date and time, in UK time. The next stage's deadlines run from it.",
+                default=now_local,
+                short="Received",
+            ),
+        ),
+        lambda c, u, d: handling.reopen_case(
+            c, by=u, reason=d["reason"], received_at=d["received_at"]
+        ),
         "Case reopened into the next stage",
+        hint="The response to this stage stays on record, and in the reports, as it was sent.",
     ),
     Action(
         "resolve-informally",
@@ -521,8 +573,9 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             c, by=u, provider=d["provider"], at=d["at"], note=d["note"]
         ),
         "Forwarded to the provider; the case is closed here",
-        hint="002 §10.6: with the complainant's consent, the provider answers directly and "
-        "copies you. It is counted as provider-led.",
+        # Seed 002 §10.6; staff see the rule, not where it comes from.
+        hint="With the complainant's consent, the provider answers them directly and copies "
+        "you. It is counted as provider-led.",
     ),
     Action(
         "refer-to-ombudsman",
@@ -533,7 +586,13 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             Field(
                 "body_name", "The ADR provider's name, if it is one", short="Name", max_length=200
             ),
-            Field("referred_on", "When did you learn of the referral?", "date", needed=True),
+            Field(
+                "referred_on",
+                "When did you learn of the referral?",
+                "date",
+                needed=True,
+                short="The date you learned of the referral",
+            ),
             NOTE,
         ),
         lambda c, u, d: escalation.refer_to_ombudsman(
@@ -561,7 +620,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
                     ("decided", "The Ombudsman or ADR provider decided"),
                 ),
             ),
-            Field("on", "On what date?", "date", needed=True, short="Date"),
+            Field("on", "On what date?", "date", needed=True, short="The date it happened"),
             Field("due", "Information due by (for a request)", "date", short="Due date"),
             Field(
                 "outcome",
@@ -817,7 +876,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, staff=_number(d, "staff"), step=d["step"], at=d["at"], note=d["note"]
         ),
         "Recorded",
-        hint="Staff are told and shown the complaint before they are interviewed (R21).",
+        hint="Staff are told and shown the complaint before they are interviewed.",  # R21
     ),
     Action(
         "request-statement",

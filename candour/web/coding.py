@@ -61,7 +61,7 @@ def case_coding(request, reference: str):
     errors: dict[str, str] = {}
     values: dict | None = None
     age_text = ""
-    may_code = can(request.user, Capability.HANDLE_CASES, case.organisation_id)
+    may_code = domain.may_code(request.user, case.organisation_id)
     may_add_theme = can(request.user, Capability.ADMINISTER, case.organisation_id)
     if request.method == "POST":
         values = _chosen(request.POST)
@@ -158,13 +158,15 @@ def bulk_coding(request):
         .select_related("organisation")
         .order_by("received_at", "pk")
     )
-    if not shown and not errors:
+    allowed = domain.may_code(request.user)
+    if not shown and not errors and allowed:
         errors["case"] = "Choose at least one case on the worklist to code"
+    context = {"ticked": set(references), "next": back, "errors": errors, "may_code": allowed}
     return render(
         request,
         "web/coding/bulk.jinja",
-        {**bulk_form(shown, values), "ticked": set(references), "next": back, "errors": errors},
-        status=400 if errors else 200,
+        {**bulk_form(shown, values), **context},
+        status=400 if errors else 200 if allowed else 403,
     )
 
 

@@ -2,14 +2,17 @@
 Making Data Count charts. Every figure comes from candour.reporting.dashboard, which counts
 over cases_for(user): a user never sees another organisation's figures.
 
-The organisation switcher narrows the dashboard as it narrows the worklist."""
+The organisation switcher narrows the dashboard as it narrows the worklist, and the chosen
+organisation must be one whose reports the user may see (reporting.access, the API's rule):
+cases there are not enough."""
 
 from __future__ import annotations
 
 from django.shortcuts import render
 
+from candour.cases.workflow import PermissionDenied
 from candour.reporting import dashboard as figures
-from candour.reporting.figures import report_organisation_ids
+from candour.reporting.access import dashboard_organisation
 from candour.web import scope
 
 
@@ -20,9 +23,11 @@ def dashboard(request):
     if period is None:
         errors["period"] = "Choose a period of the last 12 or the last 24 months"
         period = 12
-    if not report_organisation_ids(request.user):
-        return render(request, "web/dashboard/none.jinja", status=403)
-    within = scope.chosen(request)
+    chosen = scope.chosen(request)
+    try:
+        within = dashboard_organisation(request.user, chosen)
+    except PermissionDenied:
+        return render(request, "web/dashboard/none.jinja", {"chosen": chosen}, status=403)
     board = figures.dashboard(request.user, within, period)
     return render(
         request,

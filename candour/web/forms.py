@@ -127,10 +127,24 @@ class Form:
         """Put the domain's message beside the field it names, or the first field."""
         named = getattr(error, "field", None)
         field = self.aliases.get(named, named)
-        if field in self.by_name:
+        if field in self.by_name and self._unanswered(self.by_name[field]):
+            # Nothing chosen: the domain lists the values it takes ("must be one of
+            # written, email"), which are the keys behind the options, not what to do.
+            self.errors[field] = self._choose(self.by_name[field])
+        elif field in self.by_name:
             message = str(error).split(": ", 1)[-1]
             aliased = named.replace("_", " ").capitalize()
             called = self.by_name[field].called if field == named else aliased
             self.errors[field] = f"{called} {message}"
         else:
-            self.errors[self.fields[0].name if self.fields else "submit"] = str(error)
+            message = str(error).split(": ", 1)[-1] if named else str(error)
+            message = message[:1].upper() + message[1:]
+            self.errors[self.fields[0].name if self.fields else "submit"] = message
+
+    def _unanswered(self, f: Field) -> bool:
+        return f.kind in ("radios", "select") and not self.values.get(f.name)
+
+    @staticmethod
+    def _choose(f: Field) -> str:
+        """ "How was consent given? Choose one." beside options left unchosen."""
+        return f"{f.label} Choose one." if f.label.endswith("?") else f"{f.label}: choose one."

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.cases.access import CaseNotFound, get_case
@@ -30,7 +29,7 @@ from candour.letters.models import (
 from candour.organisations.access import people_with
 from candour.organisations.policy import DispatchChannel, LetterKind
 from candour.text import whole_number
-from candour.web.forms import Field, Form
+from candour.web.forms import Field, Form, now_local
 
 COMMENT = [Field("text", "Comment", "textarea", hint="Seen by everyone on the chain.")]
 APPROVE = [
@@ -432,11 +431,12 @@ def _dispatch_fields(letter) -> list[Field]:
             short="Channel",
         ),
         Field(
-            "sent_on",
-            "Date sent",
-            "date",
-            hint="For example, 2026-11-02. Today if left empty.",
-            short="Date sent",
+            "sent_at",
+            "When was it sent?",
+            "datetime",
+            hint="The date and time, in UK time. Now if left empty.",
+            default=now_local,
+            short="When sent",
         ),
     ]
 
@@ -457,10 +457,10 @@ def dispatch(request, reference: str, pk: int):
                     found,
                     by=request.user,
                     channel=form.data["channel"],
-                    sent_on=form.data["sent_on"],
+                    sent_at=form.data["sent_at"],
                 )
             except CaseError as error:
-                if getattr(error, "field", None) in ("channel", "sent_on"):
+                if getattr(error, "field", None) in ("channel", "sent_at"):
                     form.refuse(error)
                 else:
                     refusal = str(error)
@@ -470,7 +470,6 @@ def dispatch(request, reference: str, pk: int):
                 return redirect("web:letter", reference, pk)
     else:
         form = Form(fields)
-        form.values["sent_on"] = f"{timezone.localdate():%Y-%m-%d}"
     case = found.case
     held = bool(
         found.recipient

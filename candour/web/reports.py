@@ -21,12 +21,14 @@ from django.views.decorators.http import require_POST
 
 from candour.cases.access import cases_for
 from candour.cases.workflow import CaseError
+from candour.cases.workflow import PermissionDenied as ReportsRefused
 from candour.coding import returns
-from candour.coding.coding import MOST_AT_ONCE
+from candour.coding.coding import MOST_AT_ONCE, may_code
 from candour.coding.models import Dimension
 from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
 from candour.reporting import pdf as report_pdf
+from candour.reporting.access import OrganisationNotFound, reported_organisation
 from candour.reporting.commissioner import COLUMNS as CASE_COLUMNS
 from candour.reporting.figures import ReportError, report_organisation_ids
 from candour.reporting.present import behind, display
@@ -38,14 +40,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MOST_CASES_LISTED = 500
 
 
-reachable_ids = report_organisation_ids
-
-
 def _organisation(request, code: str) -> Organisation:
-    organisation = Organisation.objects.filter(code=code.upper()).first()
-    if organisation is None or organisation.pk not in reachable_ids(request.user):
-        raise Http404("There is no organisation with that code whose reports you may see.")
-    return organisation
+    try:
+        return reported_organisation(request.user, code)
+    except (OrganisationNotFound, ReportsRefused):
+        raise Http404(
+            "There is no organisation with that code whose reports you may see."
+        ) from None
 
 
 def _report(request, code: str, kind: str, period: str):
@@ -69,7 +70,7 @@ def _period_heading(kind) -> str:
 
 
 def index(request):
-    ids = reachable_ids(request.user)
+    ids = report_organisation_ids(request.user)
     if not ids:
         raise Http404("You do not see the reports of any organisation.")
     organisations = list(Organisation.objects.filter(pk__in=ids).order_by("path"))
@@ -246,21 +247,27 @@ def pdf(request, code: str, kind: str, period: str):
 @require_POST
 def submission(request, code: str, kind: str, period: str):
     """Mark a KO41 return as submitted (locking its cases' coding), or withdraw the mark."""
-    organisation, _, built = _report(request, code, kind, period)
-    if kind not in KO41_KINDS:
-        raise Http404("Only the KO41 returns are submitted.")
-    act = (
-        returns.withdraw_submission
-        if request.POST.get("action") == "withdraw"
-        else returns.mark_submitted
-    )
+    organisation = _organisation(request, code)
     try:
-        act(organisation, built.return_code, built.year.first_year, by=request.user)
+        if catalogue.period_key(kind, period) != period:
+            raise ReportError("Name the period as the reports index does.")
+        return_code, year = catalogue.ko41_return(kind, period)
+    except ReportError as error:
+        raise Http404(str(error)) from None
+    withdraw = request.POST.get("action") == "withdraw"
+    act = returns.withdraw_submission if withdraw else returns.mark_submitted
+    try:
+        act(organisation, return_code, year, by=request.user)
     except CaseError as error:
         messages.error(request, str(error))
     else:
-        done = "withdrawn" if act is returns.withdraw_submission else "marked submitted"
-        messages.success(request, f"The {built.return_code} {period} return is {done}.")
+        done = (
+            f"The {return_code} {period} return is no longer marked submitted: its cases "
+            "can be coded again."
+            if withdraw
+            else f"The {return_code} {period} return is marked submitted."
+        )
+        messages.success(request, done)
     return redirect("web:report", organisation.code, kind, period)
 
 
@@ -296,6 +303,7 @@ def uncoded(request, code: str, kind: str, period: str):
             "total": len(ids),
             "most": MOST_AT_ONCE,
             "ticked": ticked,
+            "may_code": may_code(request.user, organisation.pk),
             "here": f"{request.path}?{urlencode({'table': table.key})}",
             "errors": {},
         },

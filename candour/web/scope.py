@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from candour.organisations.access import organisation_ids_for
 from candour.organisations.models import Capability, Organisation
+from candour.reporting.figures import report_organisation_ids
 
 SESSION_KEY = "candour_organisation"
 
@@ -50,8 +51,5 @@ def context(request) -> dict:
         "organisations": organisations,
         "organisation": chosen(request) if len(organisations) > 1 else None,
         "administers": bool(organisation_ids_for(user, Capability.ADMINISTER)),
-        "sees_reports": bool(
-            organisation_ids_for(user, Capability.VIEW_REPORTS)
-            & organisation_ids_for(user, Capability.VIEW_CASES)
-        ),
+        "sees_reports": bool(report_organisation_ids(user)),
     }

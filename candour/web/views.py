@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, listing
+from candour.cases import attachments, contacts, deadlines, investigation, listing
 from candour.cases.access import (
     CaseNotFound,
+    cases_for,
     complainant_name,
     get_case,
     may_see_identity,
@@ -28,6 +29,8 @@ from candour.cases.access import (
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Kind, Status
 from candour.cases.workflow import CaseError
+from candour.coding.coding import may_code
+from candour.organisations.access import organisation_ids_for
 from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
@@ -226,6 +229,8 @@ def worklist(request):
         "web/worklist.jinja",
         {
             "rows": rows,
+            "may_code": may_code(request.user),
+            "sees_cases": bool(organisation_ids_for(request.user)),
             "filters": filters,
             "errors": errors,
             "within": within,
@@ -299,7 +304,9 @@ def case(request, reference: str):
             "actions": actions.offered(found, request.user),
             "attachments": found.attachments.select_related("uploaded_by"),
             "blockers": actions.blockers(found, request.user),
+            "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
+            "may_code": may_code(request.user, found.organisation_id),
         },
     )
 
@@ -323,11 +330,11 @@ def case_action(request, reference: str, action: str):
         form = Form(chosen.fields, request.POST, aliases=dict(chosen.aliases), **context)
         if form.valid:
             try:
-                chosen.run(found, request.user, form.data)
+                result = chosen.run(found, request.user, form.data)
             except CaseError as error:
                 form.refuse(error)
             else:
-                messages.success(request, f"{chosen.done}.")
+                messages.success(request, f"{chosen.done_after(result)}.")
                 return redirect("web:case", reference=found.reference)
     else:
         form = Form(chosen.fields, **context)
@@ -369,6 +376,15 @@ def _intake_page(request, fields, template: str, record, **extra):
                         "Urgent clinical need raised: make sure the patient's immediate medical "
                         "needs are being met now.",
                     )
+                if not cases_for(request.user).filter(pk=found.pk).exists():
+                    # A receptionist records feedback but does not see cases: back to a
+                    # fresh form rather than to a case page that would not be found.
+                    messages.info(
+                        request,
+                        "Your role does not show you cases: the complaints team takes it "
+                        "from here.",
+                    )
+                    return redirect(request.path)
                 return redirect("web:case", reference=found.reference)
     else:
         form = Form(fields, user=request.user, organisation=default)

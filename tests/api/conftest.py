@@ -29,6 +29,9 @@ class Api:
             BASE + path, data, content_type="application/json", headers=self.headers
         )
 
+    def delete(self, path: str):
+        return self.client.delete(BASE + path, headers=self.headers)
+
     def patch(self, path: str, body=None):
         return self.client.patch(
             BASE + path, json.dumps(body or {}), content_type="application/json",
@@ -50,6 +53,18 @@ def partner(org_b):
     pat = user("pat")
     add_member(pat, org_b, "Partner")
     return pat
+
+
+@pytest.fixture
+def director(org_a):
+    """A Director at Alice's commissioner, who signs its final responses (seed 002)."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import user
+
+    dana = user("dana")
+    add_member(dana, org_a, "Director")
+    return dana
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Every lifecycle action through the API: each calls its domain function and the case's
 audit trail shows it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from candour.cases.models import Case
-from tests.api.conftest import audit_rows, complaint_body, events
+from candour.letters.compose import GUIDANCE
+from tests.api.conftest import Api, audit_rows, complaint_body, events
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -23,8 +25,32 @@ def act(api, reference, action, body=None, status=200) -> dict:
     return response.json()
 
 
+def send_final_response_through_the_api(as_drafter, as_signer, ref: str, frozen) -> datetime:
+    """The commissioner's final response drafted, signed by a Director and dispatched, all
+    through the API, recorded three hours after signing as sent two hours after it (or when
+    signed, where the clock does not move); returns when it was sent."""
+    letter = as_drafter.post(f"/cases/{ref}/letters", {"kind": "final_response"}).json()
+    pk = letter["id"]
+    sections = [
+        [n, GUIDANCE.sub("Our own words.", t) or "Our own words."]
+        for n, t in letter["latest"]["sections"]
+    ]
+    assert as_drafter.post(f"/letters/{pk}/revise", {"sections": sections}).status_code == 200
+    assert as_drafter.post(f"/letters/{pk}/approve", {}).json()["step"]["key"] == "signature"
+    signed = as_signer.post(f"/letters/{pk}/approve", {}).json()
+    assert signed["status"] == "ready"
+    frozen.shift(timedelta(hours=3))
+    signed_at = datetime.fromisoformat(signed["signed"]["signed_at"])
+    sent_at = max(signed_at, timezone.now() - timedelta(hours=1))
+    sent = as_drafter.post(
+        f"/letters/{pk}/dispatch", {"channel": "email", "sent_at": sent_at.isoformat()}
+    )
+    assert sent.status_code == 200, sent.content
+    return sent_at
+
+
 def test_a_verbal_complaint_for_a_relative_goes_from_receipt_to_the_next_stage(
-    as_alice, as_ivan, ivan, frozen
+    as_alice, as_ivan, ivan, frozen, director
 ):
     case = create(
         as_alice,
@@ -76,11 +102,31 @@ def test_a_verbal_complaint_for_a_relative_goes_from_receipt_to_the_next_stage(
             {"finding": "upheld", "summary": "No call was made."},
         )
     assert [i["finding"] for i in found["issues"]] == ["upheld", "upheld"]
-    responded = act(as_alice, ref, "outcome", {"summary": "We apologise.", "outcome": "upheld"})
-    assert (responded["status"], responded["outcome"]) == ("responded", "upheld")
+    decided = act(as_alice, ref, "outcome", {"summary": "We apologise.", "outcome": "upheld"})
+    # R26: the commissioner's final response is signed off; recording the outcome is not it.
+    assert (decided["status"], decided["outcome"], decided["responded_at"]) == (
+        "open",
+        "upheld",
+        None,
+    )
+    sent_at = send_final_response_through_the_api(as_alice, Api(director), ref, frozen)
+    responded = Case.objects.get(reference=ref)
+    assert (responded.status, responded.responded_at) == ("responded", sent_at)
     assert act(as_alice, ref, "close", {"note": "Response sent."})["status"] == "closed"
-    reopened = act(as_alice, ref, "reopen", {"reason": "Still unhappy with the answer."})
+    frozen.shift(timedelta(days=10))
+    asked = max(sent_at, timezone.now() - timedelta(days=3))  # received after the response
+    reopened = act(
+        as_alice,
+        ref,
+        "reopen",
+        {"reason": "Still unhappy with the answer.", "received_at": asked.isoformat()},
+    )
     assert (reopened["status"], reopened["stage"]) == ("open", 2)
+    assert datetime.fromisoformat(reopened["stage_started_at"]) == asked
+    # Stage 1's response is kept, and counted, as it was sent.
+    assert [(r["stage"], r["responded_at"]) for r in reopened["responses"]] == [
+        (1, sent_at.isoformat().replace("+00:00", "Z"))
+    ]
 
     assert events(Case.objects.get(reference=ref)) == [
         "case_recorded",
@@ -102,6 +148,12 @@ def test_a_verbal_complaint_for_a_relative_goes_from_receipt_to_the_next_stage(
         "finding_recorded",
         "finding_recorded",
         "outcome_recorded",
+        "letter_started",
+        "letter_revised",
+        "letter_approved",
+        "letter_signed",
+        "letter_dispatched",
+        "response_sent",
         "case_closed",
         "case_reopened",
     ]
@@ -226,3 +278,27 @@ def test_a_finding_on_a_missing_issue_is_422_naming_the_issue(as_alice):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "issue_number"
+
+
+def test_without_a_sign_off_chain_the_outcome_is_the_response_sent_at(as_alice, org_a, frozen):
+    from tests.responding import without_sign_off
+
+    without_sign_off(org_a)
+    ref = create(as_alice)["reference"]
+    act(as_alice, ref, "acknowledge", {"method": "letter"})
+    act(as_alice, ref, "issues/1/finding", {"finding": "not_upheld", "summary": "Called."})
+    frozen.shift(timedelta(days=3))
+    sent = (timezone.now() - timedelta(days=1)).isoformat()
+    too_early = act(
+        as_alice,
+        ref,
+        "outcome",
+        {"summary": "Not upheld.", "at": (timezone.now() - timedelta(days=4)).isoformat()},
+        status=422,
+    )
+    assert too_early["detail"] == [{"field": "at", "message": "is before the case was received"}]
+    answered = act(as_alice, ref, "outcome", {"summary": "Not upheld.", "at": sent})
+    assert answered["status"] == "responded"
+    assert datetime.fromisoformat(answered["responded_at"]) == datetime.fromisoformat(sent)
+    assert answered["response_met"] is True
+    assert [(r["stage"], r["met"]) for r in answered["responses"]] == [(1, True)]

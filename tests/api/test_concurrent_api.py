@@ -27,7 +27,9 @@ LIFECYCLES = 3
 LETTERS = 3
 
 
-def test_lifecycles_and_sign_off_chains_at_once(org_a, alice, ivan, org_b, bob, frozen, partner):
+def test_lifecycles_and_sign_off_chains_at_once(
+    org_a, alice, ivan, org_b, bob, frozen, partner, director
+):
     gp_cases = []
     for _ in range(LETTERS):
         case = acknowledge_case(make_case(org_b, bob), by=bob, method="letter")
@@ -39,7 +41,7 @@ def test_lifecycles_and_sign_off_chains_at_once(org_a, alice, ivan, org_b, bob, 
 
     def lifecycle() -> None:
         test_actions.test_a_verbal_complaint_for_a_relative_goes_from_receipt_to_the_next_stage(
-            Api(alice), Api(ivan), ivan, still
+            Api(alice), Api(ivan), ivan, still, director
         )
 
     def letter(case) -> None:
@@ -68,7 +70,9 @@ def test_lifecycles_and_sign_off_chains_at_once(org_a, alice, ivan, org_b, bob, 
     assert errors == []
     # Each lifecycle walk asserted its own case's events, in order. The letters' cases each
     # have the same events as one another, each once: none lost, none doubled.
-    assert Letter.objects.filter(status="dispatched").count() == LETTERS
+    # Each lifecycle's case answered by its own signed final response too (R26).
+    assert Letter.objects.filter(status="dispatched").count() == LETTERS + LIFECYCLES
+    assert Letter.objects.filter(status="dispatched", case__in=gp_cases).count() == LETTERS
     letter_events = [events(case) for case in gp_cases]
     assert "letter_dispatched" in letter_events[0]
     assert letter_events == [letter_events[0]] * LETTERS

@@ -211,3 +211,67 @@ def test_the_dashboard_gives_the_pages_figures(client, org_a, alice, as_alice, f
     )
     narrowed = as_alice.get("/reports/dashboard", organisation="wal", period=24).json()
     assert (narrowed["organisation"], len(narrowed["months"])) == ("WAL", 24)
+
+
+def test_a_manager_marks_a_ko41_return_submitted_and_withdraws_it_as_the_page_does(
+    as_bob, as_ivan, as_alice, bob, org_b, partner, frozen
+):
+    from candour.audit.models import AuditEvent
+    from candour.coding.models import SubmittedReturn
+
+    path = "/reports/MMG/ko41b/2026-27/submission"
+    got = as_bob.get(path).json()
+    assert got == {
+        "organisation": "MMG",
+        "return_code": "KO41b",
+        "year": "2026-27",
+        "submitted": False,
+        "submitted_at": None,
+        "submitted_by": None,
+        "may_submit": True,
+    }
+    response = as_bob.post(path)
+    assert response.status_code == 200, response.content
+    got = response.json()
+    assert got["submitted"] and got["submitted_by"] == "bob"
+    assert got["submitted_at"].startswith("2026-11-02T09:00")
+    assert SubmittedReturn.objects.filter(organisation=org_b, return_code="KO41b", year=2026)
+    assert as_bob.get(path).json()["submitted"]
+    # Marked once only; the web page's message, as a conflict.
+    response = as_bob.post(path)
+    assert response.status_code == 409
+    assert "already marked submitted" in response.json()["detail"]
+    # A partner sees the practice's reports but does not handle its cases: refused, nothing
+    # written.
+    as_pat = Api(partner)
+    assert as_pat.get(path).json()["may_submit"] is False
+    response = as_pat.delete(path)
+    assert response.status_code == 403
+    assert "handles its cases" in response.json()["detail"]
+    assert response.json()["detail"].startswith("You cannot mark the returns of Minster")
+    # Another organisation's returns are not found.
+    assert as_alice.post(path).status_code == 404
+    assert as_alice.get(path).status_code == 404
+    response = as_bob.delete(path)
+    assert response.status_code == 200
+    assert response.json()["submitted"] is False
+    assert not SubmittedReturn.objects.exists()
+    response = as_bob.delete(path)
+    assert response.status_code == 409
+    assert "is not marked submitted" in response.json()["detail"]
+    assert list(
+        AuditEvent.objects.filter(event__startswith="ko41_").values_list("event", flat=True)
+    ) == ["ko41_return_submitted", "ko41_submission_withdrawn"]
+    # Only the KO41 returns, and only for a financial year written as the page writes it.
+    assert as_bob.post("/reports/MMG/annual/2026-27/submission").status_code == 422
+    response = as_bob.post("/reports/MMG/ko41a/2026-26/submission")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "period"
+    assert as_bob.post("/reports/MMG/ko41a/2026-11/submission").status_code == 422
+
+
+def test_a_role_without_reports_is_refused_the_submission(as_ivan, org_a, frozen):
+    response = as_ivan.post("/reports/WAL/ko41a/2026-27/submission")
+    assert response.status_code == 403
+    assert "allows seeing its reports" in response.json()["detail"]
+    assert Api().post("/reports/WAL/ko41a/2026-27/submission").status_code == 401

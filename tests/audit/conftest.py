@@ -10,6 +10,7 @@ from candour.cases.handling import acknowledge_case, close_case, grade_case
 from candour.cases.investigation import record_finding, record_outcome
 
 from ..conftest import make_case
+from ..responding import send_final_response
 
 
 def work_a_case(org_a, alice, ivan, after_each=lambda: None):
@@ -27,6 +28,8 @@ def work_a_case(org_a, alice, ivan, after_each=lambda: None):
     after_each()
     case = record_outcome(case, by=alice, summary="We apologise.")
     after_each()
+    # Drafted, signed off and dispatched: the response.
+    case = send_final_response(case, after_each=after_each)
     case = close_case(case, by=alice)
     after_each()
     return case

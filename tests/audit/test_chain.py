@@ -29,6 +29,12 @@ def test_the_chain_verifies_after_a_series_of_real_actions(worked_case):
         "case_viewed",
         "finding_recorded",
         "outcome_recorded",
+        "letter_started",
+        "letter_revised",
+        "letter_approved",
+        "letter_signed",
+        "letter_dispatched",
+        "response_sent",
         "case_closed",
     ]
 

@@ -15,6 +15,7 @@ from candour.cases.models import Case, ConsentState, Outcome, Status
 from candour.cases.people import PersonDetails
 
 from ..conftest import make_case
+from ..responding import send_final_response
 from .conftest import check_page, expect, sign_in_through_pages
 
 
@@ -149,14 +150,19 @@ def test_a_handlers_day_from_sign_in_to_closing_a_complaint(page, org_a, alice, 
     _submit(page, "Record a finding on an issue", "Finding recorded", case)
     expect(page.locator(".nhsuk-card")).to_contain_text("Upheld")
 
-    _open_action(page, case, "Record the outcome and send the response")
+    _open_action(page, case, "Record the outcome")
     check_page(page, "action-record-outcome", keep_screenshot=False)
     page.get_by_label("The conclusions of the response").fill(
         "We apologise: the referral letter was not sent. It has now been sent."
     )
-    _submit(page, "Record the outcome", "Outcome recorded; the response is sent", case)
-    assert _summary_value(page, "Status").startswith("Response sent")
+    _submit(page, "Record the outcome", "Now send the signed final response", case)
+    # The commissioner's final response is signed off (R26): recording the outcome is not the
+    # response; dispatching the signed letter is (its pages: test_letters.py).
+    assert _summary_value(page, "Status").startswith("Open")
     assert _summary_value(page, "Outcome") == "Upheld"
+    send_final_response(case)
+    page.reload()
+    assert _summary_value(page, "Status").startswith("Response sent")
 
     _open_action(page, case, "Close the case")
     check_page(page, "action-close", keep_screenshot=False)
@@ -186,6 +192,8 @@ def test_a_handlers_day_from_sign_in_to_closing_a_complaint(page, org_a, alice, 
         "investigator_assigned",
         "extension_agreed",
         "outcome_recorded",
+        "letter_dispatched",
+        "response_sent",
         "case_closed",
     ):
         assert event in events, (event, events)

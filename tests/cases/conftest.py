@@ -6,10 +6,10 @@ from __future__ import annotations
 from candour.audit.models import AuditEvent
 from candour.cases.handling import acknowledge_case, close_case, pause_case, withdraw_case
 from candour.cases.intake import resolve_informally
-from candour.cases.investigation import record_finding, record_outcome
 from candour.cases.models import Case, Kind, Status
 
 from ..conftest import make_case
+from ..responding import respond
 
 
 def events(case) -> list[str]:
@@ -59,11 +59,9 @@ def reach(org, by, status: str, kind: str = Kind.COMPLAINT, **overrides) -> Case
     if status == Status.PAUSED:
         return pause_case(case, by=by, reason="police", detail="Police enquiry under way.")
     if status in (Status.RESPONDED, Status.CLOSED):
-        for issue in case.issues.all():
-            record_finding(
-                case, by=by, issue_number=issue.number, finding="upheld", summary="It happened."
-            )
-        case = record_outcome(case, by=by, summary="We apologise; the process has changed.")
+        # With a sign-off chain for the final response (every preset has one), the signed
+        # letter's dispatch is the response.
+        case = respond(case, by)
     if status == Status.CLOSED:
         case = close_case(case, by=by)
     return case

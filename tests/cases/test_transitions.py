@@ -71,12 +71,18 @@ from candour.cases.investigation import (
     update_handling_plan,
     update_investigation,
 )
-from candour.cases.models import Case, Kind, OmbudsmanReferral, Status
+from candour.cases.models import Case, Kind, OmbudsmanReferral, StageResponse, Status
 from candour.cases.people import PersonDetails
 from candour.cases.referrals import raise_referral, record_referral
-from candour.cases.workflow import TRANSITIONS, PermissionDenied, TransitionNotAllowed
+from candour.cases.workflow import (
+    TRANSITIONS,
+    PermissionDenied,
+    TransitionNotAllowed,
+    allowed_actions,
+)
 
 from ..conftest import at, make_case, new_case
+from ..responding import without_sign_off
 from .conftest import events, last_event, reach, reload, snapshot
 
 NOW = "2026-11-02T09:00:00+00:00"  # the frozen clock, as the audit trail writes it
@@ -734,13 +740,48 @@ def test_it_records_a_finding_on_an_issue(org_a, alice, frozen):
     }
 
 
-def test_it_records_the_outcome_and_the_response(org_a, alice, frozen):
+def test_with_a_sign_off_chain_the_outcome_is_recorded_but_is_not_the_response(
+    org_a, alice, frozen
+):
     case = reach(org_a, alice, Status.OPEN)
     record_finding(case, by=alice, issue_number=1, finding="upheld", summary="No call.")
     record_outcome(case, by=alice, summary="We apologise.")
 
     case = reload(case)
-    assert case.status == Status.RESPONDED
+    # R26: the commissioner's final response is signed off; it is sent when dispatched.
+    assert (case.status, case.outcome, case.outcome_summary) == (
+        Status.OPEN,
+        "upheld",
+        "We apologise.",
+    )
+    assert case.responded_at is None and case.response_met is None
+    assert not StageResponse.objects.filter(case=case).exists()
+    event = last_event(case)
+    assert event.event == "outcome_recorded"
+    assert event.data == {
+        "before": {"outcome": "", "outcome_summary": ""},
+        "after": {"outcome": "upheld", "outcome_summary": "We apologise."},
+        "happened_at": NOW,
+        "response": "the final response signed off by 'Final response (Accountable Officer or "
+        "Director signs)', when it is sent",
+    }
+    assert "record_outcome" in allowed_actions(case)  # the conclusions may still change
+    assert "close" not in allowed_actions(case)
+
+
+def test_without_a_sign_off_chain_the_outcome_is_the_response_sent_when_given(org_a, alice, frozen):
+    org = without_sign_off(org_a)
+    case = reach(org, alice, Status.OPEN)
+    frozen.move_to(at(date(2026, 11, 5), 15))
+    record_finding(case, by=alice, issue_number=1, finding="upheld", summary="No call.")
+    sent = at(date(2026, 11, 5), 15, 30)
+    with pytest.raises(InvalidCase, match=r"^at: is before the last finding was recorded"):
+        record_outcome(case, by=alice, summary="We apologise.", at=at(date(2026, 11, 5), 14))
+    frozen.move_to(at(date(2026, 11, 6), 10))
+    record_outcome(case, by=alice, summary="We apologise.", at=sent)
+
+    case = reload(case)
+    assert (case.status, case.responded_at, case.response_met) == (Status.RESPONDED, sent, True)
     event = last_event(case)
     assert event.event == "outcome_recorded"
     assert event.data == {
@@ -753,10 +794,23 @@ def test_it_records_the_outcome_and_the_response(org_a, alice, frozen):
         "after": {
             "outcome": "upheld",
             "outcome_summary": "We apologise.",
-            "responded_at": NOW,
+            "responded_at": "2026-11-05T15:30:00+00:00",
             "status": "responded",
         },
+        "happened_at": "2026-11-05T15:30:00+00:00",
     }
+    response = StageResponse.objects.get(case=case)
+    assert (response.stage, response.responded_at, response.outcome, response.met) == (
+        1,
+        sent,
+        "upheld",
+        True,
+    )
+    assert (response.response_due, response.extensions, response.reopened_at) == (
+        case.response_due,
+        0,
+        None,
+    )
 
 
 def test_it_refuses_the_outcome_while_an_issue_has_no_finding(org_a, alice, frozen):

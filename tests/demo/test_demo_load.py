@@ -16,9 +16,18 @@ from candour import demo
 from candour.audit.chain import verify
 from candour.audit.models import AuditChainHead, AuditEvent
 from candour.calendars import WorkingCalendar
-from candour.cases import deadlines
+from candour.cases import deadlines, responses
 from candour.cases.intake import record_case
-from candour.cases.models import Case, CaseParty, Issue, Kind, Pause, Person, Status
+from candour.cases.models import (
+    Case,
+    CaseParty,
+    Issue,
+    Kind,
+    Pause,
+    Person,
+    StageResponse,
+    Status,
+)
 from candour.cases.people import nhs_number_is_valid
 from candour.organisations.models import Organisation
 
@@ -70,7 +79,9 @@ def test_every_case_has_its_recorded_event_first_and_events_matching_its_state(l
         if case.status == Status.PAUSED:
             assert names[-1] == "case_paused"
         if case.responded_at:
-            assert "outcome_recorded" in names
+            # Every demo policy signs its final response off (R26): the outcome is recorded,
+            # then the response is sent.
+            assert names.index("outcome_recorded") < names.index("response_sent")
         if case.status == Status.WITHDRAWN:
             assert names[-1] == "case_withdrawn"
         if case.status == Status.CLOSED and case.kind == Kind.COMPLAINT and case.responded_at:
@@ -116,6 +127,51 @@ def test_demo_deadlines_equal_what_the_domain_computes(loaded):
     assert len({code for _, code in compared}) == len(demo.ORGANISATIONS)
     assert Pause.objects.exists()
     assert Case.objects.exclude(response_due=None).exists()
+
+
+RESPONSE_FIELDS = [f for f in demo.RESPONSE_COLUMNS if f != "case_id"]
+
+
+def test_demo_verdicts_and_responses_are_what_the_domain_writes(loaded):
+    """Every demo case's stored verdicts are the deadline engine's on its saved rows; each
+    answered case has the stage response the responding domain function keeps, dated as its
+    response_sent event; the acknowledgement's `late` is the engine's verdict too (to the
+    minute for the clinic's 48 hours, not by the date)."""
+    acks = {
+        e.case_id: e.data["late"]
+        for e in AuditEvent.objects.filter(event="case_acknowledged").only("case_id", "data")
+    }
+    sent = {
+        e.case_id: e.data["after"]["responded_at"]
+        for e in AuditEvent.objects.filter(event="response_sent").only("case_id", "data")
+    }
+    kept = {r.case_id: r for r in StageResponse.objects.all()}
+    verdicts = set()
+    for case in Case.objects.select_related("organisation").prefetch_related("pauses", "issues"):
+        clocks = {d.key: d for d in deadlines.case_clocks(case, now=NOW)}
+        ack = clocks.get("acknowledge")
+        answer = clocks.get("response")
+        assert case.acknowledge_met == (ack.met if ack else None), case.reference
+        if case.kind != Kind.CONCERN:
+            assert case.response_met == (answer.met if answer else None), case.reference
+        if case.pk in acks:
+            assert acks[case.pk] is (case.acknowledge_met is False), case.reference
+            verdicts.add(("ack", case.organisation.code, case.acknowledge_met))
+        if case.responded_at is None:
+            assert case.pk not in kept and case.pk not in sent
+            continue
+        expected = responses.response_of(case)
+        row = kept[case.pk]
+        assert [getattr(row, f) for f in RESPONSE_FIELDS] == [
+            getattr(expected, f) for f in RESPONSE_FIELDS
+        ], case.reference
+        assert row.met is case.response_met is answer.met
+        assert sent[case.pk] == case.responded_at.isoformat()
+        verdicts.add(("response", case.organisation.code, row.met))
+    assert len(kept) == Case.objects.exclude(responded_at=None).count() > 20
+    # Met and missed both occur, and the clinic's acknowledgements in hours are among them.
+    assert {v for _, _, v in verdicts} == {True, False}
+    assert any(code == "EXSC" for kind, code, _ in verdicts if kind == "ack")
 
 
 def test_references_continue_after_a_demo_load(loaded, demo_orgs):

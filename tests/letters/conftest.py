@@ -11,6 +11,7 @@ from candour.cases.investigation import add_issue, record_finding, record_outcom
 from candour.organisations.setup import add_member
 
 from ..conftest import make_case, user
+from ..responding import send_final_response
 
 
 def member(name: str, organisation, role: str):
@@ -33,6 +34,7 @@ def stage_two_case(site, hugo):
     case = acknowledge_case(case, by=hugo, method="letter")
     record_finding(case, by=hugo, issue_number=1, finding="not_upheld", summary="Called back.")
     case = record_outcome(case, by=hugo, summary="Not upheld at stage 1.")
+    case = send_final_response(case)  # stage 1's signed response, sent
     case = reopen_case(case, by=hugo, reason="Still unhappy with the explanation.")
     add_issue(case, by=hugo, description="The call back came two weeks late")
     return case

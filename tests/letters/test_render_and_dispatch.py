@@ -7,15 +7,21 @@ import io
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
 from candour.audit.models import AuditEvent
 from candour.cases.consent import receive_consent, withdraw_consent
-from candour.cases.handling import acknowledge_case, agree_response_date, pause_case
+from candour.cases.handling import (
+    acknowledge_case,
+    agree_response_date,
+    close_case,
+    pause_case,
+)
 from candour.cases.intake import InvalidCase
-from candour.cases.investigation import record_finding
-from candour.cases.models import Case, Status
+from candour.cases.investigation import record_finding, record_outcome
+from candour.cases.models import Case, StageResponse, Status
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.letters import render, signoff
@@ -24,7 +30,7 @@ from candour.letters.dispatch import dispatch_letter
 from candour.letters.models import Dispatch, Letter, LetterStatus
 from candour.organisations.models import Organisation
 
-from ..conftest import make_case
+from ..conftest import at, make_case
 from .conftest import member
 
 pytestmark = pytest.mark.django_db
@@ -182,14 +188,73 @@ def test_sending_the_final_response_records_the_cases_response_in_one_go(
     letter = signed_response(
         practice, bob, partner, upheld_case, conclusions="We did not call you back."
     )
-    dispatch_letter(letter, by=bob, channel="email")
+    sent = dispatch_letter(letter, by=bob, channel="email")
     case = Case.objects.get(pk=upheld_case.pk)
     assert case.status == Status.RESPONDED and case.outcome == "upheld"
-    assert case.responded_at is not None
+    # The response is dated when the letter was sent (R22): here, now.
+    assert case.responded_at == sent.sent_at == timezone.now()
     assert case.outcome_summary.startswith("Final response (version 2) sent by email on")
     assert "We did not call you back." in case.outcome_summary
     names = list(AuditEvent.objects.filter(case=case).values_list("event", flat=True))
-    assert names[-2:] == ["letter_dispatched", "outcome_recorded"]
+    # No outcome was recorded before: the findings make it, then the letter is the response.
+    assert names[-3:] == ["letter_dispatched", "outcome_recorded", "response_sent"]
+    answered = StageResponse.objects.get(case=case)
+    assert (answered.stage, answered.responded_at, answered.outcome) == (
+        1,
+        sent.sent_at,
+        "upheld",
+    )
+    assert answered.met is case.response_met is True
+
+
+def test_with_a_chain_the_outcome_waits_for_the_letter_and_the_dispatch_time_is_the_response(
+    frozen, upheld_case, practice, bob
+):
+    partner = member("pat", practice, "Partner")
+    record_outcome(upheld_case, by=bob, summary="We did not call you back; we apologise.")
+    case = Case.objects.get(pk=upheld_case.pk)
+    assert (case.status, case.outcome, case.responded_at) == (Status.OPEN, "upheld", None)
+    assert not StageResponse.objects.filter(case=case).exists()
+    with pytest.raises(TransitionNotAllowed, match="cannot be closed: it is open"):
+        close_case(case, by=bob)
+
+    frozen.move_to(at(date(2026, 11, 2), 11))
+    letter = signed_response(practice, bob, partner, case)  # signed at 11:00
+    frozen.move_to(at(date(2026, 11, 3), 14))
+    with pytest.raises(InvalidCase, match=r"^sent_at: is before the letter was signed"):
+        dispatch_letter(letter, by=bob, channel="post", sent_at=at(date(2026, 11, 2), 10))
+    with pytest.raises(InvalidCase, match=r"^sent_on: is not the day of sent_at"):
+        dispatch_letter(
+            letter,
+            by=bob,
+            channel="post",
+            sent_on=date(2026, 11, 3),
+            sent_at=at(date(2026, 11, 2), 16),
+        )
+    sent = dispatch_letter(letter, by=bob, channel="post", sent_at=at(date(2026, 11, 2), 16, 45))
+
+    case = Case.objects.get(pk=upheld_case.pk)
+    assert sent.sent_on == date(2026, 11, 2) and sent.sent_at == at(date(2026, 11, 2), 16, 45)
+    assert (case.status, case.responded_at) == (Status.RESPONDED, at(date(2026, 11, 2), 16, 45))
+    assert case.outcome_summary == "We did not call you back; we apologise."  # as recorded
+    event = AuditEvent.objects.filter(case=case).latest("sequence")
+    assert event.event == "response_sent"
+    assert event.data == {
+        "before": {"responded_at": None, "status": "open"},
+        "after": {"responded_at": "2026-11-02T16:45:00+00:00", "status": "responded"},
+        "happened_at": "2026-11-02T16:45:00+00:00",
+        "letter": letter.pk,
+    }
+    assert StageResponse.objects.get(case=case).responded_at == at(date(2026, 11, 2), 16, 45)
+
+
+def test_a_day_sent_without_a_time_is_the_end_of_that_day(frozen, upheld_case, practice, bob):
+    partner = member("pat", practice, "Partner")
+    letter = signed_response(practice, bob, partner, upheld_case)
+    frozen.move_to(at(date(2026, 11, 4), 10))
+    sent = dispatch_letter(letter, by=bob, channel="post", sent_on=date(2026, 11, 2))
+    assert sent.sent_at == at(date(2026, 11, 2), 23, 59)
+    assert Case.objects.get(pk=upheld_case.pk).responded_at == at(date(2026, 11, 2), 23, 59)
 
 
 def test_a_refused_outcome_leaves_the_letter_unsent(upheld_case, practice, bob):

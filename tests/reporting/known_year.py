@@ -27,6 +27,7 @@ from candour.coding.codelists import load_shipped
 from candour.coding.coding import code_case, save_theme
 
 from ..conftest import at, new_case
+from ..responding import send_final_response
 
 
 def person(dob: date | None = None) -> PersonDetails:
@@ -240,6 +241,9 @@ def build_year(org, by, frozen) -> dict:
             for number, finding in enumerate(s.findings, start=1):
                 record_finding(case, by=by, issue_number=number, finding=finding, summary="Found.")
             case = record_outcome(case, by=by, summary="Our response.")
+            # The commissioner's final response is signed off (R26): its dispatch is the
+            # response.
+            case = send_final_response(case)
         if s.referred:
             frozen.move_to(at(s.referred, 10))
             referral = refer_to_ombudsman(case, by=by, body="phso", referred_on=s.referred)

@@ -91,6 +91,7 @@ def test_the_quarterly_report_of_q3_has_the_known_figures(year, org_a, alice):
     assert r.table("caseload").values() == {
         "open_start": [1],
         "received": [2],
+        "reopened": [0],
         "ended": [1],
         "open_end": [2],
     }
@@ -136,6 +137,7 @@ def test_the_monthly_reports_of_november_and_december(year, org_a, alice):
     assert november.table("caseload").values() == {
         "open_start": [2],
         "received": [1],
+        "reopened": [0],
         "ended": [0],
         "open_end": [3],
     }
@@ -152,6 +154,7 @@ def test_the_monthly_reports_of_november_and_december(year, org_a, alice):
     assert december.table("caseload").values() == {
         "open_start": [3],
         "received": [0],
+        "reopened": [0],
         "ended": [1],
         "open_end": [2],
     }

@@ -17,6 +17,7 @@ from candour.cases.workflow import TRANSITIONS
 from candour.web.actions import ACTIONS
 
 from ..conftest import at, make_case, sign_in
+from ..responding import send_final_response, without_sign_off
 
 ON_BEHALF = {
     "patient": PersonDetails(first_name="Pat", last_name="Patient", postcode="WS2 2BB"),
@@ -41,8 +42,10 @@ def found(case, by):
 
 
 def responded(case, by):
+    """Found, the outcome recorded and the signed final response dispatched (R26)."""
     case = found(case, by)
-    return investigation.record_outcome(case, by=by, summary="We are sorry; calls now logged.")
+    case = investigation.record_outcome(case, by=by, summary="We are sorry; calls now logged.")
+    return send_final_response(case)
 
 
 def closed(case, by):
@@ -629,3 +632,67 @@ def test_the_default_time_works_in_the_minute_the_case_arrived(client, org_a, al
     case.refresh_from_db()
     when = case.acknowledged_at if slug == "acknowledge" else case.consent_received_at
     assert when == case.received_at
+
+
+def test_with_a_chain_the_outcome_form_says_the_signed_letter_is_the_response(
+    client, org_a, alice, frozen
+):
+    case = found(make_case(org_a, alice), alice)
+    signed_in = sign_in(client, alice)
+    form = signed_in.get(url(case, "record-outcome")).content.decode()
+    assert "Record the outcome, then send the signed final response" in form
+    assert "Final response (Accountable Officer or Director signs)" in form
+    done = signed_in.post(
+        url(case, "record-outcome"), {"summary": "We are sorry.", "at": "2026-11-02T09:00"}
+    )
+    assert done.status_code == 302
+    page = signed_in.get(done.url).content.decode()
+    assert "Outcome recorded. Now send the signed final response" in page
+    assert '<div id="awaiting-response">' in page
+    assert "The outcome is recorded (upheld). The complaint is answered when its final" in page
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.responded_at) == ("open", "upheld", None)
+    send_final_response(case)
+    page = signed_in.get(reverse("web:case", args=[case.reference])).content.decode()
+    assert "awaiting-response" not in page and "Response sent" in page
+
+
+def test_without_a_chain_the_outcome_form_is_the_response_sent_when_given(
+    client, org_a, alice, frozen
+):
+    case = found(make_case(without_sign_off(org_a), alice), alice)
+    frozen.move_to(at(date(2026, 11, 3), 12))
+    signed_in = sign_in(client, alice)
+    form = signed_in.get(url(case, "record-outcome")).content.decode()
+    assert "Recording it is the response: give when the response was sent." in form
+    early = signed_in.post(
+        url(case, "record-outcome"), {"summary": "We are sorry.", "at": "2026-11-02T08:00"}
+    )
+    assert early.status_code == 400
+    assert "When is before the case was received" in early.content.decode()
+    done = signed_in.post(
+        url(case, "record-outcome"), {"summary": "We are sorry.", "at": "2026-11-03T10:30"}
+    )
+    assert done.status_code == 302
+    assert "the response is sent" in signed_in.get(done.url).content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.responded_at) == ("responded", at(date(2026, 11, 3), 10, 30))
+
+
+def test_the_reopen_form_takes_when_the_request_was_received(client, org_a, alice, frozen):
+    case = responded(make_case(org_a, alice), alice)
+    frozen.move_to(at(date(2026, 11, 20), 9))
+    signed_in = sign_in(client, alice)
+    form = signed_in.get(url(case, "reopen")).content.decode()
+    assert "When was their request for the next stage received?" in form
+    before = signed_in.post(
+        url(case, "reopen"), {"reason": "Still unhappy.", "received_at": "2026-11-01T09:00"}
+    )
+    assert before.status_code == 400
+    assert "Received is before the case was received" in before.content.decode()
+    done = signed_in.post(
+        url(case, "reopen"), {"reason": "Still unhappy.", "received_at": "2026-11-16T14:00"}
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert (case.stage, case.stage_started_at) == (2, at(date(2026, 11, 16), 14))

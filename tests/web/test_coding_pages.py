@@ -238,7 +238,8 @@ def test_a_manager_marks_the_ko41_return_submitted_and_withdraws_it(client, bobs
     assert SubmittedReturn.objects.filter(organisation=org_b, year=2026).exists()
     page = text(bobs.get(url))
     assert "Marked submitted on" in page and "Withdraw the submission" in page
-    bobs.post(url + "submission/", {"action": "withdraw"})
+    response = bobs.post(url + "submission/", {"action": "withdraw"}, follow=True)
+    assert "is no longer marked submitted: its cases can be coded again" in text(response)
     assert not SubmittedReturn.objects.exists()
     assert list(
         AuditEvent.objects.filter(event__startswith="ko41_").values_list("event", flat=True)

@@ -89,7 +89,7 @@ def test_a_user_who_may_not_see_cases_gets_no_figures(client, org_a, alice):
     add_member(reception, org_a, "Receptionist")  # handles cases, may not see them
     response = page(sign_in(client, reception))
     assert response.status_code == 403
-    assert "you have no role that lets you see cases" in response.content.decode()
+    assert "you have no role that includes reports" in response.content.decode()
     assert "candour-chart" not in response.content.decode()
 
 
@@ -97,3 +97,33 @@ def test_the_header_links_to_the_dashboard_and_learning(client, org_a, alice):
     html = page(sign_in(client, alice))
     text = html.content.decode()
     assert 'href="/dashboard/"' in text and 'href="/learning/"' in text
+
+
+def test_cases_without_reports_at_the_chosen_organisation_show_none_of_its_figures(
+    client, org_a, alice, org_b, bob
+):
+    # Nina governs Walsall (reports included) and answers Minster's calls (cases, no reports).
+    nina = user("nina")
+    ensure_roles(["Customer Care Officer"])
+    add_member(nina, org_a, "Head of Governance")
+    add_member(nina, org_b, "Customer Care Officer")
+    make_case(org_a, alice, received_at=at(date(2026, 10, 5)), service="Walsall ward")
+    make_case(org_b, bob, received_at=at(date(2026, 10, 6)), service="Minster surgery")
+    sign_in(client, nina)
+    html = page(client).content.decode()
+    assert received_table(html)[-1] == ("Oct 2026", 1)
+    assert "Walsall ward" in html and "Minster surgery" not in html
+    # Working in Minster narrows the worklist to its cases, but the dashboard shows nothing.
+    client.post(reverse("web:choose-organisation"), {"organisation": org_b.pk})
+    response = page(client)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "your role there does not include its reports" in html
+    assert "Minster surgery" not in html and "candour-chart" not in html
+    # The API answers the same for the same organisation.
+    from tests.api.conftest import Api
+
+    assert Api(nina).get("/reports/dashboard", organisation="MMG").status_code == 403
+    # Working in Walsall again shows its figures.
+    client.post(reverse("web:choose-organisation"), {"organisation": org_a.pk})
+    assert received_table(page(client).content.decode())[-1] == ("Oct 2026", 1)

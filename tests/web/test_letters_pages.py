@@ -26,7 +26,7 @@ from candour.letters import signoff
 from candour.letters.compose import FINAL_SECTIONS
 from candour.letters.models import Letter, LetterStatus
 
-from ..conftest import make_case, sign_in
+from ..conftest import at, make_case, sign_in
 from ..letters.conftest import member
 
 pytestmark = pytest.mark.usefixtures("frozen")  # Monday 2 November 2026, 09:00
@@ -211,21 +211,23 @@ def test_dispatching_the_final_response_records_the_case_response(client, case, 
     assert "once it is signed" in early
     signoff.approve(letter, by=pat)
     form = client.get(url("letter-dispatch", case, letter.pk)).content.decode()
-    assert "records the case's outcome" in form
-    missing = client.post(url("letter-dispatch", case, letter.pk), {"sent_on": "2026-11-02"})
+    assert "is the case's response: the time it was sent is the response's date" in form
+    assert 'value="2026-11-02T09:00"' in form  # now, by default
+    missing = client.post(url("letter-dispatch", case, letter.pk), {"sent_at": "2026-11-02T09:00"})
     assert (
         missing.status_code == 400 and "Choose how the letter was sent" in missing.content.decode()
     )
     future = client.post(
-        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_on": "2026-11-09"}
+        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_at": "2026-11-09T10:00"}
     )
-    assert future.status_code == 400 and "is in the future" in future.content.decode()
+    assert future.status_code == 400 and "When sent is in the future" in future.content.decode()
     done = client.post(
-        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_on": "2026-11-02"}
+        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_at": "2026-11-02T09:00"}
     )
     assert done.status_code == 302
     found = Case.objects.get(pk=case.pk)
     assert found.status == Status.RESPONDED and found.outcome == "upheld"
+    assert found.responded_at == at(date(2026, 11, 2), 9)  # when it was sent
     page = client.get(url("letter", case, letter.pk)).content.decode()
     assert "Mon 2 Nov 2026" in page and "Post" in page
 
@@ -244,7 +246,7 @@ def test_the_representative_hold_is_shown_as_the_refusal(client, org_a, alice):
     page = client.get(url("letter-dispatch", case, letter.pk)).content.decode()
     assert "Correspondence with the representative is on hold" in page
     refused = client.post(
-        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_on": "2026-11-02"}
+        url("letter-dispatch", case, letter.pk), {"channel": "post", "sent_at": "2026-11-02T09:00"}
     )
     text = refused.content.decode()
     assert refused.status_code == 400
