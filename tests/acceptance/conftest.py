@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -28,7 +28,17 @@ from candour.organisations.setup import add_member, create_organisation
 
 from .door import Door
 from .records import Record, read_records
-from .scenario import ADMINISTRATORS, ORGANISATIONS, READ_AT, Entered, enter_year, local
+from .scenario import (
+    ADMINISTRATORS,
+    GP,
+    ORGANISATIONS,
+    READ_AT,
+    YEAR,
+    Entered,
+    complete_ko41,
+    enter_year,
+    local,
+)
 
 
 def set_up_organisations() -> tuple[dict, dict, dict]:
@@ -63,6 +73,9 @@ class Year:
     users: dict
     doors: dict[str, dict[str, Door]]
     entered: Entered
+    # The practice's year end: the complaints it coded for its KO41b return, and the
+    # return's submission.
+    ko41: tuple[list[str], dict]
     records: dict[str, list[Record]]
     seconds: float
 
@@ -84,9 +97,13 @@ def year(django_db_setup, django_db_blocker, audit_key_file, tmp_path_factory):
         started = time.perf_counter()
         organisations, users, doors = set_up_organisations()
         entered = enter_year(doors, traveller)
+        traveller.move_to(READ_AT - timedelta(hours=1))
+        ko41 = complete_ko41(doors[GP.key]["reports"], GP.code, "ko41b", YEAR)
         traveller.move_to(READ_AT)
         records = {
             spec.key: read_records(doors[spec.key]["reports"], spec.code) for spec in ORGANISATIONS
         }
-        yield Year(organisations, users, doors, entered, records, time.perf_counter() - started)
+        yield Year(
+            organisations, users, doors, entered, ko41, records, time.perf_counter() - started
+        )
         transaction.set_rollback(True)

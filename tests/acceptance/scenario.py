@@ -570,8 +570,9 @@ def complaint_after_intake(plan: Plan, s: Steps, clock: Timing, detail: dict) ->
             sets=("acknowledged_at",),
         )
         detail = done.body
-    # Coding: themes (and at the practice, KO41b codes), most cases.
-    if rng.random() < 0.85:
+    # Coding: themes (and at the practice, KO41b codes), most cases as they go; the rest are
+    # left (the practice codes them at the year's end, from its return's list of them).
+    if plan.index % 5:
         at = clock.after(days_later(clock.last, rng, 0.1, 3))
         yield coding_step(plan, at)
         if org.subjects and plan.index % 4 == 0:
@@ -1052,3 +1053,17 @@ def enter_year(
             continue
         push(plan, nxt)
     return entered
+
+
+def complete_ko41(door: Door, code: str, kind: str, period: str) -> tuple[list[str], dict]:
+    """At the year's end the practice codes the new complaints its return lists without a
+    subject (from the return's own list of them, in one bulk coding) and marks the return
+    submitted. Returns the references it coded and the submission."""
+    uncoded = door.get(
+        f"/reports/{code}/{kind}/{period}/cases", table="subject", row="not_coded", limit=1000
+    )
+    references = [c["reference"] for c in uncoded["cases"]]
+    if references:
+        done = door.post("/coding/bulk", {"references": references, "subjects": ["other"]})
+        assert done["coded"] == references, done
+    return references, door.post(f"/reports/{code}/{kind}/{period}/submission")

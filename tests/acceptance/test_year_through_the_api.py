@@ -115,6 +115,21 @@ def test_every_ko41b_figure_of_the_practice_is_what_the_records_say(year):
     assert not problems
 
 
+def test_the_practice_codes_what_its_return_lacks_and_marks_it_submitted(year):
+    """From the return's list of new complaints with no subject, coded in bulk: the return
+    then lacks no subject, and is marked submitted, which keeps its cases' coding as it is."""
+    coded, submission = year.ko41
+    assert coded and submission["submitted"] and submission["submitted_by"] == "ymed.manager"
+    records = {r.reference: r for r in year.records["gp"]}
+    assert all("other" in records[reference].subjects for reference in coded)
+    rows = figures(read_report(year, "gp", "ko41b"))["subject"]
+    assert rows["not_coded"] == [0]
+    refused = year.doors["gp"]["records"].call(
+        "PUT", f"/cases/{coded[0]}/coding", {"subjects": ["appointments"]}, expect=(409,)
+    )
+    assert "submitted" in refused["detail"]
+
+
 def test_the_anonymised_summary_lists_each_complaint_as_its_records_say(year):
     got = read_report(year, "icb", "commissioner")
     found = differences(year, "icb", "commissioner", books(year, "icb").annual(), got)
