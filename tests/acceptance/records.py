@@ -139,6 +139,10 @@ class Record:
         return self.detail["reference"]
 
     @property
+    def organisation(self) -> str:
+        return self.detail["organisation"]
+
+    @property
     def kind(self) -> str:
         return self.detail["kind"]
 

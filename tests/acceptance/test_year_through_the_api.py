@@ -4,6 +4,7 @@ say (issue 16, "How we will know")."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from candour.reporting.commissioner import COLUMNS as SUMMARY_COLUMNS
 
 from ..api.test_reports_api import page_tables
 from ..conftest import sign_in
-from .records import Books, Period, moment, month_start
+from .records import Books, Period, day_of, moment, month_start
 from .reports import compare, figures, lister, report
 from .scenario import CLINIC, GP, ICB, YEAR
 
@@ -234,7 +235,7 @@ def test_the_report_page_shows_the_figures_the_api_gives(year, client):
             )
 
 
-def test_each_stored_verdict_is_the_one_the_case_shows(year):
+def test_each_stored_verdict_is_the_one_the_case_shows_and_its_dates_make(year):
     """The verdicts the reports count (stored when the thing was done) are those of the
     case's own deadlines, on every case of the year: one rule (issue 16)."""
     found = []
@@ -251,6 +252,23 @@ def test_each_stored_verdict_is_the_one_the_case_shows(year):
                 f"{record.reference} stage {record['stage']} response: shows {response['met']}, "
                 f"kept {current[0].met}"
             )
+        # And each is what its own dates make: every stage's response by the day it was
+        # sent (the year's response rules are in days and months), the clinic's
+        # acknowledgement by the minute, 48 hours after receipt.
+        for s in record.responses:
+            if s.response_due and s.met != (day_of(s.responded_at) <= s.response_due):
+                found.append(
+                    f"{record.reference} stage {s.stage}: sent {s.responded_at}, due "
+                    f"{s.response_due}, kept {s.met}"
+                )
+        acknowledged = record.at("acknowledged_at")
+        if record.organisation == CLINIC.code and acknowledged:
+            within = acknowledged <= record.received_at + timedelta(hours=48)
+            if record["acknowledge_met"] != within:
+                found.append(
+                    f"{record.reference}: acknowledged {acknowledged}, 48 hours after "
+                    f"{record.received_at}, stored {record['acknowledge_met']}"
+                )
     assert not found, "\n".join(found)
 
 
