@@ -122,10 +122,16 @@ class SummaryCaseOut(Schema):
     themes: str
     provider_led: str
     status: str
-    outcome: str
-    responded: date | None
-    days: int | None
-    within_target: str
+    stage: int = Field(description="The stage the complaint is at: 1, or 2 once reopened.")
+    outcome: str = Field(description="The current stage's, or else its latest response's.")
+    responded: date | None = Field(description="When its latest stage's response was sent.")
+    days: int | None = Field(
+        description="Calendar days from the start of that stage (receipt, or the request for "
+        "it) to its response."
+    )
+    within_target: str = Field(
+        description="That response within its timescale: Yes or No (empty until answered)."
+    )
     ombudsman: str
 
 

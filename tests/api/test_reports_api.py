@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from candour.reporting import catalogue
+from candour.reporting import catalogue, commissioner
 from candour.reporting.dashboard import dashboard
 from tests.api.conftest import Api
 
@@ -112,6 +112,8 @@ def test_every_report_gives_the_pages_figures_and_its_report_objects_values(
         for name in ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10")
     ]
     assert summary["changes"] is None and annual["cases"] is None
+    # Every column of the page's list, the stage among them.
+    assert [key for key, _ in commissioner.COLUMNS] == list(summary["cases"][0])
 
 
 def test_the_cases_behind_a_figure_are_the_pages(year, as_alice):
