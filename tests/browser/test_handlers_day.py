@@ -89,7 +89,7 @@ def test_a_handlers_day_from_sign_in_to_closing_a_complaint(page, org_a, alice, 
     _open_action(page, case, "Acknowledge the complaint")
     check_page(page, "action-acknowledge", keep_screenshot=False)
     page.locator("#submit").click()
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Method must be one of")
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose one")
     check_page(page, "action-acknowledge-error", keep_screenshot=False)
     page.get_by_label("Letter").check()
     _submit(page, "Acknowledge the complaint", "Acknowledgement recorded", case)

@@ -24,7 +24,7 @@ def test_a_call_is_logged_and_a_name_corrected_from_the_case_page(page, org_a, a
     )
     page.get_by_role("button", name="Record a call, email, letter or meeting").click()
     page.wait_for_url(re.compile(rf"/cases/{case.reference}/$"))
-    log = page.locator("#contacts + table")
+    log = page.locator("#contacts + div table")
     assert "told by the end of the month" in log.inner_text()
     assert "Telephone call from the complainant" in page.locator("ol").last.inner_text()
     check_page(page, "case-with-contact-log", keep_screenshot=False)
