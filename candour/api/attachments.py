@@ -21,6 +21,7 @@ from candour.api.schemas import (
 )
 from candour.cases import attachments
 from candour.cases.access import get_case
+from candour.cases.intake import InvalidCase
 
 router = Router(tags=["attachments"])
 
@@ -69,7 +70,9 @@ def case_attachments(request, reference: Reference):
 def attach(
     request,
     reference: Reference,
-    file: File[UploadedFile],
+    # Optional to the request's parsing: an empty file part arrives as no file at all (Django
+    # keeps no part without content and name), which is the domain's 422 on `file` to say.
+    file: File[UploadedFile] = None,  # type: ignore[assignment]
     description: str = Form("", max_length=200),
     # Not nullable in the schema: a form field is text, and has no null to send.
     contact: int = Form(None, ge=1, le=MAX_NUMBER),  # type: ignore[assignment]
@@ -80,6 +83,8 @@ def attach(
     file must be a whole, ordinary Word document. A file that is refused is 422 on `file`,
     and nothing is kept."""
     case = get_case(request.auth, reference)
+    if file is None:
+        raise InvalidCase("file", "is missing or empty; choose a file that has something in it")
     added = attachments.add_attachment(
         case,
         by=request.auth,
