@@ -89,7 +89,7 @@ from candour.organisations import two_factor
 from candour.organisations.access import can
 from candour.organisations.models import Capability, Organisation
 from candour.organisations.policy import LetterKind
-from candour.organisations.setup import add_member, create_organisation
+from candour.organisations.setup import add_member, create_organisation, update_letterhead
 
 # The one password of every demo login. Synthetic data only; never use it for real data.
 DEMO_PASSWORD = "candour-demo"
@@ -109,6 +109,23 @@ class OrgSpec:
     parent: str | None = None
     nation: str = Nation.ENGLAND
     weight: float = 1.0  # share of the demo cases
+
+
+# The letterheads (issue 17): invented streets, postcodes from the ZZ area (none is real),
+# telephone numbers from Ofcom's drama range, emails at example.invalid.
+LETTERHEADS = {
+    "EVMP": ("1 Example Lane\nExample Valley\nSampleshire\nZZ1 1AB", "0117 496 0101"),
+    "EXICB": ("Example House\n2 Sample Street\nSampletown\nZZ2 3CD", "0117 496 0202"),
+    "EXSC": ("3 Example Parade\nSampletown\nZZ4 5EF", "0117 496 0303"),
+    "EXHT": ("Example General Hospital\n4 Infirmary Road\nExampleton\nZZ6 7GH", "0117 496 0404"),
+    "ESH": ("5 Example Square\nLondon\nZZ8 9JK", "020 7946 0505"),
+    "ESHN": ("6 Sample Court\nNorthtown\nZZ9 2LM", "0113 496 0606"),
+    "ESHS": ("7 Example Quay\nSouthport Sample\nZZ3 4NP", "029 2018 0707"),
+    "ESHM": ("Healthcare Department\nHMP Example Moor\nMoor Road\nZZ5 6QR", "0113 496 0808"),
+    "ESHF": ("Healthcare Department\nHMP Sample Fell\nFell Lane\nZZ7 8ST", "0113 496 0909"),
+    "ESHV": ("Healthcare Department\nHMP Example Vale\nVale Road\nZZ1 9UV", "0117 496 0110"),
+    "ESHB": ("Healthcare Department\nHMP Sample Bay\nBay Road\nZZ2 8WX", "029 2018 0111"),
+}
 
 
 ORGANISATIONS = [
@@ -137,28 +154,29 @@ class LoginSpec:
     username: str
     organisation: str
     role: str
+    full_name: str = ""  # letters name staff by name and job title, never by username
 
 
 LOGINS = [
-    LoginSpec("gp.manager", "EVMP", "Executive Manager"),
-    LoginSpec("gp.reception", "EVMP", "Receptionist"),
-    LoginSpec("gp.partner", "EVMP", "Partner"),
-    LoginSpec("icb.governance", "EXICB", "Head of Governance"),
-    LoginSpec("icb.officer", "EXICB", "Customer Care Officer"),
-    LoginSpec("icb.investigator", "EXICB", "Investigating Officer"),
-    LoginSpec("clinic.manager", "EXSC", "Complaints Manager"),
-    LoginSpec("clinic.clinician", "EXSC", "Clinician"),
-    LoginSpec("trust.manager", "EXHT", "Complaints Manager"),
-    LoginSpec("trust.investigator", "EXHT", "Investigating Officer"),
-    LoginSpec("trust.chief", "EXHT", "Responsible Person"),
-    LoginSpec("national.reviewer", "ESH", "National Complaints Reviewer"),
-    LoginSpec("national.director", "ESH", "National Medical Director"),
-    LoginSpec("north.governance", "ESHN", "Regional Governance Manager"),
-    LoginSpec("south.governance", "ESHS", "Regional Governance Manager"),
-    LoginSpec("moor.hoh", "ESHM", "Head of Healthcare"),
-    LoginSpec("fell.hoh", "ESHF", "Head of Healthcare"),
-    LoginSpec("vale.hoh", "ESHV", "Head of Healthcare"),
-    LoginSpec("bay.hoh", "ESHB", "Head of Healthcare"),
+    LoginSpec("gp.manager", "EVMP", "Executive Manager", "Ada Example"),
+    LoginSpec("gp.reception", "EVMP", "Receptionist", "Ben Sample"),
+    LoginSpec("gp.partner", "EVMP", "Partner", "Dr Cara Example"),
+    LoginSpec("icb.governance", "EXICB", "Head of Governance", "Dev Sample"),
+    LoginSpec("icb.officer", "EXICB", "Customer Care Officer", "Eve Example"),
+    LoginSpec("icb.investigator", "EXICB", "Investigating Officer", "Finn Sample"),
+    LoginSpec("clinic.manager", "EXSC", "Complaints Manager", "Gail Example"),
+    LoginSpec("clinic.clinician", "EXSC", "Clinician", "Hal Sample"),
+    LoginSpec("trust.manager", "EXHT", "Complaints Manager", "Iris Example"),
+    LoginSpec("trust.investigator", "EXHT", "Investigating Officer", "Jon Sample"),
+    LoginSpec("trust.chief", "EXHT", "Responsible Person", "Kay Example"),
+    LoginSpec("national.reviewer", "ESH", "National Complaints Reviewer", "Lee Sample"),
+    LoginSpec("national.director", "ESH", "National Medical Director", "Dr Mia Example"),
+    LoginSpec("north.governance", "ESHN", "Regional Governance Manager", "Ned Sample"),
+    LoginSpec("south.governance", "ESHS", "Regional Governance Manager", "Ola Example"),
+    LoginSpec("moor.hoh", "ESHM", "Head of Healthcare", "Pat Sample"),
+    LoginSpec("fell.hoh", "ESHF", "Head of Healthcare", "Quinn Example"),
+    LoginSpec("vale.hoh", "ESHV", "Head of Healthcare", "Rae Sample"),
+    LoginSpec("bay.hoh", "ESHB", "Head of Healthcare", "Sam Example"),
 ]
 ADMIN_USERNAME = "admin"
 
@@ -177,6 +195,17 @@ def ensure_organisations() -> dict[str, Organisation]:
             nation=spec.nation,
             preset_name=spec.preset,
         )
+    for spec in ORGANISATIONS:
+        organisation = existing[spec.code]
+        if not organisation.address and spec.code in LETTERHEADS:
+            address, telephone = LETTERHEADS[spec.code]
+            update_letterhead(
+                organisation,
+                address=address,
+                telephone=telephone,
+                email=f"complaints@{spec.code.lower()}.example.invalid",
+                by=None,
+            )
     return {spec.code: existing[spec.code] for spec in ORGANISATIONS}
 
 
@@ -196,6 +225,9 @@ def ensure_logins(
             user = User.objects.create_user(spec.username, email=f"{spec.username}@example.invalid")
             user.password = hashed
             user.save(update_fields=["password"])
+        if spec.full_name and not user.get_full_name():
+            user.first_name, _, user.last_name = spec.full_name.rpartition(" ")
+            user.save(update_fields=["first_name", "last_name"])
         add_member(user, organisations[spec.organisation], spec.role)
         users[spec.username] = user
     everyone = list(users.values())

@@ -157,7 +157,15 @@ def contacts_of(user, case: Case) -> list[dict]:
 
 
 # The plain fields are copied by name from the schema; the rest are built in detail().
-BUILT = {"organisation_name", "recorded_by", "investigator", "people", "issues", "pauses"}
+BUILT = {
+    "organisation_name",
+    "stage_name",
+    "recorded_by",
+    "investigator",
+    "people",
+    "issues",
+    "pauses",
+}
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
 BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies", "contacts"}
 BUILT |= {"ombudsman_referrals", "responses"}
@@ -169,6 +177,7 @@ def detail(user, case: Case) -> dict:
     out = item(user, case)
     out.update({name: getattr(case, name) for name in DETAIL_FIELDS})
     out["organisation_name"] = case.organisation.name
+    out["stage_name"] = case.organisation.policy.stage_name(case.stage)
     out["recorded_by"] = _username(case.recorded_by)
     out["investigator"] = _username(case.investigator)
     out["people"] = [

@@ -411,6 +411,7 @@ class StageResponseOut(Schema):
 
 class CaseDetail(CaseItem):
     organisation_name: str
+    stage_name: str = Field(description="The stage's name in the organisation's policy (R29).")
     channel: str
     recorded_at: datetime
     recorded_by: str | None

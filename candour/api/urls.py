@@ -17,6 +17,7 @@ from candour.api import (
     escalation,
     learning,
     letters,
+    organisations,
     reports,
 )
 from candour.api.auth import bearer_token, session
@@ -109,5 +110,6 @@ api.add_router("/v1/cases", contacts.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)
+api.add_router("/v1/organisations", organisations.router)
 
 urlpatterns, app_name, _namespace = api.urls

@@ -178,8 +178,8 @@ def decide_late_complaint(
 ) -> Case:
     """R7: a complaint made after the time limit is investigated only if there was good
     reason for the delay and a fair investigation is still possible (reg 12(2)). A declined
-    complaint is closed, when the decision was made; the decline letter points to the
-    escalation body."""
+    complaint is closed, when the decision was made, and its decision letter is started
+    (letters.signoff.start_after_late_decision), pointing to the escalation body."""
     case = lock(case)
     ensure_can(case, "decide_late_complaint", by)
     if decision not in LateDecision.values:
@@ -194,7 +194,7 @@ def decide_late_complaint(
             closed_at=at,
             outcome_summary=f"Declined as out of time: {reason}",
         )
-    return apply(
+    case = apply(
         case,
         "decide_late_complaint",
         by=by,
@@ -203,6 +203,12 @@ def decide_late_complaint(
         at=at,
         escalation=case.organisation.policy.escalation.name,
     )
+    if decision == LateDecision.DECLINED:
+        # The decision letter, filled with the decision and reasons just recorded.
+        from candour.letters.signoff import start_after_late_decision
+
+        start_after_late_decision(case, by=by)
+    return case
 
 
 @atomic
@@ -452,5 +458,5 @@ def reopen_case(case: Case, *, by, reason: str, received_at: datetime | None = N
         },
         at=at,
         reason=reason,
-        stage_name=stages[case.stage],
+        stage_name=case.organisation.policy.stage_name(case.stage + 1),
     )

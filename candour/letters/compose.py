@@ -84,8 +84,70 @@ def clean_sections(kind: str, sections: list, template_names: list[str]) -> list
     return [[n, given.get(n, "")] for n in template_names]
 
 
-def problems(kind: str, case: Case, policy: Policy, sections: list) -> list[str]:
-    """Why this text may not be approved now, one message each; empty when it may."""
+# Sections of the final response that may not be empty when it is approved: the answer
+# itself (App D 4-7). An empty one is a letter that answers nothing.
+REQUIRED_SECTIONS = ("issues", "investigation", "explanation", "conclusions")
+
+# Where a letter tells the complainant what they can do next (R29, R33): the next stage of
+# the organisation's procedure, or the escalation body's contact details.
+NEXT_STEP_SECTION = {
+    LetterKind.FINAL_RESPONSE: "ombudsman",
+    LetterKind.VEXATIOUS_WARNING: "body",
+}
+
+
+def _plain(text: str) -> str:
+    """Lower case, one space between words: how a check finds words in a letter."""
+    return " ".join(text.lower().split())
+
+
+def _mentions_issue(text: str, issue) -> bool:
+    """Whether a section names the issue: its description, or 'issue N' / 'N.' by number."""
+    plain = _plain(text)
+    if _plain(issue.description) in plain:
+        return True
+    return bool(re.search(rf"(\bissue {issue.number}\b)|(^|\n)\s*{issue.number}\.", text, re.I))
+
+
+def _next_step_problems(kind: str, stage: int, policy: Policy, text: dict) -> list[str]:
+    """R29: a response names the organisation's next stage where there is one, and the right
+    to go to the escalation body with its contact details at the last stage (or at every
+    stage where the policy says so: reg 14(2)(c))."""
+    name = NEXT_STEP_SECTION.get(kind)
+    if name is None:
+        return []
+    found = []
+    words = text.get(name, "")
+    following = policy.next_stage(stage)
+    named = following and (
+        _plain(following) in _plain(words) or re.search(rf"\bstage {stage + 1}\b", _plain(words))
+    )
+    if following and not named:
+        found.append(
+            f"The section '{heading(name)}' must tell the complainant that they can take their "
+            f"complaint to the next stage of the procedure, {following}, and how."
+        )
+    body = policy.escalation
+    if policy.rights_at(stage):
+        contacts = [c for c in (body.address, body.telephone, body.website) if c]
+        if (
+            not words.strip()
+            or body.name.lower() not in words.lower()
+            or not any(c.lower() in words.lower() for c in contacts)
+        ):
+            found.append(
+                f"The section '{heading(name)}' must tell the complainant of their right to "
+                f"go to the {body.name} with its contact details "
+                f"({'; '.join(contacts)})."
+            )
+    return found
+
+
+def problems(kind: str, case: Case, policy: Policy, sections: list, stage: int | None = None):
+    """Why this text may not be approved now, one message each; empty when it may. Checked
+    against the case as it is at approval, not as it was when the letter started: an issue
+    added since, or a finding changed, shows here."""
+    stage = stage or case.stage
     found = []
     text = dict(sections)
     for name, body in sections:
@@ -94,12 +156,26 @@ def problems(kind: str, case: Case, policy: Policy, sections: list) -> list[str]
                 f"The section '{heading(name)}' still has guidance in [[double brackets]]; "
                 "replace it with the letter's own words."
             )
+    if kind == LetterKind.LATE_COMPLAINT_DECISION and not case.late_decision:
+        found.append(
+            f"{case.reference} has no decision on the late complaint yet; record the decision "
+            "(accepted or declined, with the reasons) before the letter is approved."
+        )
+    found += _next_step_problems(kind, stage, policy, text)
     if kind != LetterKind.FINAL_RESPONSE:
         return found
-    issues = list(case.issues.filter(stage=case.stage).order_by("number"))
+    empty = [heading(n) for n in REQUIRED_SECTIONS if not text.get(n, "").strip()]
+    if empty:
+        listed = "', '".join(empty)
+        found.append(
+            f"The section{'s' if len(empty) > 1 else ''} '{listed}' "
+            f"{'are' if len(empty) > 1 else 'is'} empty; a final response must set out the "
+            "issues, how they were investigated, what happened and the conclusions."
+        )
+    issues = list(case.issues.filter(stage=stage).order_by("number"))
     if not issues:
         found.append(
-            f"{case.reference} has no issues at stage {case.stage}; the response must answer "
+            f"{case.reference} has no issues at stage {stage}; the response must answer "
             "the issues agreed with the complainant."
         )
     unanswered = [str(i.number) for i in issues if not i.finding]
@@ -108,23 +184,21 @@ def problems(kind: str, case: Case, policy: Policy, sections: list) -> list[str]
             f"Issue {', '.join(unanswered)} has no finding yet; record a finding for every "
             "issue before the response is approved."
         )
+    # App D 4: the issues as agreed, every one of them as the case holds them now (the
+    # conclusions are the writer's words, checked only for being there).
+    listed = text.get("issues", "")
+    missing = [i for i in issues if listed.strip() and not _mentions_issue(listed, i)]
+    if missing:
+        named = "; ".join(f"issue {i.number}, '{i.description}'" for i in missing)
+        found.append(
+            f"The section '{heading('issues')}' does not cover {named}; add "
+            f"{'them' if len(missing) > 1 else 'it'} (issues added after the letter was "
+            "started are not in its text)."
+        )
     upheld = [str(i.number) for i in issues if i.finding in (Finding.UPHELD, Finding.PARTLY_UPHELD)]
     if upheld and not text.get("apology", "").strip():
         found.append(
             f"The apology section is empty, but issue {', '.join(upheld)} is upheld or partly "
             "upheld; apologise for what went wrong."
-        )
-    rights = text.get("ombudsman", "")
-    body = policy.escalation
-    contacts = [c for c in (body.address, body.telephone, body.website) if c]
-    if (
-        not rights.strip()
-        or body.name.lower() not in rights.lower()
-        or not any(c.lower() in rights.lower() for c in contacts)
-    ):
-        found.append(
-            f"The section '{heading('ombudsman')}' must tell the complainant of their right to "
-            f"go to the {body.name} with its contact details "
-            f"({'; '.join(contacts)})."
         )
     return found

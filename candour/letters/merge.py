@@ -14,13 +14,21 @@ from django.utils import timezone
 
 from candour.cases.access import ANONYMOUS, CONFIDENTIAL, may_see_identity
 from candour.cases.models import Case, CaseParty, Finding, PartyRole, Relationship
+from candour.cases.responses import stage_start
+from candour.organisations.models import Membership
 
 # name → what it holds; the administrator's reference when editing a template.
 MERGE_FIELDS: dict[str, str] = {
     "reference": "the case reference, for example WAL-2026-00012",
     "stage": "the stage of the complaint (1, 2, …)",
+    "stage_name": "the stage's name in the policy, for example Local resolution",
+    "next_stage": "the name of the policy's next stage, empty at its last stage (R29)",
+    "escalation_rights": "true when this stage's response states the right to go to the "
+    "escalation body (the last stage, or every stage where the policy says so)",
     "today": "the date of the letter, for example 2 November 2026",
-    "received_date": "when the complaint was received",
+    "received_date": "when this stage began: the complaint's receipt at stage 1, the request "
+    "for the stage after that",
+    "complaint_received_date": "when the complaint was first received",
     "acknowledged_date": "when it was acknowledged (empty if not yet)",
     "acknowledge_due": "when the acknowledgement is due",
     "response_due": "when the response is due",
@@ -34,7 +42,10 @@ MERGE_FIELDS: dict[str, str] = {
     "organisation.address": "its address",
     "organisation.telephone": "its telephone number",
     "organisation.email": "its email address",
-    "handler.name": "the member of staff handling the case",
+    "handler.name": "the full name of the member of staff handling the case (empty if none)",
+    "handler.job_title": "their job title: their role at the organisation",
+    "handler.described": "name and job title, for example Jo Example (Complaints Manager); "
+    "the job title alone (our Complaints Manager) when no name is recorded",
     "issues": "the issues at this stage: each has number, description, finding, finding_summary",
     "upheld": "true when any issue is upheld or partly upheld",
     "bereaved": "true when the patient has died",
@@ -43,6 +54,7 @@ MERGE_FIELDS: dict[str, str] = {
     "escalation.address": "its address",
     "escalation.telephone": "its telephone number",
     "escalation.website": "its website",
+    "late_decision": "the decision recorded on a late complaint: accepted, declined or empty",
     "late_decision_reason": "the reason recorded for a late complaint decision",
 }
 
@@ -51,6 +63,23 @@ FINDING_WORDS = {
     Finding.PARTLY_UPHELD: "partly upheld",
     Finding.NOT_UPHELD: "not upheld",
 }
+
+
+def address_lines(address: str, postcode: str = "") -> list[str]:
+    """An address as its lines, without blank lines or spaces around them: a form's text area
+    sends "\r\n" between lines, which Word would print as two breaks (a blank line)."""
+    lines = [line.strip() for line in address.splitlines()]
+    return [line for line in (*lines, postcode.strip().upper()) if line]
+
+
+def organisation_fields(organisation) -> dict:
+    """The letterhead: the organisation's name, postal address, telephone and email."""
+    return {
+        "name": organisation.name,
+        "address": "\n".join(address_lines(organisation.address)),
+        "telephone": organisation.telephone,
+        "email": organisation.email,
+    }
 
 
 def long_date(day: date | None) -> str:
@@ -85,7 +114,7 @@ def recipient_fields(user, case: Case, party: CaseParty | None) -> dict:
         }
     person = party.person
     surname = " ".join(p for p in (person.title, person.last_name) if p)
-    address = "\n".join(p for p in (person.address.strip(), person.postcode.upper()) if p)
+    address = "\n".join(address_lines(person.address, person.postcode))
     return {
         "name": person.full_name,
         "salutation": surname or person.full_name or "Sir or Madam",
@@ -110,24 +139,22 @@ def fields_for(user, case: Case, recipient: CaseParty | None, *, today: date | N
     bereaved = any(p.person.deceased for p in parties if p.role == PartyRole.PATIENT) or any(
         p.relationship == Relationship.BEREAVED for p in parties
     )
-    handler = case.handler
     return {
         "reference": case.reference,
         "stage": case.stage,
+        "stage_name": policy.stage_name(case.stage),
+        "next_stage": policy.next_stage(case.stage) or "",
+        "escalation_rights": policy.rights_at(case.stage),
         "today": long_date(today or timezone.localdate()),
-        "received_date": long_date(_day(case.received_at)),
+        "received_date": long_date(_day(stage_start(case))),
+        "complaint_received_date": long_date(_day(case.received_at)),
         "acknowledged_date": long_date(_day(case.acknowledged_at)),
         "acknowledge_due": long_date(case.acknowledge_due),
         "response_due": long_date(case.response_due),
         "agreed_response_date": long_date(case.agreed_response_date),
         "recipient": recipient_fields(user, case, recipient),
-        "organisation": {
-            "name": organisation.name,
-            "address": organisation.address,
-            "telephone": organisation.telephone,
-            "email": organisation.email,
-        },
-        "handler": {"name": (handler.get_full_name() or handler.get_username()) if handler else ""},
+        "organisation": organisation_fields(organisation),
+        "handler": staff_fields(case.handler, case),
         "issues": issues,
         "upheld": any(
             i.finding in (Finding.UPHELD, Finding.PARTLY_UPHELD)
@@ -141,8 +168,36 @@ def fields_for(user, case: Case, recipient: CaseParty | None, *, today: date | N
             "telephone": policy.escalation.telephone,
             "website": policy.escalation.website,
         },
+        "late_decision": case.late_decision,
         "late_decision_reason": case.late_decision_reason,
     }
+
+
+def job_title(user, case: Case) -> str:
+    """The member of staff's job title: the role they hold at the case's organisation, or
+    the nearest organisation above it, in the order of the policy's roles."""
+    if user is None:
+        return ""
+    ids = [int(i) for i in case.organisation.path.strip("/").split("/") if i]
+    held = Membership.objects.filter(user=user, organisation_id__in=ids).values_list(
+        "organisation_id", "role__name"
+    )
+    if not held:
+        return ""
+    order = {name: i for i, name in enumerate(case.organisation.policy.roles)}
+    depth = {org_id: i for i, org_id in enumerate(ids)}
+    return min(held, key=lambda r: (-depth[r[0]], order.get(r[1], len(order)), r[1]))[1]
+
+
+def staff_fields(user, case: Case) -> dict:
+    """How a letter names a member of staff (R17: the handler's contact details): their full
+    name and job title. Never their username; with no name recorded, the job title alone."""
+    name = (user.get_full_name().strip() if user is not None else "") or ""
+    title = job_title(user, case)
+    described = name or (f"our {title}" if title else "")
+    if name and title:
+        described = f"{name} ({title})"
+    return {"name": name, "job_title": title, "described": described}
 
 
 def sample_fields() -> dict:
@@ -150,8 +205,12 @@ def sample_fields() -> dict:
     return {
         "reference": "ORG-2026-00001",
         "stage": 1,
+        "stage_name": "Local resolution",
+        "next_stage": "Further local resolution",
+        "escalation_rights": True,
         "today": "2 November 2026",
         "received_date": "20 October 2026",
+        "complaint_received_date": "20 October 2026",
         "acknowledged_date": "21 October 2026",
         "acknowledge_due": "23 October 2026",
         "response_due": "24 November 2026",
@@ -168,7 +227,11 @@ def sample_fields() -> dict:
             "telephone": "01234 567890",
             "email": "complaints@example.invalid",
         },
-        "handler": {"name": "A Handler"},
+        "handler": {
+            "name": "Ada Handler",
+            "job_title": "Complaints Manager",
+            "described": "Ada Handler (Complaints Manager)",
+        },
         "issues": [
             {
                 "number": 1,
@@ -186,5 +249,6 @@ def sample_fields() -> dict:
             "telephone": "0345",
             "website": "www.example.invalid",
         },
+        "late_decision": "declined",
         "late_decision_reason": "A good reason.",
     }

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from candour.audit.chain import record
 from candour.letters.compose import UNTITLED, heading
-from candour.letters.merge import long_date, recipient_fields
+from candour.letters.merge import long_date, organisation_fields, recipient_fields
 from candour.letters.models import Letter, LetterVersion
 from candour.letters.signoff import chain_of, roles_held
 
@@ -60,10 +60,8 @@ def printed(letter: Letter, user, version: LetterVersion | None = None) -> Print
     if signed:
         step = chain.steps[chain.signing_index]
         held = sorted(roles_held(version.signed_by, case, step.roles))
-        signer = {
-            "name": version.signed_by.get_full_name() or version.signed_by.get_username(),
-            "role": ", ".join(held),
-        }
+        # The signer's full name and the role they signed in (never their username).
+        signer = {"name": version.signed_by.get_full_name().strip(), "role": ", ".join(held)}
     sections = []
     for name, text in version.sections:
         if not text.strip():
@@ -76,21 +74,18 @@ def printed(letter: Letter, user, version: LetterVersion | None = None) -> Print
                 "paragraphs": paragraphs,
             }
         )
-    escalation = organisation.policy.escalation
+    policy = organisation.policy
+    escalation = policy.escalation
     footer = ""
-    if letter.kind == "final_response":
-        # 001 App D 7: the Ombudsman's contact details at the bottom of each letter.
+    if letter.kind == "final_response" and policy.rights_at(letter.stage):
+        # 001 App D 7: the Ombudsman's contact details at the bottom of each letter, where the
+        # policy gives the right at every stage; else at the last stage only (000 line 44).
         contact = "; ".join(
             c for c in (escalation.address, escalation.telephone, escalation.website) if c
         )
         footer = f"{escalation.name}: {contact}"
     return Printed(
-        organisation={
-            "name": organisation.name,
-            "address": organisation.address,
-            "telephone": organisation.telephone,
-            "email": organisation.email,
-        },
+        organisation=organisation_fields(organisation),
         recipient=recipient_fields(user, case, letter.recipient),
         reference=case.reference,
         date=long_date(timezone.localtime(version.signed_at or timezone.now()).date()),
@@ -117,6 +112,20 @@ def pdf(letter: Letter, user, version: LetterVersion | None = None) -> bytes:
     )
 
 
+def _contacts(organisation: dict) -> list[tuple[str, str]]:
+    return [(k.capitalize(), organisation[k]) for k in ("telephone", "email") if organisation[k]]
+
+
+def _lines(document, lines: list[str]):
+    """One paragraph, a line break between lines: no empty line inside it (an address)."""
+    paragraph = document.add_paragraph()
+    for i, line in enumerate(x for x in lines if x.strip()):
+        if i:
+            paragraph.add_run().add_break()
+        paragraph.add_run(line.strip())
+    return paragraph
+
+
 def docx(letter: Letter, user, version: LetterVersion | None = None) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -133,14 +142,16 @@ def docx(letter: Letter, user, version: LetterVersion | None = None) -> bytes:
     head = document.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     head.add_run(p.organisation["name"]).bold = True
-    for line in (p.organisation["address"], p.organisation["telephone"], p.organisation["email"]):
-        if line:
-            head.add_run("\n" + line)
+    contact = [
+        *p.organisation["address"].splitlines(),
+        *(f"{label}: {value}" for label, value in _contacts(p.organisation)),
+    ]
+    for line in contact:
+        head.add_run().add_break()
+        head.add_run(line)
     if p.recipient["name"]:
-        document.add_paragraph(
-            "\n".join(x for x in (p.recipient["name"], p.recipient["address"]) if x)
-        )
-    document.add_paragraph(f"Our reference: {p.reference}\nDate: {p.date}")
+        _lines(document, [p.recipient["name"], *p.recipient["address"].splitlines()])
+    _lines(document, [f"Our reference: {p.reference}", f"Date: {p.date}"])
     document.add_paragraph().add_run(p.subject).bold = True
     document.add_paragraph(f"Dear {p.recipient['salutation']},")
     for section in p.sections:
@@ -149,9 +160,7 @@ def docx(letter: Letter, user, version: LetterVersion | None = None) -> bytes:
         for paragraph in section["paragraphs"]:
             document.add_paragraph(paragraph)
     document.add_paragraph("Yours sincerely,")
-    document.add_paragraph(
-        "\n".join(x for x in (p.signer["name"], p.signer["role"], p.organisation["name"]) if x)
-    )
+    _lines(document, [p.signer["name"], p.signer["role"], p.organisation["name"]])
     if p.escalation_footer:
         document.add_paragraph(p.escalation_footer)
     out = io.BytesIO()

@@ -242,6 +242,21 @@ def start_letter(
     return letter
 
 
+def start_after_late_decision(case: Case, *, by) -> Letter | None:
+    """Declining a late complaint starts the letter that tells the complainant (reg 12; seed
+    001 §9: "Where it is decided not to investigate, the complainant will have the
+    opportunity to approach the Ombudsman"), filled with the decision and reasons recorded.
+    None when such a letter is already on its way at this stage, or when the person who
+    decided may not start letters (it is then offered on the case's letters page)."""
+    kind = LetterKind.LATE_COMPLAINT_DECISION
+    if case.letters.filter(kind=kind, stage=case.stage).exists():
+        return None
+    try:
+        return start_letter(case, kind, by=by)
+    except (PermissionDenied, TransitionNotAllowed):
+        return None
+
+
 def _root_path(case: Case) -> str:
     """Staff of the case's whole organisation tree may be named in a letter."""
     return "/" + case.organisation.path.strip("/").split("/")[0] + "/"
@@ -331,10 +346,15 @@ def comment(letter: Letter, *, by, text: str) -> LetterAction:
 
 
 def approval_problems(letter: Letter) -> list[str]:
-    """What stops the current text from being approved (compose.problems)."""
+    """What stops the current text from being approved (compose.problems), checked against
+    the case's issues and findings as they are now."""
     version = _latest(letter)
     return compose.problems(
-        letter.kind, letter.case, letter.case.organisation.policy, version.sections
+        letter.kind,
+        letter.case,
+        letter.case.organisation.policy,
+        version.sections,
+        stage=letter.stage,
     )
 
 

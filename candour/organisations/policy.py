@@ -204,9 +204,17 @@ class Policy(Strict):
     # R21: how long a member of staff has to give a statement, and again after a reminder.
     statement_due: Period | None = None
     grading: list[GradeLevel]
+    # R29: the organisation's own stages, in order (local resolution, further local stages,
+    # an independent review it runs). A case is at one of them; reopening moves it to the
+    # next. The escalation body (the Ombudsman or an ADR provider) is not a stage of the
+    # organisation's: the complainant goes to it after the last stage.
     stages: Annotated[list[str], Field(min_length=1)]
     escalation: EscalationBody
     rights_paragraph: Annotated[str, Field(min_length=20)]
+    # Whether every stage's response tells the complainant of their right to go to the
+    # escalation body (the 2009 Regulations reg 14(2)(c); seed 001 App D 7), or only the
+    # last stage's, earlier responses pointing to the next stage (seed 000 line 44).
+    escalation_rights_every_stage: bool = True
     roles: Annotated[list[str], Field(min_length=1)]
     # R26: the sign-off chains, first match wins (see chain_for).
     sign_off: list[SignOffChain] = []
@@ -254,6 +262,27 @@ class Policy(Strict):
         """The sign-off chain for a letter of `kind` at `stage`: the first chain that covers
         it, so put the specific chains before the catch-all."""
         return next((c for c in self.sign_off if c.covers(kind, stage)), None)
+
+    def stage_name(self, stage: int) -> str:
+        """The name of stage `stage` (1, 2, …) in this policy."""
+        if 1 <= stage <= len(self.stages):
+            return self.stages[stage - 1]
+        return f"Stage {stage}"
+
+    def stage_label(self, stage: int) -> str:
+        """For example "Stage 2: Further local resolution"; the name alone where it says so."""
+        name = self.stage_name(stage)
+        prefix = f"stage {stage}"
+        return name if name.lower().startswith(prefix) else f"Stage {stage}: {name}"
+
+    def next_stage(self, stage: int) -> str | None:
+        """The name of the stage after `stage`, or None at the last stage (then the
+        complainant's next step is the escalation body)."""
+        return self.stages[stage] if 0 < stage < len(self.stages) else None
+
+    def rights_at(self, stage: int) -> bool:
+        """Whether a response at `stage` states the right to go to the escalation body."""
+        return self.next_stage(stage) is None or self.escalation_rights_every_stage
 
     def grade(self, level: int) -> GradeLevel:
         for g in self.grading:
@@ -346,6 +375,11 @@ NHS_GRADING = [
 ]
 
 WD = "working_days"
+
+# R29: the organisation's own stages where its policy names no further stage: local
+# resolution and a further local response when the complainant comes back (seed 001 App D 9).
+# The escalation body is not one of them (Policy.stages).
+LOCAL_STAGES = ["Local resolution", "Further local resolution"]
 
 
 # --- sign-off chains (R26) -------------------------------------------------------------------
@@ -657,7 +691,11 @@ PRESETS: dict[str, dict] = {
         "six_month_review": {"amount": 6, "unit": "calendar_months"},
         "external_notification": None,
         "grading": NHS_GRADING,
-        "stages": ["Local resolution", "Parliamentary and Health Service Ombudsman"],
+        # R29: a complainant unhappy with the response may ask for it to be looked at again
+        # locally; the Ombudsman reviews once local resolution has ended (reg 14(2)(c): every
+        # response states the right, with the Ombudsman's details).
+        "stages": LOCAL_STAGES,
+        "escalation_rights_every_stage": True,
         "escalation": PHSO,
         "rights_paragraph": PHSO_RIGHTS,
         "roles": ["Responsible Person", "Complaints Manager", "Investigating Officer"],
@@ -683,7 +721,11 @@ PRESETS: dict[str, dict] = {
         "six_month_review": {"amount": 6, "unit": "calendar_months"},
         "external_notification": None,
         "grading": NHS_GRADING,
-        "stages": ["Local resolution", "Parliamentary and Health Service Ombudsman"],
+        # 001 App D 9: "Ask them to come back to you if they remain dissatisfied - there may
+        # be more you could do" (a further local stage); App D 7: "the contact details for the
+        # Parliamentary and Health Service Ombudsman is on the bottom of each letter".
+        "stages": LOCAL_STAGES,
+        "escalation_rights_every_stage": True,
         "escalation": PHSO,
         "rights_paragraph": PHSO_RIGHTS,
         "roles": [
@@ -720,7 +762,10 @@ PRESETS: dict[str, dict] = {
         "six_month_review": {"amount": 6, "unit": "calendar_months"},
         "external_notification": None,
         "grading": NHS_GRADING,
-        "stages": ["Local resolution", "Parliamentary and Health Service Ombudsman"],
+        # 002 §11.1: independent review by the Ombudsman "once Local Resolution has been
+        # thoroughly explored and has ended"; every response states the right (reg 14(2)(c)).
+        "stages": LOCAL_STAGES,
+        "escalation_rights_every_stage": True,
         "escalation": PHSO,
         "rights_paragraph": PHSO_RIGHTS,
         "roles": [
@@ -749,7 +794,10 @@ PRESETS: dict[str, dict] = {
         # 004: notification of an external body within three days of identifying the issue.
         "external_notification": {"amount": 3, "unit": "calendar_days"},
         "grading": NHS_GRADING,
-        "stages": ["Local resolution", "Alternative dispute resolution"],
+        # 004: the clinic signposts an approved ADR provider when "The complaint cannot be
+        # resolved internally to the patients satisfaction": after its last local stage.
+        "stages": LOCAL_STAGES,
+        "escalation_rights_every_stage": False,
         "escalation": {
             "route": "adr",
             "name": "an approved Alternative Dispute Resolution provider",
@@ -789,6 +837,9 @@ PRESETS: dict[str, dict] = {
             "Stage 2: regional and national review",
             "Stage 3: independent review",
         ],
+        # 000 line 44: after stage 2 the letter directs "the patient to escalate the complaint
+        # to stage 3"; the Ombudsman only after the last stage.
+        "escalation_rights_every_stage": False,
         "escalation": PHSO,
         "rights_paragraph": PHSO_RIGHTS,
         "roles": [

@@ -179,6 +179,58 @@ def add_closure_day(organisation: Organisation, day: date, reason: str, *, by) -
     return closure
 
 
+ADDRESS_LINES = 8
+
+
+@atomic
+def update_letterhead(
+    organisation: Organisation, *, address: str, telephone: str = "", email: str = "", by
+) -> Organisation:
+    """The organisation's postal address, telephone and email, printed on its letterhead and
+    given to complainants in its letters (R17, R24). By a member who administers it (the
+    caller checks: the manage pages find only organisations the user administers; the API
+    refuses others)."""
+    lines = [line.strip() for line in address.splitlines() if line.strip()]
+    if not lines:
+        raise SetupError(
+            "address: enter the postal address for the letterhead, one line per line, "
+            "ending with the postcode"
+        )
+    if len(lines) > ADDRESS_LINES or any(len(line) > 100 for line in lines):
+        raise SetupError(
+            f"address: keep the address to {ADDRESS_LINES} lines of up to 100 characters each"
+        )
+    telephone, email = telephone.strip(), email.strip()
+    if len(telephone) > 40:
+        raise SetupError("telephone: keep the telephone number to 40 characters or fewer")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise SetupError(
+                "email: enter an email address like complaints@example.nhs.uk"
+            ) from None
+    before = {
+        "address": organisation.address,
+        "telephone": organisation.telephone,
+        "email": organisation.email,
+    }
+    after = {"address": "\n".join(lines), "telephone": telephone, "email": email}
+    if before == after:
+        return organisation
+    for field, value in after.items():
+        setattr(organisation, field, value)
+    Organisation.objects.filter(pk=organisation.pk).update(**after)
+    record(
+        "organisation_letterhead_changed",
+        actor=by,
+        organisation_id=organisation.pk,
+        before=before,
+        after=after,
+    )
+    return organisation
+
+
 def grantable_roles(organisation: Organisation) -> list[str]:
     """The roles an administrator may grant at `organisation`: those its policy names."""
     return list(organisation.policy.roles)

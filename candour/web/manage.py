@@ -122,6 +122,28 @@ def add_user(request, code: str):
     )
 
 
+def letterhead(request, code: str):
+    """The postal address, telephone and email on the organisation's letters."""
+    org = _organisation(request, code)
+    values = {"address": org.address, "telephone": org.telephone, "email": org.email}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            setup.update_letterhead(org, **values, by=request.user)
+        except setup.SetupError as error:
+            errors = _field_errors(error, set(values), "address")
+        else:
+            messages.success(request, "Saved the letterhead. New letters use it.")
+            return redirect("web:manage-organisation", org.code)
+    return render(
+        request,
+        "web/manage/letterhead.jinja",
+        {"org": org, "values": values, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
 def _member(org: Organisation, user_id: int):
     """A user with a role at this organisation; anyone else is not found here."""
     user = get_user_model().objects.filter(pk=user_id, memberships__organisation=org).first()

@@ -46,6 +46,7 @@ urlpatterns = [
         name="manage-remove-closure-day",
     ),
     path("manage/<str:code>/policy/", manage.policy, name="manage-policy"),
+    path("manage/<str:code>/letterhead/", manage.letterhead, name="manage-letterhead"),
     path("reports/", reports.index, name="reports"),
     path("reports/<str:code>/<slug:kind>/<str:period>/", reports.report, name="report"),
     path(

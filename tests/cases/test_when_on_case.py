@@ -204,8 +204,9 @@ ACTIONS = {
     "decide on a late complaint": (
         OUT_OF_TIME,
         nothing,
+        # Accepted: declining also starts the decision letter, whose event comes after.
         lambda case, by, t: handling.decide_late_complaint(
-            case, by=by, decision="declined", reason="No good reason.", at=t
+            case, by=by, decision="accepted", reason="In hospital until June.", at=t
         ),
     ),
     "identify an external notification": (

@@ -12,7 +12,7 @@ from candour.letters.models import Letter, LetterStatus
 from candour.organisations.policy import PolicyError, preset, validate_policy
 
 from ..conftest import make_case
-from .conftest import last_event, member
+from .conftest import last_event, member, stage_two_case
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,9 @@ def test_the_national_vexatious_route_is_drafted_nationally_and_hand_delivered(
     from candour.letters.dispatch import dispatch_letter
 
     reviewer = member("nora", national, "National Complaints Reviewer")
-    case = make_case(site, hugo)
+    # "Patient continues to complain about service, although previously responded to stage
+    # 2" (line 31): the letter directs them to stage 3 (line 44).
+    case = stage_two_case(site, hugo)
     letter = signoff.start_letter(case, "vexatious_warning", by=hugo)
     assert [s["key"] for s in letter.chain["steps"]] == [
         "documents",

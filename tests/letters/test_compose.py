@@ -80,10 +80,12 @@ def test_approval_refused_without_the_escalation_rights_and_contact_details(answ
     )
     with pytest.raises(TransitionNotAllowed, match="0345 015 4033"):
         signoff.approve(letter, by=bob)
+    # The Ombudsman with a contact detail, and the practice's next stage (R29).
     edit(
         letter,
         bob,
-        ombudsman="The Parliamentary and Health Service Ombudsman, telephone 0345 015 4033.",
+        ombudsman="You can ask us for further local resolution. The Parliamentary and Health "
+        "Service Ombudsman, telephone 0345 015 4033.",
     )
     signoff.approve(letter, by=bob)
     assert reload(letter).step == "signature"
