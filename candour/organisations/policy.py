@@ -2,8 +2,10 @@
 
 Domain code asks the policy; it never hard-codes "25" or "3" (DESIGN.md, "Policy is data").
 The five presets below are taken from the seeds in ../shared/seeds and the 2009 Regulations;
-each rule cites where it comes from. An administrator starts from a preset and edits it in
-the admin; `validate_policy` turns any mistake into a message that names the field.
+each number and label cites where it comes from (CITATIONS, at the end, which
+tests/organisations/test_preset_citations.py checks against the seeds). An administrator
+starts from a preset and edits it in the admin; `validate_policy` turns any mistake into a
+message that names the field.
 """
 
 from __future__ import annotations
@@ -765,7 +767,8 @@ PRESETS: dict[str, dict] = {
         "time_limit": {"amount": 12, "unit": "calendar_months"},
         # 002 §10.5.1 I: acknowledged within three working days.
         "acknowledgement": {"amount": 3, "unit": WD},
-        # 002 §10.4: a concern resolved by the end of the next working day.
+        # A concern resolved by the end of the next working day is outside the Regulations
+        # (reg 8(1)(c)); 002 §10.4.2 hopes for "immediate/same-day resolution" of a concern.
         "informal_resolution": {"amount": 1, "unit": WD},
         "consent_chase": {"amount": 10, "unit": WD},
         # 002 §10.5.1 V: investigations within 10 working days.
