@@ -78,3 +78,22 @@ def test_other_presets_are_not_touched(org_a):
     before = stored(org_a).data
     migration.forwards(apps, None)
     assert stored(org_a).data == before
+
+
+def test_a_copy_edited_through_set_policy_is_found_by_its_name(national):
+    """setup.set_policy clears the preset's name; the policy's own name still says where it
+    came from."""
+    from candour.organisations.setup import set_policy
+
+    set_policy(national, old_preset(), by=None)
+    assert stored(national).preset == ""
+    migration.forwards(apps, None)
+    assert validate_policy(stored(national).data) == validate_policy(preset("national-provider"))
+
+
+def test_another_policy_keeps_its_own_five_day_investigation(org_a):
+    data = stored(org_a).data
+    data["investigation"] = {"amount": 5, "unit": "working_days"}
+    stored(org_a, data)
+    migration.forwards(apps, None)
+    assert stored(org_a).data["investigation"] == {"amount": 5, "unit": "working_days"}

@@ -4,14 +4,17 @@ step of the Stage 2 sign-off chain has a due date counted from the receipt of th
 request or the stage's response date, with the National Medical Director among those who may
 act at the national review.
 
-Organisations store a copy of their policy. Those started from the preset are corrected
-here, but only where a value is still the old preset's: a value an administrator has changed
-is theirs and stays. A policy that the correction would make invalid is left as it was.
+Organisations store a copy of their policy. Those started from the preset (by its preset
+name, or by the policy's name, which an edit through setup.set_policy keeps while it clears
+the preset name) are corrected here, and the preset's Stage 2 chain wherever it was copied,
+but only where a value is still the old preset's: a value an administrator has changed is
+theirs and stays. A policy that the correction would make invalid is left as it was.
 Letters already started keep the chain they started with (ADR 0007)."""
 
 from django.db import migrations
 
 PRESET = "national-provider"
+NAME = "National healthcare provider with regional and national tiers"
 CHAIN = "Stage 2 sign-off (regional and national)"
 WD = "working_days"
 FROM_RECEIPT = {"due": {"amount": 15, "unit": WD}, "due_from": "receipt"}
@@ -44,12 +47,13 @@ def _get(step: dict, field: str):
     return step.get(field, NO_DUE.get(field))
 
 
-def correct(data: dict, *, forwards: bool = True) -> bool:
+def correct(data: dict, *, forwards: bool = True, from_preset: bool = True) -> bool:
     """Change, in place, each value of `data` still equal to the old preset's (the new one's
-    when going backwards). True if anything changed."""
+    when going backwards): the Stage 2 chain's steps, and the investigation time if the
+    policy is the preset's (`from_preset`). True if anything changed."""
     changed = False
     old, new = INVESTIGATION if forwards else INVESTIGATION[::-1]
-    if data.get("investigation") == old:
+    if from_preset and data.get("investigation") == old:
         data["investigation"] = new
         changed = True
     for chain in data.get("sign_off") or []:
@@ -76,9 +80,12 @@ def _run(apps, forwards: bool) -> None:
     from candour.organisations.policy import PolicyError, validate_policy
 
     OrganisationPolicy = apps.get_model("organisations", "OrganisationPolicy")
-    for record in OrganisationPolicy.objects.filter(preset=PRESET):
+    for record in OrganisationPolicy.objects.all():
         data = record.data
-        if not correct(data, forwards=forwards):
+        if not isinstance(data, dict):
+            continue
+        ours = record.preset == PRESET or data.get("name") == NAME
+        if not correct(data, forwards=forwards, from_preset=ours):
             continue
         try:
             validate_policy(data)
