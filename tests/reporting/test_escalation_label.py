@@ -15,6 +15,7 @@ from datetime import date
 import pytest
 
 from candour.cases.escalation import refer_to_ombudsman
+from candour.cases.handling import acknowledge_case
 from candour.organisations.setup import add_member
 from candour.reporting.annual import annual_report
 from candour.reporting.commissioner import commissioner_summary
@@ -35,7 +36,8 @@ def clinic_staff(db):
 
 
 def referred_case(organisation, by, frozen, body: str, body_name: str = ""):
-    case = respond(make_case(organisation, by), by)
+    case = acknowledge_case(make_case(organisation, by), by=by, method="letter")
+    case = respond(case, by)
     frozen.move_to(at(date(2026, 11, 20), 10))
     refer_to_ombudsman(case, by=by, body=body, body_name=body_name, referred_on=date(2026, 11, 20))
     return case
