@@ -1,9 +1,11 @@
-"""Letters are case data: every query on them goes through cases_for(user)."""
+"""Letters are case data: every query on them goes through the organisations cases_for(user)
+reads."""
 
 from __future__ import annotations
 
-from candour.cases.access import cases_for
 from candour.letters.models import Letter
+from candour.organisations.access import organisation_ids_for
+from candour.organisations.models import Capability
 
 
 class LetterNotFound(LookupError):
@@ -12,8 +14,12 @@ class LetterNotFound(LookupError):
 
 
 def letters_for(user):
-    """The letters of the cases `user` may see."""
-    return Letter.objects.filter(case__in=cases_for(user).values("pk"))
+    """The letters of the cases `user` may see: those of the organisations `cases_for` reads,
+    joined through the case. (As `case__in=cases_for(user)`, SQLite gathered every case id of
+    the user's organisations before it looked at the one letter: 100 ms at 1,000,000 cases.)"""
+    return Letter.objects.filter(
+        case__organisation_id__in=organisation_ids_for(user, Capability.VIEW_CASES)
+    )
 
 
 def get_letter(user, pk: int) -> Letter:
