@@ -977,9 +977,14 @@ REGULATIONS_CITES = {
     "response_limit": cite("REGULATIONS.md", 89, "**6 months beginning on the day of receipt**"),
 }
 SIX_MONTH_REVIEW = cite("001", 177, "review any case lasting more than six months")
+# R29: the second stage is the organisation's own further local response; the Ombudsman
+# reviews only once local resolution has ended, after the last of them.
+FURTHER_LOCAL = cite(
+    "002", 238, "will only review a complaint once Local Resolution has been thoroughly explored"
+)
 PHSO_CITES = {
     "stages.0": cite("002", 238, "on conclusion of Local Resolution"),
-    "stages.1": cite("002", 238, "Parliamentary and Health Service Ombudsman"),
+    "stages.1": FURTHER_LOCAL,
     "escalation.name": cite("002", 238, "Parliamentary and Health Service Ombudsman"),
 }
 GRADING_CITES = {
@@ -1000,7 +1005,11 @@ CITATIONS: dict[str, dict[str, Cite | Chosen]] = {
         "update_after": UPDATE_AFTER,
         "six_month_review": SIX_MONTH_REVIEW,
         **PHSO_CITES,
-        "stages.1": cite("REGULATIONS.md", 210, "PHSO 1 yr"),
+        "stages.1": Chosen(
+            "The Regulations name one local stage; a complainant who comes back after the "
+            "response is answered again locally (R29) before the Ombudsman, who reviews once "
+            "local resolution has ended (seed 002 §11.1)."
+        ),
         "escalation.name": cite("REGULATIONS.md", 88, "right to go to the **PHSO**"),
         **GRADING_CITES,
         "sign_off.0.draft.roles": cite("REGULATIONS.md", 45, "and a **complaints manager**"),
@@ -1019,7 +1028,7 @@ CITATIONS: dict[str, dict[str, Cite | Chosen]] = {
         "update_after": UPDATE_AFTER,
         "six_month_review": SIX_MONTH_REVIEW,
         "stages.0": Chosen("Seed 001 names no stages; local resolution is the Regulations' stage."),
-        "stages.1": cite("001", 270, "Parliamentary and Health Service Ombudsman"),
+        "stages.1": cite("001", 550, "Ask them to come back to you if they remain dissatisfied"),
         "escalation.name": cite("001", 270, "Parliamentary and Health Service Ombudsman"),
         **GRADING_CITES,
         "sign_off.0.draft.roles": cite(
@@ -1080,7 +1089,9 @@ CITATIONS: dict[str, dict[str, Cite | Chosen]] = {
         "six_month_review": SIX_MONTH_REVIEW,
         "external_notification": cite("004", 83, "will occur within three days of those issues"),
         "stages.0": cite("004", 71, "normally resolved by direct negotiation with the complainant"),
-        "stages.1": cite("004", 72, "alternative disputes resolution provider"),
+        "stages.1": cite(
+            "004", 77, "The complaint cannot be resolved internally to the patients satisfaction"
+        ),
         "escalation.name": cite(
             "004", 78, "approved (by the Chartered Trading Standards Institute"
         ),

@@ -37,6 +37,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organisations", "0004_view_reports_capability")]
+    dependencies = [("organisations", "0005_national_provider_preset_follows_seed_000")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
