@@ -1,0 +1,73 @@
+"""Matters outside the procedure (R10; seed 002 §13; issue 17): redirected with a recorded
+reason and where to, counted, never silently dropped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from candour.cases import redirections
+from candour.cases.intake import InvalidCase
+from candour.cases.models import Outcome, Status
+from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
+
+from ..conftest import at, make_case
+from .conftest import events, reach
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_commissioner_redirects_what_seed_002_section_13_sends_elsewhere(org_a):
+    """002 §13.1.2: "Employment issues should be considered within the relevant Human Resource
+    policies and procedures." §13.2.1: "Disputes regarding Individual Funding Decisions will be
+    considered via WCCG's procedures for consideration of single patient funding decisions.
+    Complaints about Continuing Care decisions will be considered via separate processes"."""
+    keys = [key for key, _, _ in redirections.categories(org_a)]
+    assert {"staff_employment", "individual_funding", "continuing_healthcare"} <= set(keys)
+    assert {"foi_request", "subject_access"} <= set(keys)
+    where = {key: to for key, _, to in redirections.categories(org_a)}
+    assert where["staff_employment"] == "Human resources policies and procedures"
+
+
+def test_a_redirected_case_is_closed_with_its_reason_and_where_to(frozen, org_a, alice):
+    case = make_case(org_a, alice, kind="concern", received_at=at(date(2026, 10, 30)))
+    when = at(date(2026, 11, 2), 8, 30)
+    case = redirections.redirect_outside_procedure(
+        case,
+        by=alice,
+        category="continuing_healthcare",
+        reason="Disputes the CHC eligibility decision.",
+        at=when,
+    )
+    assert case.status == Status.CLOSED and case.outcome == Outcome.DECLINED
+    assert case.closed_at == when
+    assert case.redirection.where_to == (
+        "The separate process for the management of Continuing Care"
+    )
+    assert "Continuing healthcare decision" in case.outcome_summary
+    assert events(case)[-1] == "redirected_outside_procedure"
+    start = timezone.make_aware(datetime(2026, 4, 1))
+    end = timezone.make_aware(datetime(2027, 4, 1))
+    assert redirections.counts([org_a.pk], start, end) == [("Continuing healthcare decision", 1)]
+    assert redirections.total([org_a.pk], start, end) == 1
+
+
+def test_it_says_what_to_fix(frozen, org_a, alice, bob):
+    case = make_case(org_a, alice)
+    with pytest.raises(InvalidCase, match="category: must be one of staff_employment"):
+        redirections.redirect_outside_procedure(case, by=alice, category="parking", reason="x")
+    with pytest.raises(InvalidCase, match="reason: is empty"):
+        redirections.redirect_outside_procedure(case, by=alice, category="foi_request", reason="")
+    with pytest.raises(InvalidCase, match="in the future"):
+        redirections.redirect_outside_procedure(
+            case, by=alice, category="foi_request", reason="FOI", at=at(date(2026, 11, 3))
+        )
+    with pytest.raises(PermissionDenied):
+        redirections.redirect_outside_procedure(case, by=bob, category="foi_request", reason="x")
+    responded = reach(org_a, alice, Status.RESPONDED)
+    with pytest.raises(TransitionNotAllowed):
+        redirections.redirect_outside_procedure(
+            responded, by=alice, category="foi_request", reason="x"
+        )
