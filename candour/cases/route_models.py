@@ -108,6 +108,12 @@ class ContactRestriction(models.Model):
     def reference(self) -> str:
         return str(self)
 
+    @property
+    def channels_text(self) -> str:
+        from candour.cases.restrictions import channels_text
+
+        return channels_text(self.channels) if self.channels else ""
+
 
 class RestrictionEvidence(models.Model):
     """002 §13.7.3: "clear, documented evidence that reasonable efforts have been made to
