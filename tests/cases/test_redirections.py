@@ -71,3 +71,18 @@ def test_it_says_what_to_fix(frozen, org_a, alice, bob):
         redirections.redirect_outside_procedure(
             responded, by=alice, category="foi_request", reason="x"
         )
+
+
+def test_the_dashboard_counts_what_was_redirected(frozen, org_a, alice):
+    """R10: "redirected with a recorded reason, never silently dropped": the dashboard has a
+    line for it."""
+    from candour.reporting.dashboard import dashboard, sections
+
+    case = make_case(org_a, alice, received_at=at(date(2026, 10, 30)))
+    redirections.redirect_outside_procedure(
+        case, by=alice, category="staff_employment", reason="A grievance about a rota."
+    )
+    board = dashboard(alice, org_a, 12, today=date(2026, 12, 7))
+    assert board.redirected.rows == [("Staff employment", 1)]
+    outside = next(s for s in sections(board) if s.key == "outside")
+    assert outside.rows[-1] == ["Redirected", 1]
