@@ -109,12 +109,12 @@ class RestrictionOut(Schema):
     evidence: list[EvidenceOut]
 
 
-def _restriction_out(r) -> dict:
+def _restriction_out(r, user) -> dict:
     return {
         "id": r.pk,
         "reference": r.reference,
         "organisation": r.organisation.name,
-        "person": r.person.full_name,
+        "person": restrictions.person_name(user, r),
         "status": r.status,
         "cases": sorted(r.cases.values_list("reference", flat=True)),
         "grounds": r.grounds,
@@ -153,7 +153,7 @@ def _restriction(request, pk: int):
 
 
 def _fresh(request, pk: int) -> dict:
-    return _restriction_out(_restriction(request, pk))
+    return _restriction_out(_restriction(request, pk), request.auth)
 
 
 class OpenRestrictionIn(Input):
@@ -216,7 +216,7 @@ def list_restrictions(request, due_for_review: bool = False):
         if due_for_review
         else restrictions.restrictions_for(request.auth).order_by("-opened_at", "-pk")[:200]
     )
-    return [_restriction_out(r) for r in rows]
+    return [_restriction_out(r, request.auth) for r in rows]
 
 
 @router.get("/restrictions/{pk}", response={200: RestrictionOut, **READ_ERRORS})
@@ -339,12 +339,12 @@ class PlanOut(Schema):
     steps: list[StepOut]
 
 
-def _plan_out(plan) -> dict:
+def _plan_out(plan, user) -> dict:
     return {
         "id": plan.pk,
         "reference": plan.reference,
         "organisation": plan.organisation.name,
-        "person": plan.person.full_name,
+        "person": restrictions.person_name(user, plan),
         "status": plan.status,
         "cases": sorted(plan.cases.values_list("reference", flat=True)),
         "reason": plan.reason,
@@ -374,7 +374,7 @@ def _plan(request, pk: int):
 
 
 def _fresh_plan(request, pk: int) -> dict:
-    return _plan_out(_plan(request, pk))
+    return _plan_out(_plan(request, pk), request.auth)
 
 
 class OpenPlanIn(Input):
@@ -407,7 +407,10 @@ class ClosePlanIn(Input):
 
 @router.get("/service-user-plans", response={200: list[PlanOut], **READ_ERRORS})
 def list_plans(request):
-    return [_plan_out(p) for p in high_users.plans_for(request.auth).order_by("-opened_at")[:200]]
+    return [
+        _plan_out(p, request.auth)
+        for p in high_users.plans_for(request.auth).order_by("-opened_at")[:200]
+    ]
 
 
 @router.get("/service-user-plans/{pk}", response={200: PlanOut, **READ_ERRORS})

@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.intake import InvalidCase, not_before, when_on_case
-from candour.cases.models import Case, PartyRole
+from candour.cases.models import Case, PartyRole, Person
+from candour.cases.restrictions import same_person
 from candour.cases.route_models import (
     PlanStep,
     PlanStepKind,
@@ -144,8 +145,7 @@ def _check_owner(plan: ServiceUserPlan, kind: str, owner) -> None:
             where = "an organisation above" if kind == K.REGIONAL_SUPPORT else "the national"
             raise InvalidCase(
                 "owner",
-                f"must hold a role at {where} organisation ({K(kind).label.lower()} is "
-                "theirs, seed 000)",
+                f"must hold a role at {where} organisation ({K(kind).label.lower()} is theirs)",
             )
 
 
@@ -218,8 +218,9 @@ def open_plan(
     )
     if party is None:
         raise InvalidCase("case", f"{case.reference} has no named patient or complainant")
+    people = Person.objects.filter(same_person(party.person), organisation_id=case.organisation_id)
     existing = ServiceUserPlan.objects.filter(
-        person=party.person, status=ServiceUserPlanStatus.OPEN
+        organisation_id=case.organisation_id, person__in=people, status=ServiceUserPlanStatus.OPEN
     ).first()
     if existing is not None:
         raise InvalidCase("case", f"{party.person.full_name} already has {existing.reference}")
@@ -247,7 +248,7 @@ def open_plan(
         kind=K.MDT_MEETING,
         owner=mdt_owner,
         due=due,
-        detail="Address the patient's queries and set a plan of communication (seed 000, step 1)",
+        detail="Address the patient's queries and set a plan of communication",
         now=timezone.now(),
     )
     _record(
@@ -284,7 +285,7 @@ def add_step(
         raise InvalidCase(
             "kind",
             f"{K(kind).label} comes after the {K(needed).label.lower()}, which is not done yet "
-            "(seed 000: each step follows the one before it)",
+            "(each step follows the one before it)",
         )
     _check_owner(plan, kind, owner)
     due = _check_due(plan, due)

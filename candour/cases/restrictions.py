@@ -26,6 +26,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases.access import CONFIDENTIAL
 from candour.cases.deadlines import fmt, period_end
 from candour.cases.intake import InvalidCase, not_before, when_on_case
 from candour.cases.models import (
@@ -126,16 +127,26 @@ def channels_text(channels) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
-def describe(restriction: ContactRestriction) -> str:
+def person_name(user, procedure) -> str:
+    """The person's name on a procedure or plan (anything with an organisation, cases and a
+    person) as `user` may see it (R8): "Confidential" where one of its cases is confidential
+    and the user may not see confidential identities."""
+    confidential = procedure.cases.filter(confidential=True).exists()
+    if confidential and not can(user, Capability.VIEW_CONFIDENTIAL, procedure.organisation_id):
+        return CONFIDENTIAL
+    return procedure.person.full_name
+
+
+def describe(restriction: ContactRestriction, name: str = "") -> str:
     """In words, for messages: "Ms Ada Example may be contacted only by letter or email,
-    through Carol Cole (WAL-R1, review by 2 May 2027)"."""
+    through Carol Cole (WAL-PC1, review by 1 May 2027)"; `name` in place of the person's."""
     through = (
         f", through {_name(restriction.single_point_of_contact)}"
         if restriction.single_point_of_contact
         else ""
     )
     return (
-        f"{restriction.person.full_name} may be contacted only by "
+        f"{name or restriction.person.full_name} may be contacted only by "
         f"{channels_text(restriction.channels)}{through} ({restriction.reference}, review by "
         f"{fmt(restriction.review_due)})"
     )
@@ -147,6 +158,9 @@ def check_contact(case: Case, channel: str, direction: str, by) -> str:
     restriction does not allow, or anyone but the single point of contact contacting them,
     is refused; a contact from them on such a channel did happen, so it is recorded and this
     returns the warning to show and audit ("" when there is nothing to say)."""
+    # R8: on a confidential case the messages (and the audit event they go into) do not name
+    # the person; the contact log's own rule withholds names there too.
+    name = "The complainant" if case.confidential else ""
     warnings = []
     for restriction in in_force_for(case):
         allowed = channel in restriction.channels
@@ -154,19 +168,21 @@ def check_contact(case: Case, channel: str, direction: str, by) -> str:
             if not allowed:
                 raise InvalidCase(
                     "channel",
-                    f"is not allowed: {describe(restriction)}. Contact them by one of those "
+                    f"is not allowed: {describe(restriction, name)}. Contact them by one of those "
                     "channels, or review the restriction first",
                 )
             spoc = restriction.single_point_of_contact
             if spoc is not None and by is not None and spoc.pk != by.pk:
                 raise PermissionDenied(
                     f"Only {_name(spoc)}, the single point of contact, contacts "
-                    f"{restriction.person.full_name} while {restriction.reference} is in force; "
+                    f"{name.lower() or restriction.person.full_name} while "
+                    f"{restriction.reference} is in force; "
                     f"ask them to make this contact."
                 )
         elif direction == ContactDirection.FROM_COMPLAINANT and not allowed:
             warnings.append(
-                f"This contact came by a channel outside the restriction: {describe(restriction)}"
+                "This contact came by a channel outside the restriction: "
+                f"{describe(restriction, name)}"
             )
     return "; ".join(warnings)
 
@@ -181,11 +197,12 @@ def contact_recorded(entry) -> str:
 def arrival_warning(case: Case) -> str:
     """What staff are told when feedback arrives from a person under restrictions: it is
     recorded (the right to complain stands, 002 §13.7.1), with the restriction named."""
+    name = "The complainant" if case.confidential else ""
     notes = []
     for restriction in in_force_for(case):
         outside = case.channel not in restriction.channels
         notes.append(
-            f"{describe(restriction)}."
+            f"{describe(restriction, name)}."
             + (" This arrived by a channel outside the restriction." if outside else "")
         )
     return " ".join(notes)
@@ -225,7 +242,7 @@ def _ensure_role(restriction, by, roles: list[str], doing: str) -> str:
     if not held:
         raise PermissionDenied(
             f"Only the {' or the '.join(roles)} at {restriction.organisation.name} or above may "
-            f"{doing} ({_procedure(restriction.organisation).source or 'the policy'})."
+            f"{doing}."
         )
     return sorted(held)[0]
 

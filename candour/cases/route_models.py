@@ -102,7 +102,7 @@ class ContactRestriction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation.code}-R{self.number}"
+        return f"{self.organisation.code}-PC{self.number}"
 
     @property
     def reference(self) -> str:
@@ -183,7 +183,7 @@ class ServiceUserPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation.code}-H{self.number}"
+        return f"{self.organisation.code}-HSU{self.number}"
 
     @property
     def reference(self) -> str:

@@ -485,7 +485,7 @@ def _outside(redirected: Ranked) -> Section:
         ["Kind of matter", "Redirected"],
         [[name, n] for name, n in redirected.rows] + [["Redirected", redirected.total]],
         note="Staff employment, individual funding requests, continuing healthcare decisions "
-        "and information requests redirected to their own procedures (seed 002 §13), each "
+        "and information requests redirected to their own procedures, each "
         "with its reason and where it went.",
     )
 

@@ -1195,7 +1195,7 @@ REDIRECT_ACTIONS = (
             c, by=u, category=d["category"], where_to=d["where_to"], reason=d["reason"], at=d["at"]
         ),
         "Redirected outside the complaints procedure and closed",
-        hint="Seed 002 §13: staff employment, individual funding requests, continuing "
+        hint="Staff employment, individual funding requests, continuing "
         "healthcare decisions and information requests have procedures of their own. The "
         "case is closed as declined (excluded) with where it went, and counted in the reports.",
     ),

@@ -165,6 +165,15 @@ RESTRICTION_STEPS = (
         "Record the warning letter as sent",
         (
             Field(
+                "letter",
+                "Which warning letter was sent?",
+                "select",
+                short="Letter",
+                choices=lambda restriction, **_: _warning_letters(restriction),
+                hint="One drafted, signed and sent from a case's letters page; or leave this "
+                "and say below how the letter went.",
+            ),
+            Field(
                 "note",
                 "How did the signed letter go?",
                 "textarea",
@@ -173,7 +182,13 @@ RESTRICTION_STEPS = (
             ),
             _when("When was it sent?"),
         ),
-        lambda r, u, d: restrictions.record_warning(r, by=u, **d),
+        lambda r, u, d: restrictions.record_warning(
+            r,
+            by=u,
+            letter_id=int(d["letter"]) if d["letter"].isdigit() else None,
+            note=d["note"],
+            at=d["at"],
+        ),
         "Warning letter recorded: the restrictions are in force",
         lambda r: r.status == S.APPROVED,
     ),
@@ -210,6 +225,18 @@ RESTRICTION_STEPS = (
     ),
 )
 RESTRICTION_STEP = {s.slug: s for s in RESTRICTION_STEPS}
+
+
+def _warning_letters(restriction):
+    """The sent vexatious warning letters of the procedure's cases."""
+    from candour.letters.models import Letter, LetterStatus
+
+    letters = Letter.objects.filter(
+        case__in=restriction.cases.all(),
+        kind="vexatious_warning",
+        status=LetterStatus.DISPATCHED,
+    ).select_related("case")
+    return [(str(x.pk), f"Warning letter on {x.case.reference}") for x in letters]
 
 
 def _link(restriction, user, reference: str):
@@ -254,11 +281,12 @@ def step_page(request, *, steps: dict, target, slug: str, context: dict, back: s
 def restriction_list(request):
     """Every procedure of the user's organisations; those due for review first."""
     due = list(restrictions.due_for_review(request.user))
-    rows = restrictions.restrictions_for(request.user).order_by("-opened_at", "-pk")[:200]
+    rows = list(restrictions.restrictions_for(request.user).order_by("-opened_at", "-pk")[:200])
+    names = {r.pk: restrictions.person_name(request.user, r) for r in {*due, *rows}}
     return render(
         request,
         "web/routes/restrictions.jinja",
-        {"due": due, "rows": rows, "today": timezone.localdate()},
+        {"due": due, "rows": rows, "names": names, "today": timezone.localdate()},
     )
 
 
@@ -276,6 +304,7 @@ def restriction(request, pk: int):
         "web/routes/restriction.jinja",
         {
             "r": found,
+            "name": restrictions.person_name(request.user, found),
             "steps": [s for s in RESTRICTION_STEPS if s.shown(found)],
             "procedure": found.organisation.policy.persistent_contact,
             "evidence": found.evidence.select_related("case"),
@@ -293,7 +322,7 @@ def restriction_step(request, pk: int, step: str):
         steps=RESTRICTION_STEP,
         target=found,
         slug=step,
-        context={"organisation": found.organisation},
+        context={"organisation": found.organisation, "restriction": found},
         back=reverse("web:restriction", args=[found.pk]),
         caption=f"Persistent contact procedure {found.reference}",
     )
@@ -305,7 +334,7 @@ START_FIELDS = (
         "Why is the person's contact unreasonably persistent, serial or vexatious?",
         "textarea",
         short="Grounds",
-        hint="Seed 002 §13.7.2: it is seldom the case that a persistent complainant should be "
+        hint="It is seldom the case that a persistent complainant should be "
         "dealt with this way. Say what has happened and what reasonable efforts were made.",
     ),
     _when("When was the procedure started?"),
@@ -369,7 +398,7 @@ PLAN_STEPS = (
         ),
         "Step added",
         lambda p: p.status == ServiceUserPlanStatus.OPEN,
-        hint="Seed 000: consider a capacity assessment and a referral to the mental health "
+        hint="Consider a capacity assessment and a referral to the mental health "
         "team; agree the communication plan after the MDT meeting; escalate to regional, then "
         "national, support only if the step before does not work.",
     ),
@@ -428,12 +457,14 @@ PLAN_STEP = {s.slug: s for s in PLAN_STEPS}
 
 
 def plan_list(request):
+    rows = list(high_users.plans_for(request.user).order_by("-opened_at", "-pk")[:200])
     return render(
         request,
         "web/routes/plans.jinja",
         {
             "due": list(high_users.steps_due(request.user)),
-            "rows": high_users.plans_for(request.user).order_by("-opened_at", "-pk")[:200],
+            "rows": rows,
+            "names": {p.pk: restrictions.person_name(request.user, p) for p in rows},
         },
     )
 
@@ -452,6 +483,7 @@ def plan(request, pk: int):
         "web/routes/plan.jinja",
         {
             "p": found,
+            "name": restrictions.person_name(request.user, found),
             "steps_open": [s for s in PLAN_STEPS if s.shown(found)],
             "steps": found.steps.select_related("owner"),
             "cases": found.cases.order_by("reference"),

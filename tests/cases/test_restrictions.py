@@ -202,7 +202,7 @@ def test_the_procedure_is_about_a_person_across_cases(org_a, alice):
     case = make_case(org_a, alice)
     r = restrictions.open_procedure(case, by=alice, grounds="Serial complaints.")
     second = make_case(org_a, alice)
-    with pytest.raises(InvalidCase, match="already has WAL-R1"):
+    with pytest.raises(InvalidCase, match="already has WAL-PC1"):
         restrictions.open_procedure(second, by=alice, grounds="Again.")
     restrictions.link_case(r, second, by=alice)
     assert set(r.cases.values_list("reference", flat=True)) == {case.reference, second.reference}
