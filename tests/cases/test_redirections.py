@@ -86,3 +86,17 @@ def test_the_dashboard_counts_what_was_redirected(frozen, org_a, alice):
     assert board.redirected.rows == [("Staff employment", 1)]
     outside = next(s for s in sections(board) if s.key == "outside")
     assert outside.rows[-1] == ["Redirected", 1]
+
+
+def test_the_annual_report_has_a_line_for_them(frozen, org_a, alice):
+    """R10: counted in the annual report, by the policy's kinds of matter (seed 002 §13)."""
+    from candour.reporting.annual import annual_report
+
+    case = make_case(org_a, alice, received_at=at(date(2026, 10, 30)))
+    redirections.redirect_outside_procedure(
+        case, by=alice, category="individual_funding", reason="Disputes an IFR refusal."
+    )
+    table = annual_report(alice, org_a, "2026-27").tables["outside_procedure"]
+    assert table.row("individual_funding").cells[0].value == 1
+    assert table.row("staff_employment").cells[0].value == 0
+    assert table.row("total").cells[0].value == 1
