@@ -190,6 +190,8 @@ def check_contact(case: Case, channel: str, direction: str, by) -> str:
 def contact_recorded(entry) -> str:
     """The staff page's message once a contact is recorded, with the restriction it fell
     outside, if any (a contact from the person; one to them outside it is refused)."""
+    if not hasattr(entry, "direction"):  # given a case (the forms' words about a case)
+        return "Contact recorded"
     warning = check_contact(entry.case, entry.channel, entry.direction, None)
     return f"Contact recorded. {warning}" if warning else "Contact recorded"
 
