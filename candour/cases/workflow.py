@@ -92,6 +92,10 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
     "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
     "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+    # R10, 002 §13: a matter outside the procedure is redirected and closed, never dropped.
+    "redirect_outside_procedure": _t(
+        "redirected outside the procedure", {R, OP, P}, C, ALL_KINDS - {Kind.COMPLIMENT}
+    ),
     "name_provider": _t("named the provider", ANY_STATUS),
     "forward_to_provider": _t(
         "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
