@@ -946,3 +946,7 @@ class Remedy(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+# Joint complaints (R31) keep their models in a module of their own.
+from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from candour.web import coding, dashboard, learning, letters, manage, reports, signin, views
+from candour.web import (
+    coding,
+    dashboard,
+    joint,
+    learning,
+    letters,
+    manage,
+    reports,
+    signin,
+    views,
+)
 
 app_name = "web"
 
@@ -31,6 +41,7 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/coding/", coding.case_coding, name="case-coding"),
     path("coding/", coding.bulk_coding, name="bulk-coding"),
+    path("parts/<str:reference>/<int:number>/", joint.part, name="joint-part"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("learning/", learning.learning, name="learning"),

@@ -34,6 +34,7 @@ from candour.organisations.access import organisation_ids_for
 from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
+from candour.web import joint as joint_pages
 from candour.web import letters as letter_pages
 from candour.web.forms import Field, Form
 
@@ -266,6 +267,7 @@ def worklist(request):
             "first_query": filters.query() if filters.cursor else None,
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
+            "parts_due": joint_pages.due_rows(request.user),
         },
         status=400 if errors else 200,
     )
@@ -307,6 +309,7 @@ def case(request, reference: str):
             "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
             "may_code": may_code(request.user, found.organisation_id),
+            "joint": joint_pages.section(request.user, found),
         },
     )
 
