@@ -22,7 +22,7 @@ from candour.cases.models import Case, Status
 
 from ..conftest import make_case
 from ..responding import without_sign_off
-from .conftest import check_accessibility, check_page, sign_in_through_pages
+from .conftest import check_accessibility, check_page, resize, sign_in_through_pages
 from .test_letters import switch_to
 
 WIDER_THAN_THE_SCREEN = "() => document.documentElement.scrollWidth > window.innerWidth"
@@ -50,12 +50,13 @@ def case(org_a, alice):
 def fits_at_390(page, *paths):
     """At 390 pixels each page fits the screen (a table scrolls in its own region) and
     passes axe-core; then back to 1280."""
-    page.set_viewport_size({"width": 390, "height": 800})
+    resize(page, 390)
     for path in paths:
         page.goto(path)
+        resize(page, 390)  # measured after the header's layout on the next frame
         assert not page.evaluate(WIDER_THAN_THE_SCREEN), path
         check_accessibility(page, f"{path} at 390")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    resize(page, 1280)
 
 
 def act(page, link: str):
