@@ -40,6 +40,14 @@ def cases_for(user, capability: Capability = Capability.VIEW_CASES):
     return Case.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
 
 
+def on_visible_cases(user, capability: Capability = Capability.VIEW_CASES) -> Q:
+    """The condition for rows that belong to a case (letters, lessons, actions) to be on a case
+    `user` may see: the case's organisation is one `cases_for` reads. Joined through the case,
+    not `case__in=cases_for(user)`: with that, SQLite gathered every case id of the user's
+    organisations before it read a row (100 ms for a regional user at 1,000,000 cases)."""
+    return Q(case__organisation_id__in=organisation_ids_for(user, capability))
+
+
 def responses_for(user, capability: Capability = Capability.VIEW_CASES):
     """The stage responses (StageResponse) of the cases `user` may see: the same
     organisations as `cases_for`, for the reports that count what was answered."""
