@@ -15,6 +15,7 @@ from candour.api import (
     contacts,
     errors,
     escalation,
+    joint,
     learning,
     letters,
     reports,
@@ -107,6 +108,8 @@ api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/cases", coding.router)
 api.add_router("/v1/coding", coding.bulk_router)
 api.add_router("/v1/cases", contacts.router)
+api.add_router("/v1/cases", joint.router)
+api.add_router("/v1/parts", joint.parts_router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)

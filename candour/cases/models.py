@@ -956,3 +956,6 @@ from candour.cases.route_models import (  # noqa: E402, F401
     RestrictionEvidence,
     ServiceUserPlan,
 )
+
+# Joint complaints (R31) keep their models in a module of their own.
+from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401

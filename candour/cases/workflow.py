@@ -137,6 +137,15 @@ TRANSITIONS: dict[str, Transition] = {
     "log_contact": _t("given a contact log entry", ANY_STATUS),
     "correct_details": _t("given a correction to its details", ANY_STATUS),
     "correct_person": _t("given a correction to its people", ANY_STATUS),
+    # Joint complaints (R31; candour.cases.joint): the case's organisation leads, others
+    # contribute a part each, and the final response waits for every part.
+    "start_joint": _t("made a joint complaint", {R, OP, P}, None, FORMAL_KINDS),
+    "add_joint_part": _t("given a contributing organisation", {R, OP, P}, None, FORMAL_KINDS),
+    "share_joint_part": _t("shared with a contributor", {R, OP, P}, None, FORMAL_KINDS),
+    # The lead records a reply; a contributor in Candour records its own (joint.py checks
+    # its role at its own organisation, as the lead's is checked here).
+    "record_part_reply": _t("given a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
+    "go_without_part": _t("answered without a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
 }
 
 
@@ -218,6 +227,25 @@ def _ombudsman_referred(case: Case) -> str | None:
     return None
 
 
+def _joint_rule(action: str):
+    """R31: a rule of joint complaints, kept with them (candour.cases.joint builds on this
+    module, so it is read when the rule is asked)."""
+
+    def guard(case: Case) -> str | None:
+        from candour.cases.joint import GUARDS as JOINT_GUARDS
+
+        return JOINT_GUARDS[action](case)
+
+    return guard
+
+
+def _all(*guards):
+    def guard(case: Case) -> str | None:
+        return next((why for why in (g(case) for g in guards) if why), None)
+
+    return guard
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -232,13 +260,23 @@ GUARDS = {
     "agree_extension": _has_response_date,
     "assign_investigator": investigation_blocker,
     "record_finding": investigation_blocker,
-    "record_outcome": investigation_blocker,
+    "record_outcome": _all(investigation_blocker, _joint_rule("record_outcome")),
     "update_investigation": investigation_blocker,
     "add_staff_involved": investigation_blocker,
     "record_staff_step": investigation_blocker,
     "request_statement": investigation_blocker,
     "record_evidence": investigation_blocker,
     "record_ombudsman_step": _ombudsman_referred,
+    **{
+        action: _joint_rule(action)
+        for action in (
+            "start_joint",
+            "add_joint_part",
+            "share_joint_part",
+            "record_part_reply",
+            "go_without_part",
+        )
+    },
 }
 
 

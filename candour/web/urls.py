@@ -3,6 +3,7 @@ from django.urls import path
 from candour.web import (
     coding,
     dashboard,
+    joint,
     learning,
     letters,
     manage,
@@ -41,6 +42,7 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/coding/", coding.case_coding, name="case-coding"),
     path("coding/", coding.bulk_coding, name="bulk-coding"),
+    path("parts/<str:reference>/<int:number>/", joint.part, name="joint-part"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     # Issue 17: the routes about a person rather than one case (R33, R34).

@@ -34,6 +34,7 @@ from candour.organisations.access import organisation_ids_for
 from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
+from candour.web import joint as joint_pages
 from candour.web import letters as letter_pages
 from candour.web.forms import Field, Form
 
@@ -267,6 +268,7 @@ def worklist(request):
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
             "restrictions_due": restrictions.due_for_review(request.user).count(),
+            "parts_due": joint_pages.due_rows(request.user),
         },
         status=400 if errors else 200,
     )
@@ -309,6 +311,7 @@ def case(request, reference: str):
             "letters": letter_pages.rows(request.user, found),
             "may_code": may_code(request.user, found.organisation_id),
             "restrictions": restrictions.in_force_for(found),
+            "joint": joint_pages.section(request.user, found),
         },
     )
 

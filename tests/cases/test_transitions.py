@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
+from candour.cases import joint
 from candour.cases.actions import (
     add_action,
     cancel_action,
@@ -92,6 +93,8 @@ REPRESENTED = {
     "relationship": "relative",
     "patient": PersonDetails(first_name="Tom", last_name="Example"),
 }
+
+joint_due = date(2026, 11, 16)
 
 # One call per action, with arguments that would be accepted from an allowed status.
 ACTIONS = {
@@ -308,6 +311,29 @@ ACTIONS = {
         lambda c, by: redirect_outside_procedure(
             c, by=by, category="staff_employment", reason="A grievance about a rota."
         ),
+    ),
+    # Joint complaints (R31): tests/cases/test_joint.py tries each from where it is allowed.
+    "start_joint": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.start_joint(c, by=by, lead_basis="most_issues", lead_reason="Ours."),
+    ),
+    "add_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.add_part(
+            c, by=by, organisation_name="Example Acute Trust", asked="Explain.", due=joint_due
+        ),
+    ),
+    "share_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.share_part(c, by=by, number=1, consent="given", consent_on=joint_due),
+    ),
+    "record_part_reply": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.record_reply(c, by=by, number=1, text="Found nothing."),
+    ),
+    "go_without_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.go_without(c, by=by, number=1, reason="No reply in time."),
     ),
 }
 

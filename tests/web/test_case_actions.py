@@ -16,6 +16,7 @@ from candour.cases.people import PersonDetails
 from candour.cases.workflow import TRANSITIONS
 from candour.web.actions import ACTIONS
 
+from .. import joint_steps
 from ..conftest import at, make_case, sign_in
 from ..responding import send_final_response, without_sign_off
 
@@ -428,6 +429,7 @@ CASES = [
         },
         "person_added",
     ),
+    *joint_steps.FORMS,
 ]
 
 
