@@ -949,6 +949,8 @@ class Remedy(models.Model):
 
 
 # The routes beside a complaint's own course (issue 17): R33, R34, R10.
+# Joint complaints (R31) keep their models in a module of their own.
+from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401
 from candour.cases.route_models import (  # noqa: E402, F401
     ContactRestriction,
     PlanStep,
@@ -956,6 +958,3 @@ from candour.cases.route_models import (  # noqa: E402, F401
     RestrictionEvidence,
     ServiceUserPlan,
 )
-
-# Joint complaints (R31) keep their models in a module of their own.
-from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401

@@ -24,8 +24,8 @@ from candour.cases import (
     handling,
     intake,
     investigation,
-    redirections,
     joint,
+    redirections,
     referrals,
     restrictions,
 )

@@ -21,8 +21,8 @@ from candour.cases import (
     handling,
     intake,
     investigation,
-    redirections,
     joint,
+    redirections,
     referrals,
 )
 from candour.cases.changes import happened_at, recorded_late
