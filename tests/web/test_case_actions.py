@@ -374,6 +374,18 @@ CASES = [
         "details_corrected",
     ),
     (
+        # Issue 17 (R10, seed 002 §13): a staff employment matter, to the policy's place for it.
+        "redirect-outside-procedure",
+        {},
+        unchanged,
+        {
+            "category": "staff_employment",
+            "reason": "A grievance about a rota.",
+            "at": "2026-11-02T09:00",
+        },
+        "redirected_outside_procedure",
+    ),
+    (
         "correct-complainant",
         {},
         unchanged,
