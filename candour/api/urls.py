@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from candour import text
 from candour.api import (
     actions,
+    after_closure,
     attachments,
     cases,
     coding,
@@ -109,5 +110,7 @@ api.add_router("/v1/cases", contacts.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)
+api.add_router("/v1/cases", after_closure.router)
+api.add_router("/v1/learning/case-studies", after_closure.studies_router)
 
 urlpatterns, app_name, _namespace = api.urls

@@ -946,3 +946,15 @@ class Remedy(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+# After closure (R37): the satisfaction survey and case studies, in a module of their own.
+from candour.cases.closure_models import (  # noqa: E402, F401
+    CaseStudy,
+    CaseStudyStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyAnsweredVia,
+    SurveyChannel,
+    SurveyOffer,
+)

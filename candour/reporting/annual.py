@@ -558,6 +558,13 @@ def improvements(scope: Scope, year: FinancialYear) -> Table:
     return table
 
 
+def satisfaction(scope: Scope, year: FinancialYear) -> Table:
+    """R37: the satisfaction survey after closure (candour/reporting/satisfaction.py)."""
+    from candour.reporting.satisfaction import satisfaction as survey_table
+
+    return survey_table(scope, year)
+
+
 TABLES = (
     summary,
     received,
@@ -572,6 +579,7 @@ TABLES = (
     handling,
     days_to_respond,
     improvements,
+    satisfaction,
 )
 
 

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from candour.web import coding, dashboard, learning, letters, manage, reports, signin, views
+from candour.web import (
+    after_closure,
+    coding,
+    dashboard,
+    learning,
+    letters,
+    manage,
+    reports,
+    signin,
+    views,
+)
 
 app_name = "web"
 
@@ -30,6 +40,7 @@ urlpatterns = [
         name="letter-act",
     ),
     path("cases/<str:reference>/coding/", coding.case_coding, name="case-coding"),
+    *after_closure.urlpatterns,
     path("coding/", coding.bulk_coding, name="bulk-coding"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
