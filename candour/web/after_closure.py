@@ -268,7 +268,8 @@ def learning_case_study(request, pk: int):
 def answer(request):
     """The public page where the complainant answers their survey with the key sent to them:
     the key first, then the questions. No sign-in; the survey answers once."""
-    key = (request.POST.get("key") or request.GET.get("key") or "").strip()
+    # The key comes by POST only: a secret in a URL ends up in logs and browser history.
+    key = (request.POST.get("key") or "").strip()
     context = {"public_page": True, "key": key, "errors": {}}
     if not key:
         return render(request, "web/closure/answer.jinja", context)
@@ -283,8 +284,11 @@ def answer(request):
     fields = answer_fields(found.questions)
     if request.method == "POST" and "answering" in request.POST:
         form = Form(fields, request.POST)
+        given = {f.name: form.data[f.name] for f in fields}
         try:
-            surveys.answer_online(key, {f.name: form.data[f.name] for f in fields})
+            if not any(v.strip() for v in given.values()):
+                raise CaseError("Answer at least one question, then send your answers.")
+            surveys.answer_online(key, given)
         except surveys.SurveyNotFound:
             context["errors"] = {"key": "Key: this survey has already been answered."}
             return render(request, "web/closure/answer.jinja", context, status=400)

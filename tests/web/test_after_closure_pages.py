@@ -72,10 +72,10 @@ def test_the_complainant_answers_through_the_link_without_signing_in(closed, ali
     public = Client()
     start = public.get(reverse("web:survey-answer"))
     assert start.status_code == 200
-    unknown = public.get(reverse("web:survey-answer"), {"key": "AAAA-BBBB-CCCC-DDDD"})
+    unknown = public.post(reverse("web:survey-answer"), {"key": "AAAA-BBBB-CCCC-DDDD"})
     assert unknown.status_code == 400
     assert "there is no survey waiting for answers with that key" in unknown.content.decode()
-    questions = public.get(reverse("web:survey-answer"), {"key": survey.link_key})
+    questions = public.post(reverse("web:survey-answer"), {"key": survey.link_key})
     assert "Walsall Commissioning would like to know" in questions.content.decode()
     assert closed.reference not in questions.content.decode()
     sent = public.post(
@@ -84,7 +84,7 @@ def test_the_complainant_answers_through_the_link_without_signing_in(closed, ali
     )
     assert sent.status_code == 200
     assert "Your answers have been sent" in sent.content.decode()
-    again = public.get(reverse("web:survey-answer"), {"key": survey.link_key})
+    again = public.post(reverse("web:survey-answer"), {"key": survey.link_key})
     assert again.status_code == 400
 
 
