@@ -76,7 +76,7 @@ def test_a_case_study_is_drafted_edited_approved_and_read_outside_without_its_ca
     organisation, and never with the case."""
     sibling = organisation("Sibling Practice", "SIB", "practice", parent=org_a)
     olga = user("olga")
-    add_member(olga, sibling, "Office Manager")
+    add_member(olga, sibling, "Customer Care Officer")
     as_olga, as_dana = Api(olga), Api(director)
     ref = closed.reference
     drafted = as_alice.post(f"/cases/{ref}/case-studies")

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
+from candour.cases import case_studies, surveys
 from candour.cases.actions import (
     add_action,
     cancel_action,
@@ -17,6 +18,7 @@ from candour.cases.actions import (
     record_lesson,
     verify_action,
 )
+from candour.cases.closure_models import CaseStudy
 from candour.cases.consent import (
     approve_summary,
     override_consent,
@@ -91,6 +93,24 @@ REPRESENTED = {
     "relationship": "relative",
     "patient": PersonDetails(first_name="Tom", last_name="Example"),
 }
+
+
+def a_case_study(case):
+    """A draft case study of `case`, stored without its action (so without an audit event)."""
+    study, _ = CaseStudy.objects.get_or_create(
+        case=case,
+        number=1,
+        defaults={
+            "organisation": case.organisation,
+            "title": "A complaint",
+            "period": "November 2026",
+            "what_happened": "A call was not returned.",
+            "drafted_at": timezone.now(),
+            "drafted_by": case.recorded_by,
+        },
+    )
+    return study
+
 
 # One call per action, with arguments that would be accepted from an allowed status.
 ACTIONS = {
@@ -300,6 +320,28 @@ ACTIONS = {
     "correct_person": (
         Kind.COMPLAINT,
         lambda c, by: correct_person(c, "complainant", by=by, reason="Misspelt.", last_name="Ex"),
+    ),
+    # After closure (R37): tests/cases/test_surveys.py and test_case_studies.py.
+    "send_survey": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.send_survey(c, by=by, offer="sent", channel="post"),
+    ),
+    "record_survey_answers": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.record_answers(c, by=by, answers={"handling": "Satisfied"}),
+    ),
+    "draft_case_study": (Kind.COMPLAINT, lambda c, by: case_studies.draft_case_study(c, by=by)),
+    "edit_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.edit_case_study(a_case_study(c), by=by, title="Discharge"),
+    ),
+    "approve_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.approve_case_study(a_case_study(c), by=by),
+    ),
+    "withdraw_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.withdraw_case_study(a_case_study(c), by=by, reason="Unused."),
     ),
 }
 

@@ -120,7 +120,7 @@ def test_the_learning_page_shows_approved_case_studies_outside_without_the_case(
 ):
     sibling = organisation("Sibling Practice", "SIB", "practice", parent=org_a)
     olga = user("olga")
-    add_member(olga, sibling, "Office Manager")
+    add_member(olga, sibling, "Customer Care Officer")
     draft = case_studies.draft_case_study(closed, by=alice)
     approved = case_studies.draft_case_study(closed, by=alice)
     case_studies.edit_case_study(approved, by=alice, title="Turned away at reception")
