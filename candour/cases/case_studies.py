@@ -38,6 +38,11 @@ from candour.organisations.models import Capability, Organisation
 LIMITS = {"title": 200, "service": 200}
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def _draft_texts(case: Case) -> dict[str, str]:
     """The draft's texts from the case, before redaction."""
     kind = f"A {case.get_kind_display().lower()}"
@@ -48,7 +53,7 @@ def _draft_texts(case: Case) -> dict[str, str]:
         happened.append(f"The complainant wanted: {case.desired_outcome}")
     found = []
     for issue in case.issues.order_by("stage", "number"):
-        line = f"Issue {issue.number}: {issue.description}"
+        line = f"Issue {issue.number}: {_sentence(issue.description)}"
         if issue.finding:
             line += f" Finding: {issue.get_finding_display().lower()}."
         if issue.finding_summary:

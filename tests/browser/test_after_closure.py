@@ -9,7 +9,7 @@ import re
 from candour.cases.models import Status
 
 from ..cases.conftest import reach
-from .conftest import check_page, sign_in_through_pages
+from .conftest import check_page, resize, sign_in_through_pages
 
 
 def test_a_survey_is_sent_answered_online_and_a_case_study_drafted(page, browser, org_a, alice):
@@ -44,7 +44,7 @@ def test_a_survey_is_sent_answered_online_and_a_case_study_drafted(page, browser
     page.get_by_role("button", name="Draft the case study").click()
     page.wait_for_url(re.compile(rf"/cases/{case.reference}/closure/case-studies/1/$"))
     check_page(page, "case-study")
-    page.set_viewport_size({"width": 390, "height": 800})
+    resize(page, 390)
     check_page(page, "case-study-390", keep_screenshot=False)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
