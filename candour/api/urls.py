@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from candour import text
 from candour.api import (
     actions,
+    after_closure,
     attachments,
     cases,
     coding,
@@ -115,5 +116,7 @@ api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)
 api.add_router("/v1/cases", restrictions.cases_router)
 api.add_router("/v1", restrictions.router)
+api.add_router("/v1/cases", after_closure.router)
+api.add_router("/v1/learning/case-studies", after_closure.studies_router)
 
 urlpatterns, app_name, _namespace = api.urls

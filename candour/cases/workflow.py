@@ -146,6 +146,16 @@ TRANSITIONS: dict[str, Transition] = {
     # its role at its own organisation, as the lead's is checked here).
     "record_part_reply": _t("given a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
     "go_without_part": _t("answered without a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
+    # After closure (R37; 003 §11.2, 004): the satisfaction survey and case studies
+    # (candour.cases.surveys, candour.cases.case_studies).
+    "send_survey": _t("given a satisfaction survey", {D, C}, None, RESPONDING_KINDS),
+    "record_survey_answers": _t("given its survey's answers", ANY_STATUS, None, RESPONDING_KINDS),
+    "draft_case_study": _t("drawn on for a case study", {C}, None, RESPONDING_KINDS),
+    "edit_case_study": _t("given a change to its case study", ANY_STATUS, None, RESPONDING_KINDS),
+    "approve_case_study": _t(
+        "given an approved case study", ANY_STATUS, None, RESPONDING_KINDS, Capability.SIGN_OFF
+    ),
+    "withdraw_case_study": _t("given a withdrawn case study", ANY_STATUS, None, RESPONDING_KINDS),
 }
 
 
@@ -246,6 +256,25 @@ def _all(*guards):
     return guard
 
 
+def _survey_recorded(case: Case) -> str | None:
+    """R37: one survey for each stage's closure."""
+    if case.surveys.filter(stage=case.stage).exists():
+        return f"{case.reference}: the satisfaction survey of stage {case.stage} is recorded."
+    return None
+
+
+def _no_survey_awaited(case: Case) -> str | None:
+    if not case.surveys.filter(offer="sent", answered_at__isnull=True).exists():
+        return f"{case.reference} has no satisfaction survey sent and awaiting its answers."
+    return None
+
+
+def _no_case_study(case: Case) -> str | None:
+    if not case.case_studies.exists():
+        return f"{case.reference} has no case study; draft one from the closed case first."
+    return None
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -277,6 +306,11 @@ GUARDS = {
             "go_without_part",
         )
     },
+    "send_survey": _survey_recorded,
+    "record_survey_answers": _no_survey_awaited,
+    "edit_case_study": _no_case_study,
+    "approve_case_study": _no_case_study,
+    "withdraw_case_study": _no_case_study,
 }
 
 

@@ -233,6 +233,94 @@ class OutsideMatter(Strict):
     source: str = ""
 
 
+# --- the satisfaction survey after closure (R37; seed 004, seed 003 §11.2) -------------------
+SATISFACTION_SCALE = [
+    "Very satisfied",
+    "Satisfied",
+    "Neither satisfied nor dissatisfied",
+    "Dissatisfied",
+    "Very dissatisfied",
+]
+
+
+class SurveyQuestion(Strict):
+    """One question of the satisfaction survey. `answers`: the choices (none: free text);
+    `satisfied`: the answers the reports count as satisfied."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    text: Annotated[str, Field(min_length=5, max_length=300)]
+    answers: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
+    satisfied: list[str] = []
+    source: str = ""
+
+    @model_validator(mode="after")
+    def check_answers(self) -> SurveyQuestion:
+        if len(set(self.answers)) != len(self.answers):
+            raise ValueError("answers: each answer must be different")
+        unknown = [a for a in self.satisfied if a not in self.answers]
+        if unknown:
+            raise ValueError(
+                f"satisfied: {', '.join(map(repr, unknown))} is not one of the answers "
+                f"({', '.join(self.answers) or 'none: a free-text question'})"
+            )
+        return self
+
+
+DEFAULT_SURVEY_QUESTIONS = [
+    {
+        "key": "handling",
+        "text": "How satisfied were you with the way your complaint was handled?",
+        "answers": SATISFACTION_SCALE,
+        "satisfied": SATISFACTION_SCALE[:2],
+        "source": "004 Reporting and Recording Complaints: whether complainants and staff "
+        "were satisfied with the process and outcomes",
+    },
+    {
+        "key": "outcome",
+        "text": "How satisfied were you with the outcome of your complaint?",
+        "answers": SATISFACTION_SCALE,
+        "satisfied": SATISFACTION_SCALE[:2],
+        "source": "004 Reporting and Recording Complaints: satisfied with the process and outcomes",
+    },
+    {
+        "key": "informed",
+        "text": "Did we tell you how your complaint would be dealt with and how long it "
+        "would take?",
+        "answers": ["Yes", "Partly", "No"],
+        "satisfied": ["Yes"],
+        "source": "004 Timeframes: the acknowledgment provides how the complaint will be dealt "
+        "with and how long it is expected to take",
+    },
+    {
+        "key": "comments",
+        "text": "Is there anything else you would like to tell us about how we dealt with "
+        "your complaint?",
+        "source": "003 §11.2: introduce a patient satisfaction/experience survey",
+    },
+]
+
+
+class SurveyPolicy(Strict):
+    """R37: the satisfaction survey sent or offered when a case closes. `offer`: whether the
+    survey is offered at closure (the case page then asks for it)."""
+
+    offer: bool = True
+    questions: Annotated[list[SurveyQuestion], Field(min_length=1, max_length=20)] = [
+        SurveyQuestion(**q) for q in DEFAULT_SURVEY_QUESTIONS
+    ]
+
+    @model_validator(mode="after")
+    def check_keys(self) -> SurveyPolicy:
+        keys = [q.key for q in self.questions]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"questions: the key {', '.join(repeated)} is used more than once")
+        return self
+
+    def question(self, key: str) -> SurveyQuestion | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
 class Policy(Strict):
     """Everything about a complaints policy that Candour computes with."""
 
@@ -263,6 +351,8 @@ class Policy(Strict):
     # R33 and R10 (candour.cases.restrictions, candour.cases.redirections).
     persistent_contact: PersistentContact | None = None
     outside_procedure: list[OutsideMatter] = []
+    # R37: the satisfaction survey after closure (candour.cases.surveys).
+    survey: SurveyPolicy = SurveyPolicy()
 
     @model_validator(mode="after")
     def check_routes(self) -> Policy:

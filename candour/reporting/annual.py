@@ -575,6 +575,13 @@ def outside_procedure(scope: Scope, year: FinancialYear) -> Table:
     )
 
 
+def satisfaction(scope: Scope, year: FinancialYear) -> Table:
+    """R37: the satisfaction survey after closure (candour/reporting/satisfaction.py)."""
+    from candour.reporting.satisfaction import satisfaction as survey_table
+
+    return survey_table(scope, year)
+
+
 TABLES = (
     summary,
     received,
@@ -590,6 +597,7 @@ TABLES = (
     days_to_respond,
     improvements,
     outside_procedure,
+    satisfaction,
 )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from candour.web import (
+    after_closure,
     coding,
     dashboard,
     joint,
@@ -41,6 +42,7 @@ urlpatterns = [
         name="letter-act",
     ),
     path("cases/<str:reference>/coding/", coding.case_coding, name="case-coding"),
+    *after_closure.urlpatterns,
     path("coding/", coding.bulk_coding, name="bulk-coding"),
     path("parts/<str:reference>/<int:number>/", joint.part, name="joint-part"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),

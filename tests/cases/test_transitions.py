@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
-from candour.cases import joint
+from candour.cases import case_studies, joint, surveys
 from candour.cases.actions import (
     add_action,
     cancel_action,
@@ -18,6 +18,7 @@ from candour.cases.actions import (
     record_lesson,
     verify_action,
 )
+from candour.cases.closure_models import CaseStudy
 from candour.cases.consent import (
     approve_summary,
     override_consent,
@@ -95,6 +96,24 @@ REPRESENTED = {
 }
 
 joint_due = date(2026, 11, 16)
+
+
+def a_case_study(case):
+    """A draft case study of `case`, stored without its action (so without an audit event)."""
+    study, _ = CaseStudy.objects.get_or_create(
+        case=case,
+        number=1,
+        defaults={
+            "organisation": case.organisation,
+            "title": "A complaint",
+            "period": "November 2026",
+            "what_happened": "A call was not returned.",
+            "drafted_at": timezone.now(),
+            "drafted_by": case.recorded_by,
+        },
+    )
+    return study
+
 
 # One call per action, with arguments that would be accepted from an allowed status.
 ACTIONS = {
@@ -334,6 +353,28 @@ ACTIONS = {
     "go_without_part": (
         Kind.COMPLAINT,
         lambda c, by: joint.go_without(c, by=by, number=1, reason="No reply in time."),
+    ),
+    # After closure (R37): tests/cases/test_surveys.py and test_case_studies.py.
+    "send_survey": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.send_survey(c, by=by, offer="sent", channel="post"),
+    ),
+    "record_survey_answers": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.record_answers(c, by=by, answers={"handling": "Satisfied"}),
+    ),
+    "draft_case_study": (Kind.COMPLAINT, lambda c, by: case_studies.draft_case_study(c, by=by)),
+    "edit_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.edit_case_study(a_case_study(c), by=by, title="Discharge"),
+    ),
+    "approve_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.approve_case_study(a_case_study(c), by=by),
+    ),
+    "withdraw_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.withdraw_case_study(a_case_study(c), by=by, reason="Unused."),
     ),
 }
 
