@@ -22,7 +22,7 @@ from candour.api.schemas import (
     performs,
 )
 from candour.audit.models import AuditEvent
-from candour.cases import corrections, listing
+from candour.cases import corrections, handling, listing
 from candour.cases.access import (
     event_data_as_seen,
     get_case,
@@ -31,9 +31,11 @@ from candour.cases.access import (
     open_case,
 )
 from candour.cases.changes import happened_at, recorded_late
-from candour.cases.intake import NewCase, record_case, record_compliment
+from candour.cases.intake import InvalidCase, NewCase, record_case, record_compliment
 from candour.cases.models import Kind, PartyRole
 from candour.cases.people import PersonDetails
+from candour.cases.workflow import TransitionNotAllowed
+from candour.config.transactions import atomic
 from candour.organisations.access import organisation_ids_for
 from candour.organisations.models import Capability, Organisation
 
@@ -79,13 +81,28 @@ def create_case(request, payload: NewCaseIn):
     your role does not allow recording cases is 403."""
     user = request.auth
     organisation = organisation_to_record_in(user, payload.organisation)
-    fields = payload.model_dump(exclude={"organisation", "complainant", "patient"})
+    fields = payload.model_dump(exclude={"organisation", "complainant", "patient", "grade"})
     new = NewCase(
         **fields, complainant=_person(payload.complainant), patient=_person(payload.patient)
     )
+    case = _record_and_grade(organisation, new, user, payload.grade)
+    return Status(201, render.detail(user, case))
+
+
+@atomic
+def _record_and_grade(organisation, new: NewCase, user, grade: int | None):
+    """Record the case and, if a grade is given, grade it, in one transaction, as the intake
+    page does: a refused grade leaves nothing recorded."""
     record = record_compliment if new.kind == Kind.COMPLIMENT else record_case
     case = record(organisation, new, by=user)
-    return Status(201, render.detail(user, case))
+    if grade is None:
+        return case
+    try:
+        return handling.grade_case(case, by=user, level=grade)
+    except InvalidCase as error:
+        raise InvalidCase("grade", str(error).removeprefix(f"{error.field}: ")) from None
+    except TransitionNotAllowed as error:  # this kind is not graded; nothing is kept
+        raise InvalidCase("grade", f"cannot be given: {error}") from None
 
 
 @router.get("/{reference}", response={200: CaseDetail, **READ_ERRORS}, summary="A case in full")

@@ -220,6 +220,12 @@ class NewCaseIn(Input):
     urgent_clinical_note: str = Field("", description="Needed when urgent_clinical_need.")
     anonymous: StrictBool = False
     confidential: StrictBool = False
+    grade: whole(1, 4) | None = Field(
+        None,
+        description="A level of the policy's grading matrix, as the intake page grades. "
+        "Level 4 (more than one provider) needs a joint complaint with its lead named, which "
+        "is started once the case is recorded: leave it out and grade the case then.",
+    )
 
 
 class CaseItem(Schema):

@@ -9,16 +9,19 @@ from ninja import NinjaAPI
 from candour import text
 from candour.api import (
     actions,
+    after_closure,
     attachments,
     cases,
     coding,
     contacts,
     errors,
     escalation,
+    joint,
     learning,
     letters,
     organisations,
     reports,
+    restrictions,
 )
 from candour.api.auth import bearer_token, session
 
@@ -107,9 +110,15 @@ api.add_router("/v1/cases", attachments.router)
 api.add_router("/v1/cases", coding.router)
 api.add_router("/v1/coding", coding.bulk_router)
 api.add_router("/v1/cases", contacts.router)
+api.add_router("/v1/cases", joint.router)
+api.add_router("/v1/parts", joint.parts_router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)
 api.add_router("/v1/organisations", organisations.router)
+api.add_router("/v1/cases", restrictions.cases_router)
+api.add_router("/v1", restrictions.router)
+api.add_router("/v1/cases", after_closure.router)
+api.add_router("/v1/learning/case-studies", after_closure.studies_router)
 
 urlpatterns, app_name, _namespace = api.urls

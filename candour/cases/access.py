@@ -17,6 +17,7 @@ from candour.cases.models import (
     CaseAction,
     CaseParty,
     ContactEntry,
+    JointPart,
     Lesson,
     PartyRole,
     Person,
@@ -61,6 +62,42 @@ def cases_in(user, organisation_id: int, capability: Capability = Capability.VIE
     return Case.objects.filter(organisation_id=organisation_id)
 
 
+class PartNotFound(CaseNotFound):
+    def __init__(self, reference: str, number: int):
+        LookupError.__init__(self, f"There is no part {number} of {reference} that you can see.")
+        self.reference = reference
+
+
+def parts_for(user, capability: Capability = Capability.VIEW_CASES):
+    """R31: the parts of joint complaints `user` may see. The lead's staff see every part of
+    a case they see (`cases_for`); a contributor's staff, through their own organisations,
+    see the parts shared with them, and nothing else of the case: the case page, the case's
+    API, its files, letters and timeline stay `cases_for`'s alone."""
+    ids = organisation_ids_for(user, capability)
+    return JointPart.objects.filter(
+        Q(case__organisation_id__in=ids) | Q(organisation_id__in=ids, shared_at__isnull=False)
+    )
+
+
+def get_part(user, reference: str, number: int) -> JointPart:
+    """One part a user may see (`parts_for`), with its case and the organisations; any
+    other is not found, as a case is."""
+    try:
+        return (
+            parts_for(user)
+            .select_related("case__organisation", "organisation", "joint")
+            .get(case__reference=reference, number=number)
+        )
+    except JointPart.DoesNotExist:
+        raise PartNotFound(reference, number) from None
+
+
+def sees_whole_case(user, part: JointPart) -> bool:
+    """Whether `user` sees the part's case itself (the lead's staff, or an organisation
+    above the lead), not only the part."""
+    return part.case.organisation_id in organisation_ids_for(user)
+
+
 def people_for(user):
     """The people `user` may look up. R8: whoever complained in confidence (and anyone acting
     for them) is left out where the user may not see confidential identities."""
@@ -90,7 +127,7 @@ def get_case_in_full(user, reference: str) -> Case:
         return (
             cases_for(user)
             .select_related(
-                "organisation", "handler", "investigator", "recorded_by", "handling_plan"
+                "organisation", "handler", "investigator", "recorded_by", "handling_plan", "joint"
             )
             .prefetch_related(
                 Prefetch("parties", queryset=CaseParty.objects.select_related("person")),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from candour.cases import actions, deadlines, responses
+from candour.cases import actions, deadlines, joint, responses
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, not_before, stage_floor, when_on_case
 from candour.cases.models import (
@@ -72,6 +72,9 @@ def grade_case(case: Case, *, by, level: int) -> Case:
     except (KeyError, ValueError, TypeError):
         levels = ", ".join(str(g.level) for g in policy.grading)
         raise InvalidCase("level", f"must be one of {levels}") from None
+    refused = joint.grade_refusal(case, grade.level)  # R31: grade 4 needs the lead named
+    if refused:
+        raise InvalidCase("level", refused)
     return apply(
         case,
         "grade",

@@ -946,3 +946,25 @@ class Remedy(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+# The routes beside a complaint's own course (issue 17): R33, R34, R10.
+# Joint complaints (R31) keep their models in a module of their own.
+# After closure (R37): the satisfaction survey and case studies, in a module of their own.
+from candour.cases.closure_models import (  # noqa: E402, F401
+    CaseStudy,
+    CaseStudyStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyAnsweredVia,
+    SurveyChannel,
+    SurveyOffer,
+)
+from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401
+from candour.cases.route_models import (  # noqa: E402, F401
+    ContactRestriction,
+    PlanStep,
+    Redirection,
+    RestrictionEvidence,
+    ServiceUserPlan,
+)

@@ -92,6 +92,10 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
     "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
     "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+    # R10, 002 §13: a matter outside the procedure is redirected and closed, never dropped.
+    "redirect_outside_procedure": _t(
+        "redirected outside the procedure", {R, OP, P}, C, ALL_KINDS - {Kind.COMPLIMENT}
+    ),
     "name_provider": _t("named the provider", ANY_STATUS),
     "forward_to_provider": _t(
         "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
@@ -133,6 +137,25 @@ TRANSITIONS: dict[str, Transition] = {
     "log_contact": _t("given a contact log entry", ANY_STATUS),
     "correct_details": _t("given a correction to its details", ANY_STATUS),
     "correct_person": _t("given a correction to its people", ANY_STATUS),
+    # Joint complaints (R31; candour.cases.joint): the case's organisation leads, others
+    # contribute a part each, and the final response waits for every part.
+    "start_joint": _t("made a joint complaint", {R, OP, P}, None, FORMAL_KINDS),
+    "add_joint_part": _t("given a contributing organisation", {R, OP, P}, None, FORMAL_KINDS),
+    "share_joint_part": _t("shared with a contributor", {R, OP, P}, None, FORMAL_KINDS),
+    # The lead records a reply; a contributor in Candour records its own (joint.py checks
+    # its role at its own organisation, as the lead's is checked here).
+    "record_part_reply": _t("given a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
+    "go_without_part": _t("answered without a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
+    # After closure (R37; 003 §11.2, 004): the satisfaction survey and case studies
+    # (candour.cases.surveys, candour.cases.case_studies).
+    "send_survey": _t("given a satisfaction survey", {D, C}, None, RESPONDING_KINDS),
+    "record_survey_answers": _t("given its survey's answers", ANY_STATUS, None, RESPONDING_KINDS),
+    "draft_case_study": _t("drawn on for a case study", {C}, None, RESPONDING_KINDS),
+    "edit_case_study": _t("given a change to its case study", ANY_STATUS, None, RESPONDING_KINDS),
+    "approve_case_study": _t(
+        "given an approved case study", ANY_STATUS, None, RESPONDING_KINDS, Capability.SIGN_OFF
+    ),
+    "withdraw_case_study": _t("given a withdrawn case study", ANY_STATUS, None, RESPONDING_KINDS),
 }
 
 
@@ -214,6 +237,44 @@ def _ombudsman_referred(case: Case) -> str | None:
     return None
 
 
+def _joint_rule(action: str):
+    """R31: a rule of joint complaints, kept with them (candour.cases.joint builds on this
+    module, so it is read when the rule is asked)."""
+
+    def guard(case: Case) -> str | None:
+        from candour.cases.joint import GUARDS as JOINT_GUARDS
+
+        return JOINT_GUARDS[action](case)
+
+    return guard
+
+
+def _all(*guards):
+    def guard(case: Case) -> str | None:
+        return next((why for why in (g(case) for g in guards) if why), None)
+
+    return guard
+
+
+def _survey_recorded(case: Case) -> str | None:
+    """R37: one survey for each stage's closure."""
+    if case.surveys.filter(stage=case.stage).exists():
+        return f"{case.reference}: the satisfaction survey of stage {case.stage} is recorded."
+    return None
+
+
+def _no_survey_awaited(case: Case) -> str | None:
+    if not case.surveys.filter(offer="sent", answered_at__isnull=True).exists():
+        return f"{case.reference} has no satisfaction survey sent and awaiting its answers."
+    return None
+
+
+def _no_case_study(case: Case) -> str | None:
+    if not case.case_studies.exists():
+        return f"{case.reference} has no case study; draft one from the closed case first."
+    return None
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -228,13 +289,28 @@ GUARDS = {
     "agree_extension": _has_response_date,
     "assign_investigator": investigation_blocker,
     "record_finding": investigation_blocker,
-    "record_outcome": investigation_blocker,
+    "record_outcome": _all(investigation_blocker, _joint_rule("record_outcome")),
     "update_investigation": investigation_blocker,
     "add_staff_involved": investigation_blocker,
     "record_staff_step": investigation_blocker,
     "request_statement": investigation_blocker,
     "record_evidence": investigation_blocker,
     "record_ombudsman_step": _ombudsman_referred,
+    **{
+        action: _joint_rule(action)
+        for action in (
+            "start_joint",
+            "add_joint_part",
+            "share_joint_part",
+            "record_part_reply",
+            "go_without_part",
+        )
+    },
+    "send_survey": _survey_recorded,
+    "record_survey_answers": _no_survey_awaited,
+    "edit_case_study": _no_case_study,
+    "approve_case_study": _no_case_study,
+    "withdraw_case_study": _no_case_study,
 }
 
 

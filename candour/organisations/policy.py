@@ -211,6 +211,116 @@ class SignOffChain(Strict):
         return next(i for i, s in enumerate(self.steps) if s.edits)
 
 
+class PersistentContact(Strict):
+    """R33: the persistent, serial or vexatious contact procedure (seed 000 "Managing
+    vexatious complainant"; 001 §13; 002 §13.7): who reviews the documented evidence, who
+    approves the decision (the accountable officer, or the national medical director), and how
+    long restrictions run before they are reviewed."""
+
+    reviewer_roles: Annotated[list[str], Field(min_length=1)]
+    approver_roles: Annotated[list[str], Field(min_length=1)]
+    review_after: Period
+    source: str = ""
+
+
+class OutsideMatter(Strict):
+    """R10: a matter outside the complaints procedure, and where it is redirected to
+    (002 §13; 2009 Regulations reg 8(1))."""
+
+    key: StepKey
+    label: Annotated[str, Field(min_length=1, max_length=120)]
+    where_to: Annotated[str, Field(min_length=1, max_length=200)]
+    source: str = ""
+
+
+# --- the satisfaction survey after closure (R37; seed 004, seed 003 §11.2) -------------------
+SATISFACTION_SCALE = [
+    "Very satisfied",
+    "Satisfied",
+    "Neither satisfied nor dissatisfied",
+    "Dissatisfied",
+    "Very dissatisfied",
+]
+
+
+class SurveyQuestion(Strict):
+    """One question of the satisfaction survey. `answers`: the choices (none: free text);
+    `satisfied`: the answers the reports count as satisfied."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    text: Annotated[str, Field(min_length=5, max_length=300)]
+    answers: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
+    satisfied: list[str] = []
+    source: str = ""
+
+    @model_validator(mode="after")
+    def check_answers(self) -> SurveyQuestion:
+        if len(set(self.answers)) != len(self.answers):
+            raise ValueError("answers: each answer must be different")
+        unknown = [a for a in self.satisfied if a not in self.answers]
+        if unknown:
+            raise ValueError(
+                f"satisfied: {', '.join(map(repr, unknown))} is not one of the answers "
+                f"({', '.join(self.answers) or 'none: a free-text question'})"
+            )
+        return self
+
+
+DEFAULT_SURVEY_QUESTIONS = [
+    {
+        "key": "handling",
+        "text": "How satisfied were you with the way your complaint was handled?",
+        "answers": SATISFACTION_SCALE,
+        "satisfied": SATISFACTION_SCALE[:2],
+        "source": "004 Reporting and Recording Complaints: whether complainants and staff "
+        "were satisfied with the process and outcomes",
+    },
+    {
+        "key": "outcome",
+        "text": "How satisfied were you with the outcome of your complaint?",
+        "answers": SATISFACTION_SCALE,
+        "satisfied": SATISFACTION_SCALE[:2],
+        "source": "004 Reporting and Recording Complaints: satisfied with the process and outcomes",
+    },
+    {
+        "key": "informed",
+        "text": "Did we tell you how your complaint would be dealt with and how long it "
+        "would take?",
+        "answers": ["Yes", "Partly", "No"],
+        "satisfied": ["Yes"],
+        "source": "004 Timeframes: the acknowledgment provides how the complaint will be dealt "
+        "with and how long it is expected to take",
+    },
+    {
+        "key": "comments",
+        "text": "Is there anything else you would like to tell us about how we dealt with "
+        "your complaint?",
+        "source": "003 §11.2: introduce a patient satisfaction/experience survey",
+    },
+]
+
+
+class SurveyPolicy(Strict):
+    """R37: the satisfaction survey sent or offered when a case closes. `offer`: whether the
+    survey is offered at closure (the case page then asks for it)."""
+
+    offer: bool = True
+    questions: Annotated[list[SurveyQuestion], Field(min_length=1, max_length=20)] = [
+        SurveyQuestion(**q) for q in DEFAULT_SURVEY_QUESTIONS
+    ]
+
+    @model_validator(mode="after")
+    def check_keys(self) -> SurveyPolicy:
+        keys = [q.key for q in self.questions]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"questions: the key {', '.join(repeated)} is used more than once")
+        return self
+
+    def question(self, key: str) -> SurveyQuestion | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
 class Policy(Strict):
     """Everything about a complaints policy that Candour computes with."""
 
@@ -246,6 +356,27 @@ class Policy(Strict):
     roles: Annotated[list[str], Field(min_length=1)]
     # R26: the sign-off chains, first match wins (see chain_for).
     sign_off: list[SignOffChain] = []
+    # R33 and R10 (candour.cases.restrictions, candour.cases.redirections).
+    persistent_contact: PersistentContact | None = None
+    outside_procedure: list[OutsideMatter] = []
+    # R37: the satisfaction survey after closure (candour.cases.surveys).
+    survey: SurveyPolicy = SurveyPolicy()
+
+    @model_validator(mode="after")
+    def check_routes(self) -> Policy:
+        known = set(self.roles)
+        if self.persistent_contact:
+            for name in ("reviewer_roles", "approver_roles"):
+                for role in getattr(self.persistent_contact, name):
+                    if role not in known:
+                        raise ValueError(
+                            f"persistent_contact.{name}: {role!r} is not one of the policy's "
+                            f"roles ({', '.join(self.roles)})"
+                        )
+        keys = [m.key for m in self.outside_procedure]
+        if len(keys) != len(set(keys)):
+            raise ValueError("outside_procedure: each matter needs a key of its own")
+        return self
 
     @model_validator(mode="after")
     def check_consistency(self) -> Policy:
@@ -737,6 +868,69 @@ CLINIC_CHAINS = [
     ),
 ]
 
+# R33: who reviews the evidence and who approves a persistent or vexatious contact decision.
+# The seeds say nothing of how long restrictions last; six months, then a review, is what
+# NHS policies on unreasonably persistent contact commonly set.
+REVIEW_AFTER = {"amount": 6, "unit": "calendar_months"}
+
+
+def _persistent(reviewers: list[str], approvers: list[str], source: str) -> dict:
+    return {
+        "reviewer_roles": reviewers,
+        "approver_roles": approvers,
+        "review_after": REVIEW_AFTER,
+        "source": source,
+    }
+
+
+# R10: matters outside the procedure. The 2009 Regulations, reg 8(1), exclude a complaint by
+# an employee about their employment (b) and about a Freedom of Information request (g); a
+# request for one's own records is a subject access request under data protection law.
+OUTSIDE_BASELINE = [
+    {
+        "key": "staff_employment",
+        "label": "Staff employment",
+        "where_to": "Human resources policies and procedures",
+        "source": "2009 Regulations reg 8(1)(b); seed 002 §13.1.2",
+    },
+    {
+        "key": "foi_request",
+        "label": "Freedom of Information request",
+        "where_to": "The Freedom of Information team",
+        "source": "2009 Regulations reg 8(1)(g)",
+    },
+    {
+        "key": "subject_access",
+        "label": "Subject access request (a copy of one's own records)",
+        "where_to": "The information governance (data protection) team",
+        "source": "UK GDPR Article 15",
+    },
+]
+# Seed 002 §13.1.3 and §13.2.1: what the commissioner's procedure sends elsewhere.
+OUTSIDE_COMMISSIONER = [
+    OUTSIDE_BASELINE[0],
+    {
+        "key": "staff_concern",
+        "label": "Staff concern about governance, safety or practice",
+        "where_to": "Incident Reporting, Risk Management, Whistle-blowing or Health and Safety "
+        "processes",
+        "source": "seed 002 §13.1.3",
+    },
+    {
+        "key": "individual_funding",
+        "label": "Individual funding request",
+        "where_to": "The procedures for consideration of single patient funding decisions",
+        "source": "seed 002 §13.2.1",
+    },
+    {
+        "key": "continuing_healthcare",
+        "label": "Continuing healthcare decision",
+        "where_to": "The separate process for the management of Continuing Care",
+        "source": "seed 002 §13.2.1",
+    },
+    *OUTSIDE_BASELINE[1:],
+]
+
 PRESETS: dict[str, dict] = {
     "nhs-england-2009": {
         "name": "NHS England statutory baseline",
@@ -765,6 +959,12 @@ PRESETS: dict[str, dict] = {
         "rights_paragraph": PHSO_RIGHTS,
         "roles": ["Responsible Person", "Complaints Manager", "Investigating Officer"],
         "sign_off": BASELINE_CHAINS,
+        "persistent_contact": _persistent(
+            ["Complaints Manager"],
+            ["Responsible Person"],
+            "2009 Regulations reg 4(1)(a): the responsible person",
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "gp-practice": {
         "name": "GP practice (Minster Medical Group)",
@@ -801,6 +1001,12 @@ PRESETS: dict[str, dict] = {
             "Receptionist",
         ],
         "sign_off": GP_CHAINS,
+        # 001 §13: "discuss with the Executive Manager who will take advise from an
+        # appropriate source".
+        "persistent_contact": _persistent(
+            ["Executive Manager"], ["Executive Manager"], "seed 001 §13"
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "commissioner": {
         "name": "Commissioner (Walsall CCG)",
@@ -842,6 +1048,12 @@ PRESETS: dict[str, dict] = {
             "Investigating Officer",
         ],
         "sign_off": COMMISSIONER_CHAINS,
+        # 002 §13.7.3: "clear, documented evidence ... All such letters must be approved and
+        # signed by the Accountable Officer or the appropriate Director".
+        "persistent_contact": _persistent(
+            GOVERNANCE, ["Accountable Officer", "Director"], "seed 002 §13.7.3"
+        ),
+        "outside_procedure": OUTSIDE_COMMISSIONER,
     },
     "private-clinic": {
         "name": "Private clinic (Luxira Aesthetics)",
@@ -880,6 +1092,11 @@ PRESETS: dict[str, dict] = {
         ),
         "roles": ["Complaints Manager", "Registered Manager", "Clinician", "Director"],
         "sign_off": CLINIC_CHAINS,
+        # Seed 004 is silent: the registered manager or a director decides, as they sign.
+        "persistent_contact": _persistent(
+            ["Complaints Manager"], ["Registered Manager", "Director"], "seed 004 (silent)"
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "national-provider": {
         "name": "National healthcare provider with regional and national tiers",
@@ -923,6 +1140,15 @@ PRESETS: dict[str, dict] = {
             "Investigating Officer",
         ],
         "sign_off": [NATIONAL_STAGE_2, NATIONAL_VEXATIOUS, NATIONAL_LOCAL],
+        # 000 vexatious, step 3 (line 43): the National Complaints Reviewer reviews the letters
+        # and agrees with the National Medical /Deputy Director that the patient "should be
+        # taken through the vexatious route"; step 4 (line 48): the NMD signs.
+        "persistent_contact": _persistent(
+            ["National Complaints Reviewer"],
+            ["National Medical Director"],
+            "seed 000 vexatious route, steps 3-4 (lines 43, 48)",
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
 }
 

@@ -24,10 +24,14 @@ from candour.cases import (
     handling,
     intake,
     investigation,
+    joint,
+    redirections,
     referrals,
+    restrictions,
 )
 from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
+from candour.cases.joint_models import LeadBasis, ShareConsent
 from candour.cases.models import (
     AckMethod,
     Case,
@@ -61,6 +65,7 @@ from candour.cases.workflow import (
 from candour.organisations.access import can, people_with
 from candour.organisations.models import Capability
 from candour.text import whole_number
+from candour.web import joint as joint_pages
 from candour.web.forms import Field, now_local
 from candour.web.intake import person_fields
 
@@ -1145,7 +1150,7 @@ RECORD_ACTIONS: tuple[Action, ...] = (
             Field("summary", "What was said, asked or agreed?", "textarea", short="Summary"),
         ),
         lambda c, u, d: contacts.log_contact(c, by=u, **d),
-        "Contact recorded",
+        lambda entry: restrictions.contact_recorded(entry),
         hint="To keep the email or letter itself, attach it to the entry from the case's "
         "contact log once it is recorded.",
     ),
@@ -1163,7 +1168,154 @@ RECORD_ACTIONS: tuple[Action, ...] = (
     *(_add_person(role) for role in corrections.ADDABLE),
 )
 
-ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS + RECORD_ACTIONS
+REDIRECT_ACTIONS = (
+    Action(
+        "redirect-outside-procedure",
+        "Redirect outside the complaints procedure",
+        ("redirect_outside_procedure",),
+        (
+            Field(
+                "category",
+                "What kind of matter is it?",
+                "radios",
+                choices=lambda case, user: [
+                    (key, label, f"Goes to: {where}")
+                    for key, label, where in redirections.categories(case.organisation)
+                ],
+                short="Kind of matter",
+            ),
+            Field(
+                "where_to",
+                "Where was it sent?",
+                hint="Leave blank for the place the policy names for this kind of matter.",
+                max_length=200,
+                short="Where to",
+            ),
+            Field("reason", "Why is it outside the procedure?", "textarea", short="Reason"),
+            when("When was it redirected?"),
+        ),
+        lambda c, u, d: redirections.redirect_outside_procedure(
+            c, by=u, category=d["category"], where_to=d["where_to"], reason=d["reason"], at=d["at"]
+        ),
+        "Redirected outside the complaints procedure and closed",
+        hint="Staff employment, individual funding requests, continuing "
+        "healthcare decisions and information requests have procedures of their own. The "
+        "case is closed as declined (excluded) with where it went, and counted in the reports.",
+    ),
+)
+
+
+# --- joint complaints (R31; candour.cases.joint, candour.web.joint) ---------------------------
+
+PART_FIELD = {
+    which: Field("part", "Which part?", "select", choices=joint_pages.parts(which), short="Part")
+    for which in joint_pages.WHICH
+}
+
+JOINT_ACTIONS: tuple[Action, ...] = (
+    Action(
+        "joint-complaint",
+        "Make it a joint complaint",
+        ("start_joint",),
+        (
+            Field("lead_basis", "Why does this organisation lead?", "radios",
+                  choices=LeadBasis.choices, short="Lead basis"),
+            Field("lead_reason", "Say why, for example which issues are about it", "textarea",
+                  short="Reason"),
+            when("When was it agreed?"),
+        ),
+        lambda c, u, d: joint.start_joint(
+            c, by=u, lead_basis=d["lead_basis"], lead_reason=d["lead_reason"], at=d["at"]
+        ),
+        "Joint complaint started: now ask each other organisation for its part",
+        hint=joint_pages.lead_hint,
+    ),
+    Action(
+        "joint-add-part",
+        "Ask another organisation for its part",
+        ("add_joint_part",),
+        (
+            Field("organisation", "Which organisation in Candour?", "select",
+                  choices=joint_pages.organisations, short="Organisation"),
+            Field("organisation_name", "Or, for an organisation outside Candour, its name",
+                  max_length=200, short="Name"),
+            Field("asked", "What is it asked to look into and answer?", "textarea",
+                  short="What is asked"),
+            Field("issues", "Which issues does it answer?", width="10", short="Issues",
+                  hint="Their numbers, separated by commas, for example 1, 3."),
+            Field("due", "When is its reply due?", "date", needed=True, short="Due date"),
+            when("When was it asked for?"),
+        ),
+        joint_pages.add_part,
+        "Part added: share it once the complainant consents to sharing it",
+        hint=joint_pages.issues_hint,
+    ),
+    Action(
+        "joint-share",
+        "Share a part with its organisation",
+        ("share_joint_part",),
+        (
+            PART_FIELD["unshared"],
+            Field("consent", "Consent to share it with that organisation", "radios",
+                  choices=ShareConsent.choices),
+            Field("consent_on", "When did the complainant consent?", "date",
+                  short="Date of consent"),
+            Field("consent_reason", "Without consent: why is it shared?", "textarea",
+                  short="Reason", hint="Only for an over-riding public interest obligation."),
+            Field("due", "A new due date for its reply, if it changes", "date", short="Due date"),
+            when("When was it shared?"),
+        ),
+        lambda c, u, d: joint.share_part(
+            c, by=u, number=joint_pages.part_number(d), consent=d["consent"],
+            consent_on=d["consent_on"], consent_reason=d["consent_reason"], due=d["due"],
+            at=d["at"],
+        ),
+        "Part shared",
+        hint="A complaint is not passed to another organisation without the complainant's "
+        "explicit consent, unless there is an over-riding public interest obligation. An "
+        "organisation in Candour sees its part from now on, and nothing else of the case.",
+        unavailable=joint_pages.none_left("unshared", "every part is already shared"),
+    ),
+    Action(
+        "joint-reply",
+        "Record an organisation's reply to its part",
+        ("record_part_reply",),
+        (
+            PART_FIELD["awaited"],
+            Field("text", "What did it say?", "textarea", short="Reply"),
+            Field("reference", "Or the reference of its letter, or of the file on this case",
+                  max_length=200, short="Reference"),
+            when("When did the reply come?"),
+        ),
+        lambda c, u, d: joint.record_reply(
+            c, by=u, number=joint_pages.part_number(d), text=d["text"],
+            reference=d["reference"], at=d["at"],
+        ),
+        "Reply recorded",
+        unavailable=joint_pages.none_left("awaited", "no shared part awaits its reply"),
+    ),
+    Action(
+        "joint-without",
+        "Respond without an organisation's reply",
+        ("go_without_part",),
+        (
+            PART_FIELD["unanswered"],
+            Field("reason", "Why does the response go without it?", "textarea", short="Reason"),
+            when("When was it decided?"),
+        ),
+        lambda c, u, d: joint.go_without(
+            c, by=u, number=joint_pages.part_number(d), reason=d["reason"], at=d["at"]
+        ),
+        "Recorded: the coordinated response goes without that reply",
+        hint="The coordinated response covers every organisation's part; without a reply, "
+        "say why.",
+        unavailable=joint_pages.none_left("unanswered", "every part is answered"),
+    ),
+)  # fmt: skip
+
+ACTIONS = (
+    ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS + RECORD_ACTIONS + REDIRECT_ACTIONS + JOINT_ACTIONS
+)
 
 
 def performs(*transitions: str):

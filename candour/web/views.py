@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, investigation, listing
+from candour.cases import attachments, contacts, deadlines, investigation, listing, restrictions
 from candour.cases.access import (
     CaseNotFound,
     cases_for,
@@ -34,6 +34,7 @@ from candour.organisations.access import organisation_ids_for
 from candour.text import whole_number
 from candour.web import actions, scope, timeline
 from candour.web import intake as recording
+from candour.web import joint as joint_pages
 from candour.web import letters as letter_pages
 from candour.web.forms import Field, Form
 
@@ -266,6 +267,8 @@ def worklist(request):
             "first_query": filters.query() if filters.cursor else None,
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
+            "restrictions_due": restrictions.due_for_review(request.user).count(),
+            "parts_due": joint_pages.due_rows(request.user),
         },
         status=400 if errors else 200,
     )
@@ -307,6 +310,8 @@ def case(request, reference: str):
             "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
             "may_code": may_code(request.user, found.organisation_id),
+            "restrictions": restrictions.in_force_for(found),
+            "joint": joint_pages.section(request.user, found),
         },
     )
 
@@ -370,6 +375,8 @@ def _intake_page(request, fields, template: str, record, **extra):
                 form.refuse(error)
             else:
                 messages.success(request, f"{found.get_kind_display()} {found.reference} recorded.")
+                if arrival := restrictions.arrival_warning(found):
+                    messages.warning(request, f"Persistent contact restrictions: {arrival}")
                 if found.urgent_clinical_need:
                     messages.warning(
                         request,

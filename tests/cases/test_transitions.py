@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from candour.audit.models import AuditEvent
+from candour.cases import case_studies, joint, surveys
 from candour.cases.actions import (
     add_action,
     cancel_action,
@@ -17,6 +18,7 @@ from candour.cases.actions import (
     record_lesson,
     verify_action,
 )
+from candour.cases.closure_models import CaseStudy
 from candour.cases.consent import (
     approve_summary,
     override_consent,
@@ -73,6 +75,7 @@ from candour.cases.investigation import (
 )
 from candour.cases.models import Case, Kind, OmbudsmanReferral, StageResponse, Status
 from candour.cases.people import PersonDetails
+from candour.cases.redirections import redirect_outside_procedure
 from candour.cases.referrals import raise_referral, record_referral
 from candour.cases.workflow import (
     TRANSITIONS,
@@ -91,6 +94,26 @@ REPRESENTED = {
     "relationship": "relative",
     "patient": PersonDetails(first_name="Tom", last_name="Example"),
 }
+
+joint_due = date(2026, 11, 16)
+
+
+def a_case_study(case):
+    """A draft case study of `case`, stored without its action (so without an audit event)."""
+    study, _ = CaseStudy.objects.get_or_create(
+        case=case,
+        number=1,
+        defaults={
+            "organisation": case.organisation,
+            "title": "A complaint",
+            "period": "November 2026",
+            "what_happened": "A call was not returned.",
+            "drafted_at": timezone.now(),
+            "drafted_by": case.recorded_by,
+        },
+    )
+    return study
+
 
 # One call per action, with arguments that would be accepted from an allowed status.
 ACTIONS = {
@@ -300,6 +323,58 @@ ACTIONS = {
     "correct_person": (
         Kind.COMPLAINT,
         lambda c, by: correct_person(c, "complainant", by=by, reason="Misspelt.", last_name="Ex"),
+    ),
+    # Issue 17 (R10, seed 002 §13): tests/cases/test_redirections.py tests it in full.
+    "redirect_outside_procedure": (
+        Kind.COMPLAINT,
+        lambda c, by: redirect_outside_procedure(
+            c, by=by, category="staff_employment", reason="A grievance about a rota."
+        ),
+    ),
+    # Joint complaints (R31): tests/cases/test_joint.py tries each from where it is allowed.
+    "start_joint": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.start_joint(c, by=by, lead_basis="most_issues", lead_reason="Ours."),
+    ),
+    "add_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.add_part(
+            c, by=by, organisation_name="Example Acute Trust", asked="Explain.", due=joint_due
+        ),
+    ),
+    "share_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.share_part(c, by=by, number=1, consent="given", consent_on=joint_due),
+    ),
+    "record_part_reply": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.record_reply(c, by=by, number=1, text="Found nothing."),
+    ),
+    "go_without_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.go_without(c, by=by, number=1, reason="No reply in time."),
+    ),
+    # After closure (R37): tests/cases/test_surveys.py and test_case_studies.py.
+    "send_survey": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.send_survey(c, by=by, offer="sent", channel="post"),
+    ),
+    "record_survey_answers": (
+        Kind.COMPLAINT,
+        lambda c, by: surveys.record_answers(c, by=by, answers={"handling": "Satisfied"}),
+    ),
+    "draft_case_study": (Kind.COMPLAINT, lambda c, by: case_studies.draft_case_study(c, by=by)),
+    "edit_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.edit_case_study(a_case_study(c), by=by, title="Discharge"),
+    ),
+    "approve_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.approve_case_study(a_case_study(c), by=by),
+    ),
+    "withdraw_case_study": (
+        Kind.COMPLAINT,
+        lambda c, by: case_studies.withdraw_case_study(a_case_study(c), by=by, reason="Unused."),
     ),
 }
 

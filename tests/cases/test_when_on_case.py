@@ -21,12 +21,16 @@ from candour.cases import (
     handling,
     intake,
     investigation,
+    joint,
+    redirections,
     referrals,
 )
 from candour.cases.changes import happened_at, recorded_late
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Kind, Status
 from candour.cases.people import PersonDetails
+from tests import joint_steps
+from tests.joint_steps import DUE
 from tests.responding import respond
 
 from ..conftest import at, make_case
@@ -295,6 +299,46 @@ ACTIONS = {
         {},
         a_referral,
         lambda case, by, t: referrals.record_referral(case, by=by, number=1, at=t),
+    ),
+    # Issue 17: a matter outside the procedure, redirected when it was (R10).
+    "redirect outside the procedure": (
+        {},
+        nothing,
+        lambda case, by, t: redirections.redirect_outside_procedure(
+            case, by=by, category="foi_request", reason="A request for board papers.", at=t
+        ),
+    ),
+    # Joint complaints (R31).
+    "make it a joint complaint": (
+        {},
+        nothing,
+        lambda case, by, t: joint.start_joint(
+            case, by=by, lead_basis="most_issues", lead_reason="Most are ours.", at=t
+        ),
+    ),
+    "ask another organisation for its part": (
+        {},
+        joint_steps.made_joint,
+        lambda case, by, t: joint.add_part(
+            case, by=by, organisation_name="Example Trust", asked="Explain.", due=DUE, at=t
+        ),
+    ),
+    "share a part": (
+        {},
+        joint_steps.with_part,
+        lambda case, by, t: joint.share_part(
+            case, by=by, number=1, consent="given", consent_on=date(2026, 11, 2), at=t
+        ),
+    ),
+    "record a part's reply": (
+        {},
+        joint_steps.part_shared,
+        lambda case, by, t: joint.record_reply(case, by=by, number=1, text="Found.", at=t),
+    ),
+    "respond without a part": (
+        {},
+        joint_steps.with_part,
+        lambda case, by, t: joint.go_without(case, by=by, number=1, reason="No reply.", at=t),
     ),
 }
 

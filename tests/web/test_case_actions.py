@@ -16,6 +16,7 @@ from candour.cases.people import PersonDetails
 from candour.cases.workflow import TRANSITIONS
 from candour.web.actions import ACTIONS
 
+from .. import joint_steps
 from ..conftest import at, make_case, sign_in
 from ..responding import send_final_response, without_sign_off
 
@@ -373,6 +374,18 @@ CASES = [
         "details_corrected",
     ),
     (
+        # Issue 17 (R10, seed 002 §13): a staff employment matter, to the policy's place for it.
+        "redirect-outside-procedure",
+        {},
+        unchanged,
+        {
+            "category": "staff_employment",
+            "reason": "A grievance about a rota.",
+            "at": "2026-11-02T09:00",
+        },
+        "redirected_outside_procedure",
+    ),
+    (
         "correct-complainant",
         {},
         unchanged,
@@ -428,6 +441,7 @@ CASES = [
         },
         "person_added",
     ),
+    *joint_steps.FORMS,
 ]
 
 
