@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, investigation, listing
+from candour.cases import attachments, contacts, deadlines, escalation, investigation, listing
 from candour.cases.access import (
     CaseNotFound,
     cases_for,
@@ -307,6 +307,8 @@ def case(request, reference: str):
             "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
             "may_code": may_code(request.user, found.organisation_id),
+            "provider_response": escalation.provider_response(found),
+            "time_limit_from": deadlines.time_limit_from(found),
         },
     )
 

@@ -76,6 +76,10 @@ def a_referral(case, by):
     )
 
 
+def share_consent(case, by):
+    consent.record_share_consent(case, by=by, method="verbal", at=RECEIVED)
+
+
 def consent_asked(case, by):
     consent.request_consent(case, by=by)
 
@@ -162,7 +166,7 @@ ACTIONS = {
     ),
     "forward to the provider": (
         {},
-        nothing,
+        share_consent,
         lambda case, by, t: escalation.forward_to_provider(
             case, by=by, provider="Example Trust", at=t
         ),
