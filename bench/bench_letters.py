@@ -11,7 +11,8 @@ them with --reuse), then:
    answered, reopens each into stage 2 with an issue and a finding (set-up, not timed);
 2. walks each letter through the Stage 2 chain (seed 000) with a send-back from national
    review, timing each domain function and counting its queries;
-3. renders the signed letter to PDF and Word --renders times (p50/p95);
+3. renders the signed letter to PDF and Word --renders times (p50/p95), then records each
+   letter's dispatch through the web pages (the dispatch form, then the form sent);
 4. times SELECT 1 and a primary-key read in the same run, so that the results can be read
    as ratios on a shared, noisy machine; writes bench/results/letters-<db>-<N>.json.
 """
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_core
 
 ROOT = bench_core.ROOT
-bench_core.PG_DATABASE = "candour_bench_letters"
+bench_core.PG_DATABASE = os.environ.get("CANDOUR_BENCH_DATABASE", "candour_bench_letters")
 
 WORDS = {
     "apology": "I am sorry that our call back came so late.",
@@ -64,7 +65,6 @@ def main() -> None:
     from candour.cases.investigation import add_issue, record_finding
     from candour.cases.models import CONSENT_SATISFIED, Case, Status
     from candour.letters import render, signoff
-    from candour.letters.dispatch import dispatch_letter
     from candour.organisations.models import Organisation
     from candour.organisations.setup import add_member
 
@@ -169,8 +169,38 @@ def main() -> None:
         letter.refresh_from_db()
         timed("render PDF", render.pdf, letter, hohc)
         timed("render Word", render.docx, letter, hohc)
-    for letter in letters:
-        timed("dispatch", dispatch_letter, letter, by=hohc, channel="hand_delivery")
+    # Dispatch through the web, as a handler records it: the form, then the form sent.
+    from django.conf import settings
+    from django.test.utils import override_settings
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from candour.cases.deadlines import local
+
+    storages = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    bench_core.serve_as_a_worker()
+    client = bench_core.verified_client(hohc)
+    with override_settings(STORAGES=storages):
+        # Warm: the first request compiles the templates, which a serving worker has done.
+        for letter in letters[:1]:
+            client.get(reverse("web:letter-dispatch", args=[letter.case.reference, letter.pk]))
+            client.get(reverse("web:case", args=[letter.case.reference]))
+        for letter in letters:
+            path = reverse("web:letter-dispatch", args=[letter.case.reference, letter.pk])
+            shown = timed("dispatch page (web)", client.get, path)
+            sent_at = local(timezone.now()).strftime("%Y-%m-%dT%H:%M")
+            sent = timed(
+                "dispatch sent (web)",
+                client.post,
+                path,
+                {"channel": "hand_delivery", "sent_at": sent_at},
+            )
+            if shown.status_code != 200 or sent.status_code != 302:
+                raise SystemExit(
+                    f"dispatch: {shown.status_code} {sent.status_code} {sent.content[:2000]!r}"
+                )
 
     def select_one():
         with connection.cursor() as cursor:

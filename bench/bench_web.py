@@ -18,7 +18,9 @@ In one run it
    several queues with filters, and searches by reference, name, NHS number, date of birth,
    postcode, and common and rare words, counting queries and keeping the slowest query's SQL
    and plan;
-4. times a primary-key read in the same run, as the baseline to read the figures against on
+4. times the case page (a different visible case each request) for both users, and the
+   contact record sheet, shown and sent (a new case each time), for the site user;
+5. times a primary-key read in the same run, as the baseline to read the figures against on
    a shared, noisy machine; writes bench/results/web-<db>-<N>.json.
 """
 
@@ -372,17 +374,57 @@ def measure(args) -> dict:
                     f"{figures['queries']}, slowest query {slowest['ms']} ms",
                     flush=True,
                 )
+        entry["pages"] = {}
+        visible = list(
+            cases_for(user)
+            .filter(pk__gte=rng.randrange(1, highest))
+            .values_list("reference", flat=True)[: n * 4]
+        )
+        rng.shuffle(visible)
+        pages = {
+            "case page, a different case each time": (
+                lambda i, c=client, refs=visible: c.get(f"/cases/{refs[i % len(refs)]}/"),
+                200,
+            ),
+            "record feedback, the form": (lambda _, c=client: c.get("/record/"), 200),
+        }
+        if user is site_user:
+            pages["record feedback, sent (a new case)"] = (
+                lambda i, c=client: c.post("/record/", intake_form(site_org, i)),
+                302,
+            )
+        for name, (fn, expect) in pages.items():
+            if args.only not in f"page: {name}":
+                continue
+            first = fn(0)
+            if first.status_code != expect:
+                raise SystemExit(f"{name}: {first.status_code} {first.content[:2000]!r}")
+            times, queries, slowest = timed(lambda i, f=fn: f(i + 1), n)
+            figures = bench_core.summary(times, queries)
+            figures["cpu_p95_ms"] = round(bench_core.percentile(cpu_times, 95) * 1000, 1)
+            figures["gc_max_ms"] = round(max(gc_times) * 1000, 1)
+            figures["p95_over_primary_key_p95"] = round(
+                figures["p95_ms"] / (baseline["p95_ms"] or 1e-9), 1
+            )
+            figures["slowest_query_ms"] = slowest["ms"]
+            entry["pages"][name] = figures
+            print(
+                f"  {label[:8]} page     {name:42} p50 {figures['p50_ms']:7.1f} "
+                f"p95 {figures['p95_ms']:7.1f} ms (CPU p95 {figures['cpu_p95_ms']:6.1f}), "
+                f"queries {figures['queries']}, slowest query {slowest['ms']} ms",
+                flush=True,
+            )
         out["users"][label] = entry
     p95s = [
         f["p95_ms"]
         for u in out["users"].values()
-        for k in ("worklist", "search")
+        for k in ("worklist", "search", "pages")
         for f in u[k].values()
     ]
     cpu_p95s = [
         f["cpu_p95_ms"]
         for u in out["users"].values()
-        for k in ("worklist", "search")
+        for k in ("worklist", "search", "pages")
         for f in u[k].values()
     ]
     out["worst_cpu_p95_ms"] = max(cpu_p95s)
@@ -390,6 +432,35 @@ def measure(args) -> dict:
     out["target_met"] = max(p95s) <= TARGET_P95_MS
     print(f"Worst p95 {max(p95s)} ms; target {TARGET_P95_MS} ms met: {out['target_met']}")
     return out
+
+
+def intake_form(organisation, i: int) -> dict:
+    """The contact record sheet as a handler fills it in for a call (tests/web/test_intake.py)."""
+    from django.utils import timezone
+
+    from candour.cases.deadlines import local
+
+    received = local(timezone.now()).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "organisation": organisation.pk,
+        "urgent_clinical_need": "no",
+        "kind": "complaint",
+        "channel": "phone",
+        "received_at": received,
+        "complainant.title": "Mr",
+        "complainant.first_name": "Bench",
+        "complainant.last_name": f"Caller{i}",
+        "complainant.address": "1 Example Street, Exampleton",
+        "complainant.postcode": "ZZ9 9ZZ",
+        "complainant.telephone": "01000 000000",
+        "complainant.preferred_channel": "phone",
+        "relationship": "self",
+        "service": "Appointments",
+        "description": "I waited two hours for my appointment and was not seen.",
+        "desired_outcome": "An explanation.",
+        "issues": "Waiting time\nNot seen",
+        "level": "2",
+    }
 
 
 def explain(connection, sql: str) -> list[str]:

@@ -151,6 +151,14 @@ def check_accessibility(page, what: str = "") -> None:
         pytest.fail("\n".join(lines), pytrace=False)
 
 
+def resize(page, width: int, height: int = 800) -> None:
+    """Change the window's size as a user turning a tablet or narrowing a window does, and
+    wait for the frame after it: the NHS.UK header lays its navigation out again on the next
+    animation frame after a resize, so the page is measured as the user then sees it."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def screenshot(page, name: str) -> Path | None:
     """Save a full-page PNG under docs/screenshots/ when CANDOUR_SCREENSHOTS=1."""
     if os.environ.get("CANDOUR_SCREENSHOTS") != "1":

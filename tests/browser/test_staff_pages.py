@@ -8,7 +8,7 @@ import re
 from candour.organisations.setup import add_member
 
 from ..conftest import make_case, new_case
-from .conftest import check_page, sign_in_through_pages
+from .conftest import check_page, resize, sign_in_through_pages
 
 
 def test_the_worklist_then_a_case_page(page, org_a, alice, ivan):
@@ -26,11 +26,11 @@ def test_the_worklist_then_a_case_page(page, org_a, alice, ivan):
     region = page.get_by_role("region", name=re.compile("cases by response due"))
     assert region.get_attribute("tabindex") == "0"
     assert region.evaluate("r => r.scrollWidth <= r.clientWidth")
-    page.set_viewport_size({"width": 390, "height": 800})
+    resize(page, 390)
     scrolled, screen = page.evaluate(widths)
     assert scrolled == screen == 390
     assert region.evaluate("r => r.scrollWidth > r.clientWidth")
-    page.set_viewport_size({"width": 1280, "height": 800})
+    resize(page, 1280)
 
     # Filter by kind with the form, as a user would.
     page.get_by_label("Kind").select_option("concern")
