@@ -233,14 +233,20 @@ def provider_response(case: Case) -> ProviderResponse | None:
     if linked is None:
         return None
     sent = next((r for r in linked.responses.all() if r.stage == 1), None)
-    ended = sent is None and linked.outcome and linked.status != Status.OPEN
+    if sent is not None:
+        when, outcome, summary = sent.responded_at, Outcome(sent.outcome).label, sent.summary
+    elif linked.status in (Status.CLOSED, Status.WITHDRAWN):  # resolved informally, withdrawn
+        when = linked.closed_at or linked.withdrawn_at
+        outcome, summary = linked.get_outcome_display(), linked.outcome_summary
+    else:
+        when, outcome, summary = None, "", ""
     return ProviderResponse(
         organisation=linked.organisation.name,
         reference=linked.reference,
         status=linked.get_status_display(),
-        responded_at=sent.responded_at if sent else (linked.closed_at if ended else None),
-        outcome=Outcome(sent.outcome).label if sent else (linked.get_outcome_display() or ""),
-        summary=sent.summary if sent else (linked.outcome_summary if ended else ""),
+        responded_at=when,
+        outcome=outcome,
+        summary=summary,
     )
 
 

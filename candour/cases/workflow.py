@@ -65,8 +65,10 @@ TRANSITIONS: dict[str, Transition] = {
     "override_consent": _t("recorded a consent override", {R, OP, P}),
     # R13 (002 §9.5): the patient no longer wants the representative to act; the complaint,
     # its consent and its clocks go on.
-    "withdraw_representative": _t("recorded the representative as withdrawn", {R, OP, P, D}),
-    "reinstate_representative": _t("recorded the representative as acting again", {R, OP, P, D}),
+    "withdraw_representative": _t(
+        "given the patient's withdrawal of the representative", {R, OP, P, D}
+    ),
+    "reinstate_representative": _t("given the representative's reinstatement", {R, OP, P, D}),
     "approve_summary": _t("recorded approval of the summary", {R, OP, P}, None, RESPONDING_KINDS),
     "grade": _t("graded", {R, OP, P}, None, RESPONDING_KINDS),
     "add_issue": _t("added an issue", {R, OP, P}, None, RESPONDING_KINDS),
