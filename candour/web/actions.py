@@ -582,9 +582,7 @@ def _ombudsman_step(case: Case, user, data: dict):
 
 def _providers(case: Case, user):
     """R32: the providers in Candour the case may go to, by code; none chosen: named instead."""
-    return [("", "Not in Candour: name it below")] + [
-        (o.code, o.name) for o in escalation.providers_for(case).order_by("name")
-    ]
+    return [(o.code, o.name) for o in escalation.providers_for(case).order_by("name")]
 
 
 def _provider(case: Case, code: str):
@@ -643,6 +641,8 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
                 "Which provider in Candour?",
                 "select",
                 choices=_providers,
+                hint="Leave it unchosen for a provider that does not use Candour, and name it "
+                "below.",
                 short="Provider",
             ),
             Field(

@@ -13,6 +13,7 @@ individual organisation." PRODUCT.md R12: "Sharing with a provider needs its own
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -271,8 +272,8 @@ def test_the_case_page_forwards_to_a_provider_chosen_from_candour(client, org_a,
     sign_in(client, alice)
     url = reverse("web:case-action", args=[case.reference, "forward-to-provider"])
     form = client.get(url).text
-    assert '<option value="MMG">Minster Medical Group</option>' in form
-    assert "Walsall Commissioning</option>" not in form  # not to itself
+    assert re.search(r'value="MMG"\s*>Minster Medical Group</option>', form)
+    assert ">Walsall Commissioning</option>" not in form  # not to itself
     response = client.post(
         url, {"provider_organisation": "MMG", "at": "2026-11-02T08:30", "note": "Direct reply."}
     )
