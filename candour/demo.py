@@ -8,7 +8,7 @@ from Ofcom's ranges for drama. Nothing may be copied in from a real record.
 How the cases are loaded, and why it can be trusted:
 - each case is a real, unsaved `Case`; its deadlines and the verdicts stored on it come from
   `deadlines.compute` and `deadlines.refresh`, and its response from
-  `responses.response_of`, the same code the domain functions call (tests compare them);
+  `responses.response_values`, the same code the domain functions call (tests compare them);
 - the calendar is the organisation's own, with its working days precomputed into a table
   (`PrecomputedCalendar`): same answers, without walking day by day;
 - a batch of a few thousand cases is written in one transaction with one multi-row insert
@@ -800,8 +800,8 @@ class Planner:
         if case.responded_at is not None:
             # The stage's response as the responding domain function keeps it, with the
             # verdict `refresh` has just stored (ADR 0018).
-            response = responses.response_of(case)
-            plan.responses.append(tuple(getattr(response, c) for c in RESPONSE_COLUMNS[1:]))
+            values = responses.response_values(case)
+            plan.responses.append(tuple(values.get(c) for c in RESPONSE_COLUMNS[1:]))
         return plan
 
     def _response_due(self, plan: Plan, ctx: OrgContext) -> date | None:

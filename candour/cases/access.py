@@ -9,7 +9,7 @@ that a reference cannot be probed.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from candour.audit.chain import record
 from candour.cases.models import (
@@ -37,6 +37,14 @@ class CaseNotFound(LookupError):
 def cases_for(user, capability: Capability = Capability.VIEW_CASES):
     """The cases `user` may see (or act on, with another capability)."""
     return Case.objects.filter(organisation_id__in=organisation_ids_for(user, capability))
+
+
+def on_visible_cases(user, capability: Capability = Capability.VIEW_CASES) -> Q:
+    """The condition for rows that belong to a case (letters, lessons, actions) to be on a case
+    `user` may see: the case's organisation is one `cases_for` reads. Joined through the case,
+    not `case__in=cases_for(user)`: with that, SQLite gathered every case id of the user's
+    organisations before it read a row (100 ms for a regional user at 1,000,000 cases)."""
+    return Q(case__organisation_id__in=organisation_ids_for(user, capability))
 
 
 def responses_for(user, capability: Capability = Capability.VIEW_CASES):

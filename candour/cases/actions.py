@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from candour.cases.access import cases_for
+from candour.cases.access import cases_for, on_visible_cases
 from candour.cases.changes import apply
 from candour.cases.deadlines import shorten
 from candour.cases.intake import InvalidCase, when_on_case
@@ -348,7 +348,7 @@ def lessons_for(
 ) -> QuerySet[Lesson]:
     """Lessons learned across every case the user may see, newest first; filter by theme
     (name, any case), the case's service, the date recorded and words in the lesson."""
-    qs = Lesson.objects.filter(case__in=cases_for(user))
+    qs = Lesson.objects.filter(on_visible_cases(user))
     qs = _filtered(
         qs,
         day_field="recorded_at",
@@ -379,7 +379,7 @@ def actions_for(
 ) -> QuerySet[CaseAction]:
     """Actions across every case the user may see, by due date; filter by theme, service,
     the date agreed, words, status, or whether still outstanding."""
-    qs = CaseAction.objects.filter(case__in=cases_for(user))
+    qs = CaseAction.objects.filter(on_visible_cases(user))
     qs = _filtered(
         qs,
         day_field="created_at",
@@ -418,9 +418,19 @@ def learning_options(user) -> dict[str, list[str]]:
         .values_list("name", flat=True)
         .distinct()
     )
-    learned = cases_for(user).filter(Q(lessons__isnull=False) | Q(actions__isnull=False))
-    services = learned.exclude(service="").values_list("service", flat=True).distinct()
+    services = set()
+    for model in (Lesson, CaseAction):
+        # From the lessons and actions to their cases, never the other way round: a user's
+        # organisations may hold a million cases and a few hundred lessons.
+        services.update(
+            cases_for(user)
+            .filter(pk__in=model.objects.order_by().values("case_id"))
+            .exclude(service="")
+            .order_by()
+            .values_list("service", flat=True)
+            .distinct()
+        )
     return {
         "themes": sorted(set(themes), key=str.lower),
-        "services": sorted(set(services), key=str.lower),
+        "services": sorted(services, key=str.lower),
     }

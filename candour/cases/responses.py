@@ -31,23 +31,29 @@ def stage_start(case: Case) -> datetime:
     return case.stage_started_at if case.stage > 1 else case.received_at
 
 
+def response_values(case: Case) -> dict:
+    """The response that ends the case's current stage, as the case holds it now: its
+    response date and verdict as `deadlines.refresh` stored them on the case. The one
+    statement of what a stage response keeps; the demo loader writes these values as rows."""
+    return {
+        "case_id": case.pk,
+        "organisation_id": case.organisation_id,
+        "stage": case.stage,
+        "kind": case.kind,
+        "started_at": stage_start(case),
+        "responded_at": case.responded_at,
+        "outcome": case.outcome,
+        "summary": case.outcome_summary,
+        "response_due": case.response_due,
+        "met": case.response_met,
+        "agreed_response_date": case.agreed_response_date,
+        "extensions": case.extensions,
+    }
+
+
 def response_of(case: Case) -> StageResponse:
-    """The response that ends the case's current stage, as the case holds it now (unsaved):
-    its response date and verdict as `deadlines.refresh` stored them on the case."""
-    return StageResponse(
-        case_id=case.pk,
-        organisation_id=case.organisation_id,
-        stage=case.stage,
-        kind=case.kind,
-        started_at=stage_start(case),
-        responded_at=case.responded_at,
-        outcome=case.outcome,
-        summary=case.outcome_summary,
-        response_due=case.response_due,
-        met=case.response_met,
-        agreed_response_date=case.agreed_response_date,
-        extensions=case.extensions,
-    )
+    """The response that ends the case's current stage, unsaved (`response_values`)."""
+    return StageResponse(**response_values(case))
 
 
 def record_response(case: Case) -> StageResponse:

@@ -1,8 +1,8 @@
-"""Letters are case data: every query on them goes through cases_for(user)."""
+"""Letters are case data: every query on them goes through the cases the user may see."""
 
 from __future__ import annotations
 
-from candour.cases.access import cases_for
+from candour.cases.access import on_visible_cases
 from candour.letters.models import Letter
 
 
@@ -13,7 +13,7 @@ class LetterNotFound(LookupError):
 
 def letters_for(user):
     """The letters of the cases `user` may see."""
-    return Letter.objects.filter(case__in=cases_for(user).values("pk"))
+    return Letter.objects.filter(on_visible_cases(user))
 
 
 def get_letter(user, pk: int) -> Letter:

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from candour.audit.chain import record
+from candour.cases import responses
 from candour.cases.consent import letter_recipient
 from candour.cases.deadlines import DeadlineState, fmt, local, met_by, period_end
 from candour.cases.intake import InvalidCase
-from candour.cases.models import Case, CaseParty
+from candour.cases.models import Case, CaseParty, StageResponse
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, lock
 from candour.config.transactions import atomic
 from candour.letters import compose
@@ -104,15 +105,42 @@ def _current(letter: Letter, chain: SignOffChain) -> tuple[int, SignOffStep, Ste
     return index, chain.steps[index], visit
 
 
+def _stage_receipt(letter: Letter) -> tuple[datetime, str]:
+    """When the letter's stage began, and in words: the complaint's receipt for stage 1, the
+    receipt of the request for the stage for a later one (the case's current stage, or a
+    stage it has since left, as its kept response records it)."""
+    case = letter.case
+    what = "the complaint" if letter.stage == 1 else f"the stage {letter.stage} request"
+    if letter.stage == case.stage:
+        return responses.stage_start(case), what
+    kept = StageResponse.objects.filter(case=case, stage=letter.stage).first()
+    return (kept.started_at if kept else responses.stage_start(case)), what
+
+
+def _response_due(letter: Letter) -> date | None:
+    """The response date of the letter's stage: the case's own while it is at that stage."""
+    case = letter.case
+    if letter.stage == case.stage:
+        return case.response_due
+    kept = StageResponse.objects.filter(case=case, stage=letter.stage).first()
+    return kept.response_due if kept else None
+
+
 def _due(letter: Letter, chain: SignOffChain, step: SignOffStep, arrived_at: datetime):
     """The step's due date and its basis, on the organisation's working calendar."""
+    if step.due_from == "response":
+        due = _response_due(letter)
+        if due is None:
+            return None, f"the stage {letter.stage} response date, not set yet"
+        return due, f"the stage {letter.stage} response date"
     if step.due is None:
         return None, ""
     case = letter.case
     if step.due_from == "arrival":
         start, what = arrived_at, "reaching this step"
     elif step.due_from == "receipt":
-        start, what = case.stage_started_at, f"receipt of stage {case.stage}"
+        start, received = _stage_receipt(letter)
+        what = f"receipt of {received}"
     else:
         first = letter.visits.filter(step=step.due_from).order_by("arrived_at").first()
         start = first.arrived_at if first else arrived_at
@@ -479,6 +507,28 @@ def history(letter: Letter, now: datetime | None = None) -> list[StepState]:
                 left_how=visit.left_how,
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: SignOffStep
+    due_words: str
+    due: date | None
+
+
+def plan(letter: Letter) -> list[PlannedStep]:
+    """Each step of the letter's chain with when it is due: in words, and as a date where it
+    is known before the letter reaches the step (counted from the stage's receipt or from an
+    earlier step already reached, or the stage's response date)."""
+    chain = chain_of(letter)
+    reached = set(letter.visits.values_list("step", flat=True))
+    out = []
+    for step in chain.steps:
+        due = None
+        if step.due_from in ("receipt", "response") or step.due_from in reached:
+            due, _ = _due(letter, chain, step, timezone.now())
+        out.append(PlannedStep(step, chain.due_words(step, letter.stage), due))
     return out
 
 

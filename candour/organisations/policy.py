@@ -2,8 +2,10 @@
 
 Domain code asks the policy; it never hard-codes "25" or "3" (DESIGN.md, "Policy is data").
 The five presets below are taken from the seeds in ../shared/seeds and the 2009 Regulations;
-each rule cites where it comes from. An administrator starts from a preset and edits it in
-the admin; `validate_policy` turns any mistake into a message that names the field.
+each number and label cites where it comes from (CITATIONS, at the end, which
+tests/organisations/test_preset_citations.py checks against the seeds). An administrator
+starts from a preset and edits it in the admin; `validate_policy` turns any mistake into a
+message that names the field.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import copy
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -101,6 +103,9 @@ class DispatchChannel(StrEnum):
 
 StepKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
+# What a sign-off step's due time may be counted from, besides an earlier step (SignOffStep).
+DUE_FROM = ("arrival", "receipt", "response")
+
 
 class SignOffStep(Strict):
     """One step of a sign-off chain (R26).
@@ -109,8 +114,10 @@ class SignOffStep(Strict):
     each has approved; otherwise any one of them acts. `edits`: holders may change the text
     here. `signs`: approving this step signs the letter (its text is then frozen). `due`: the
     step's due time, counted from `due_from`: "arrival" (when the letter reached this step),
-    "receipt" (when the case's current stage began) or an earlier step's key (when the letter
-    first reached that step).
+    "receipt" (the receipt of the letter's stage: the complaint for stage 1, the request for
+    the stage for a later stage) or an earlier step's key (when the letter first reached that
+    step). With `due_from` "response" the step has no `due` of its own: it is due on the
+    stage's response date (the policy's `response`, or the date agreed with the complainant).
     """
 
     key: StepKey
@@ -149,12 +156,17 @@ class SignOffChain(Strict):
         for i, step in enumerate(self.steps):
             if step.key in keys[:i]:
                 raise ValueError(f"steps.{i}.key: {step.key!r} is used by an earlier step")
-            if step.due_from not in ("arrival", "receipt") and step.due_from not in keys[:i]:
+            if step.due_from not in DUE_FROM and step.due_from not in keys[:i]:
                 raise ValueError(
-                    f"steps.{i}.due_from: must be arrival, receipt or the key of an earlier "
-                    f"step, not {step.due_from!r}"
+                    f"steps.{i}.due_from: must be arrival, receipt, response or the key of an "
+                    f"earlier step, not {step.due_from!r}"
                 )
-            if step.due_from != "arrival" and step.due is None:
+            if step.due_from == "response" and step.due is not None:
+                raise ValueError(
+                    f"steps.{i}.due: leave it empty for due_from response (the step is due on "
+                    "the stage's response date), or count it from arrival or receipt"
+                )
+            if step.due_from not in ("arrival", "response") and step.due is None:
                 raise ValueError(f"steps.{i}.due: give a due time for due_from {step.due_from}")
         signing = [i for i, s in enumerate(self.steps) if s.signs]
         if len(signing) != 1:
@@ -173,6 +185,22 @@ class SignOffChain(Strict):
             if step.key == key:
                 return i
         raise KeyError(key)
+
+    def due_words(self, step: SignOffStep, stage: int | None = None) -> str:
+        """When the step is due, in words for the letter page ("" when it has no due time),
+        for a letter at `stage` if given."""
+        if step.due_from == "response":
+            return f"by the stage {stage} response date" if stage else "by the response date"
+        if step.due is None:
+            return ""
+        if step.due_from == "arrival":
+            return f"within {step.due} of reaching this step"
+        if step.due_from == "receipt":
+            if stage is None:
+                return f"within {step.due} of the stage's receipt"
+            what = "the complaint" if stage == 1 else f"the stage {stage} request"
+            return f"within {step.due} of receipt of {what}"
+        return f"within {step.due} of reaching '{self.steps[self.index(step.due_from)].label}'"
 
     @property
     def signing_index(self) -> int:
@@ -249,6 +277,18 @@ class Policy(Strict):
                 "so that each letter has a way to be signed"
             )
         return self
+
+    @property
+    def escalation_named(self) -> str:
+        """The escalation body as a sentence names it: "the Parliamentary and Health Service
+        Ombudsman", "an approved Alternative Dispute Resolution provider"."""
+        name = self.escalation.name
+        return name if re.match(r"(?i)(the|an?)\s", name) else f"the {name}"
+
+    @property
+    def referred_label(self) -> str:
+        """What the reports call a case referred to the escalation body (R30)."""
+        return f"Referred to {self.escalation_named}"
 
     def chain_for(self, kind: str, stage: int) -> SignOffChain | None:
         """The sign-off chain for a letter of `kind` at `stage`: the first chain that covers
@@ -351,7 +391,17 @@ WD = "working_days"
 # --- sign-off chains (R26) -------------------------------------------------------------------
 
 # Seed 000, "Stage 2 sign off process [including NHSE letters]", encoded step by step. Line
-# numbers are those of ../shared/seeds/000_5380ba2ff028fde6.txt.
+# numbers are those of ../shared/seeds/000_5380ba2ff028fde6.txt; CITATIONS below holds the
+# words of each number and role, and tests/organisations/test_preset_citations.py reads them
+# in the seed. Every step has a due date, counted from the receipt of the stage-2 request
+# (docs/adr/0022-stage-two-due-dates-from-receipt.md):
+#   step 1, documents: "within 2-5 working days of receipt of Stage 2" (line 9): 5 days;
+#   step 2, the regional draft, comments and sign-off, and step 3's send to national review:
+#     "within 10 working days (12-15 working days of receipt)" (line 21): 15 days of receipt;
+#   step 3's national review and sign-off and step 4's return to the site: the seed gives
+#     them no time of their own, so they are due by the stage's response date.
+STAGE_2_RECEIPT = {"amount": 5, "unit": WD}
+STAGE_2_TO_NATIONAL = {"amount": 15, "unit": WD}
 NATIONAL_STAGE_2 = {
     "name": "Stage 2 sign-off (regional and national)",
     "letters": ["final_response"],
@@ -363,13 +413,14 @@ NATIONAL_STAGE_2 = {
             "key": "documents",
             "label": "Head of Healthcare sends the documents to the Regional Governance Manager",
             "roles": ["Head of Healthcare"],
-            "due": {"amount": 5, "unit": WD},
+            "due": STAGE_2_RECEIPT,
             "due_from": "receipt",
             "source": "seed 000 Stage 2, step 1 (line 9)",
         },
         {
             # 000 l.11-13, Step 2: "Regional Governance Manager, Regional Medical Director and
-            # Regional Operations manager [jointly] to draft a response."
+            # Regional Operations manager [jointly] to draft a response." Step 2 is done before
+            # step 3's send, "12-15 working days of receipt" (line 21).
             "key": "regional_draft",
             "label": "Regional Governance Manager, Regional Medical Director and Regional "
             "Operations Manager draft the response jointly",
@@ -380,6 +431,8 @@ NATIONAL_STAGE_2 = {
             ],
             "joint": True,
             "edits": True,
+            "due": STAGE_2_TO_NATIONAL,
+            "due_from": "receipt",
             "source": "seed 000 Stage 2, step 2 (line 13)",
         },
         {
@@ -387,6 +440,8 @@ NATIONAL_STAGE_2 = {
             "key": "regional_director",
             "label": "Regional Director comments on the draft",
             "roles": ["Regional Director"],
+            "due": STAGE_2_TO_NATIONAL,
+            "due_from": "receipt",
             "source": "seed 000 Stage 2, step 2 (line 15)",
         },
         {
@@ -394,27 +449,35 @@ NATIONAL_STAGE_2 = {
             "key": "regional_sign_off",
             "label": "Regional sign-off",
             "roles": ["Regional Director"],
+            "due": STAGE_2_TO_NATIONAL,
+            "due_from": "receipt",
             "source": "seed 000 Stage 2, step 2 (line 17)",
         },
         {
             # 000 l.19-21, Step 3: "Regional Governance Manager to send to National Complaints
-            # Manager for review within 10 working days (12-15 working days of receipt)": ten
-            # working days from the documents reaching the region (2-5 days after receipt).
+            # Manager for review within 10 working days (12-15 working days of receipt)": the
+            # ten days follow step 1's 2-5, so the send is due 15 working days from receipt.
             "key": "send_to_national",
             "label": "Regional Governance Manager sends it to the National Complaints Manager",
             "roles": ["Regional Governance Manager"],
-            "due": {"amount": 10, "unit": WD},
-            "due_from": "regional_draft",
+            "due": STAGE_2_TO_NATIONAL,
+            "due_from": "receipt",
             "source": "seed 000 Stage 2, step 3 (line 21)",
         },
         {
             # 000 l.23: "National Complaints reviewer and National Medical team comments/
             # review. If there are any comments - sends back to the Regional Governance
-            # manager." (A send-back to regional_draft, where the RGM drafts.)
+            # manager." (A send-back to regional_draft, where the RGM drafts.) The national
+            # medical team reviews too, so the National Medical Director may act here.
             "key": "national_review",
             "label": "National Complaints Manager or Reviewer and the national medical team "
             "review it",
-            "roles": ["National Complaints Manager", "National Complaints Reviewer"],
+            "roles": [
+                "National Complaints Manager",
+                "National Complaints Reviewer",
+                "National Medical Director",
+            ],
+            "due_from": "response",
             "source": "seed 000 Stage 2, step 3 (line 23)",
         },
         {
@@ -423,6 +486,7 @@ NATIONAL_STAGE_2 = {
             "label": "National Medical Director signs the letter",
             "roles": ["National Medical Director"],
             "signs": True,
+            "due_from": "response",
             "source": "seed 000 Stage 2, step 3 (lines 23-25)",
         },
         {
@@ -432,6 +496,7 @@ NATIONAL_STAGE_2 = {
             "label": "Regional Governance Manager or Regional Manager returns the signed "
             "letter to the Head of Healthcare",
             "roles": ["Regional Governance Manager", "Regional Manager"],
+            "due_from": "response",
             "source": "seed 000 Stage 2, step 4 (line 29)",
         },
     ],
@@ -702,7 +767,8 @@ PRESETS: dict[str, dict] = {
         "time_limit": {"amount": 12, "unit": "calendar_months"},
         # 002 §10.5.1 I: acknowledged within three working days.
         "acknowledgement": {"amount": 3, "unit": WD},
-        # 002 §10.4: a concern resolved by the end of the next working day.
+        # A concern resolved by the end of the next working day is outside the Regulations
+        # (reg 8(1)(c)); 002 §10.4.2 hopes for "immediate/same-day resolution" of a concern.
         "informal_resolution": {"amount": 1, "unit": WD},
         "consent_chase": {"amount": 10, "unit": WD},
         # 002 §10.5.1 V: investigations within 10 working days.
@@ -774,9 +840,11 @@ PRESETS: dict[str, dict] = {
         "acknowledgement": {"amount": 3, "unit": WD},
         "informal_resolution": {"amount": 1, "unit": WD},
         "consent_chase": {"amount": 10, "unit": WD},
-        # 000 Stage 2: documents to regional governance in 2-5 working days; national review
-        # at 12-15 working days; the response follows national sign-off.
-        "investigation": {"amount": 5, "unit": WD},
+        # Seed 000 gives stage 1 no investigation time: its "2-5 working days" (line 9) is the
+        # stage-2 documents step, in the Stage 2 chain below, so stage 1 has no separate
+        # investigation clock. Nor does it give a response time: 25 working days as the
+        # commissioner's (002 §10.5.1 VI), well inside the Regulations' six months.
+        "investigation": None,
         "response": {"amount": 25, "unit": WD},
         "response_limit": {"amount": 6, "unit": "calendar_months"},
         "update_after": {"amount": 20, "unit": WD},
@@ -815,3 +883,238 @@ def preset(name: str) -> dict:
     except KeyError:
         choices = ", ".join(sorted(PRESETS))
         raise PolicyError(f"preset: unknown preset {name!r}; choose one of {choices}") from None
+
+
+# --- where each preset's numbers and labels come from ----------------------------------------
+
+
+class Cite(NamedTuple):
+    """A preset value's source: `document` is a seed ("000" … "004", in ../shared/seeds) or
+    "REGULATIONS.md" (in ../shared); `lines` the first and last line it is on; `words` the
+    words there that give the value. tests/organisations/test_preset_citations.py reads them."""
+
+    document: str
+    lines: tuple[int, int]
+    words: str
+
+
+class Chosen(NamedTuple):
+    """A preset value that no document gives: Candour's choice, and why."""
+
+    reason: str
+
+
+def cite(document: str, lines: int | tuple[int, int], words: str) -> Cite:
+    return Cite(document, lines if isinstance(lines, tuple) else (lines, lines), words)
+
+
+CONSENT_CHASE = Chosen(
+    "No seed says when to chase consent that has not come back: two weeks, so that the "
+    "response clock that waits for it does not stall unnoticed (R12)."
+)
+UPDATE_AFTER = Chosen(
+    "No seed of this preset gives an interval for updates: the Regulations ask that the "
+    "complainant be kept informed (REGULATIONS.md line 87), the clinic updates at 20 days "
+    "(seed 004 line 85); 20 working days here."
+)
+REGULATIONS_CITES = {
+    "time_limit": cite("REGULATIONS.md", 82, "**12 months** from the event"),
+    "acknowledgement": cite("REGULATIONS.md", 84, "by the 3rd working day after the day of"),
+    "informal_resolution": cite(
+        "REGULATIONS.md", 68, "resolved to the complainant's satisfaction **by the next working day"
+    ),
+    "response_limit": cite("REGULATIONS.md", 89, "**6 months beginning on the day of receipt**"),
+}
+SIX_MONTH_REVIEW = cite("001", 177, "review any case lasting more than six months")
+PHSO_CITES = {
+    "stages.0": cite("002", 238, "on conclusion of Local Resolution"),
+    "stages.1": cite("002", 238, "Parliamentary and Health Service Ombudsman"),
+    "escalation.name": cite("002", 238, "Parliamentary and Health Service Ombudsman"),
+}
+GRADING_CITES = {
+    "grading.1": cite("001", (371, 372), "Level 1 Minor"),
+    "grading.2": cite("001", 376, "Level 2 Significant"),
+    "grading.3": cite("001", (380, 381), "Level 3 Major"),
+    "grading.4": cite("001", (387, 388), "Level 4 Complex"),
+}
+HOHC_AND_REGION = cite(
+    "000", 29, "emailed to Regional Governance manager and Regional Manager who will then email"
+)
+
+CITATIONS: dict[str, dict[str, Cite | Chosen]] = {
+    "nhs-england-2009": {
+        **REGULATIONS_CITES,
+        "consent_chase": CONSENT_CHASE,
+        "response": cite("REGULATIONS.md", 89, "**6 months beginning on the day of receipt**"),
+        "update_after": UPDATE_AFTER,
+        "six_month_review": SIX_MONTH_REVIEW,
+        **PHSO_CITES,
+        "stages.1": cite("REGULATIONS.md", 210, "PHSO 1 yr"),
+        "escalation.name": cite("REGULATIONS.md", 88, "right to go to the **PHSO**"),
+        **GRADING_CITES,
+        "sign_off.0.draft.roles": cite("REGULATIONS.md", 45, "and a **complaints manager**"),
+        "sign_off.0.signature.roles": cite("REGULATIONS.md", 48, "responsible person"),
+        "sign_off.1.draft.roles": cite("REGULATIONS.md", 45, "and a **complaints manager**"),
+    },
+    "gp-practice": {
+        "time_limit": cite("001", 104, "within 3 years from the date the incident occurred"),
+        "acknowledgement": cite("001", 147, "Within three working days of receiving a complaint"),
+        "informal_resolution": cite(
+            "001", 76, "resolved to the complainant's satisfaction within 24 hours"
+        ),
+        "consent_chase": CONSENT_CHASE,
+        "response": cite("REGULATIONS.md", 89, "**6 months beginning on the day of receipt**"),
+        "response_limit": REGULATIONS_CITES["response_limit"],
+        "update_after": UPDATE_AFTER,
+        "six_month_review": SIX_MONTH_REVIEW,
+        "stages.0": Chosen("Seed 001 names no stages; local resolution is the Regulations' stage."),
+        "stages.1": cite("001", 270, "Parliamentary and Health Service Ombudsman"),
+        "escalation.name": cite("001", 270, "Parliamentary and Health Service Ombudsman"),
+        **GRADING_CITES,
+        "sign_off.0.draft.roles": cite(
+            "001", 161, "responsibility of the Executive Manager to prepare a draft response"
+        ),
+        "sign_off.0.signature.roles": cite(
+            "001", 475, "obtain final approval from the relevant Partner"
+        ),
+        "sign_off.1.draft.roles": cite(
+            "001", 140, "The Office Manager will try and resolve matters"
+        ),
+    },
+    "commissioner": {
+        "time_limit": cite("002", 194, "within 12 months from when the matter"),
+        "acknowledgement": cite("002", 218, "acknowledged within three working days"),
+        # 002 §10.4.2 hopes for "immediate/same-day resolution" of a concern (line 210); the
+        # Regulations leave out an oral complaint resolved by the next working day.
+        "informal_resolution": REGULATIONS_CITES["informal_resolution"],
+        "consent_chase": CONSENT_CHASE,
+        "investigation": cite(
+            "002", 223, "thorough, proportionate investigations within 10 working days"
+        ),
+        "statement_due": Chosen(
+            "Seed 002 §10.5.1 V asks staff to co-operate with investigations of 10 working "
+            "days (line 223); statements are asked for within the first half of it."
+        ),
+        "response": cite("002", 224, "will be provided to the complainant within 25 working days"),
+        "response_limit": REGULATIONS_CITES["response_limit"],
+        "update_after": UPDATE_AFTER,
+        "six_month_review": SIX_MONTH_REVIEW,
+        **PHSO_CITES,
+        **GRADING_CITES,
+        "sign_off.0.draft.roles": Chosen(
+            "Seed 002 §6.4 makes the Head of Corporate Governance the complaints manager (line "
+            "141) and names a Customer Care Officer (line 46); the preset's role is 'Head of "
+            "Governance'."
+        ),
+        "sign_off.0.signature.roles": cite(
+            "002", 224, "signed by the Accountable Officer or Appropriate Director"
+        ),
+        "sign_off.1.draft.roles": Chosen(
+            "The Governance function drafts the other letters: seed 002 §10.5.1 I (line 218) "
+            "and the Customer Care Officer (line 46)."
+        ),
+    },
+    "private-clinic": {
+        "time_limit": Chosen(
+            "Seed 004 sets no time limit for complaining: the Regulations' 12 months."
+        ),
+        "acknowledgement": cite("004", 81, "acknowledged in writing or in person within 48 hours"),
+        "informal_resolution": Chosen(
+            "Seed 004 resolves a complaint at the point of service where it can (line 23) with "
+            "no time; 24 hours as the GP practice (seed 001 line 76)."
+        ),
+        "consent_chase": Chosen("Seed 004 says nothing of consent to chase: a week."),
+        "response": cite("004", 84, "investigated and resolved within 30 days"),
+        "update_after": cite("004", 85, "not resolved within 20 days"),
+        "six_month_review": SIX_MONTH_REVIEW,
+        "external_notification": cite("004", 83, "will occur within three days of those issues"),
+        "stages.0": cite("004", 71, "normally resolved by direct negotiation with the complainant"),
+        "stages.1": cite("004", 72, "alternative disputes resolution provider"),
+        "escalation.name": cite(
+            "004", 78, "approved (by the Chartered Trading Standards Institute"
+        ),
+        **GRADING_CITES,
+        "sign_off.0.draft.roles": cite("004", 41, "The complaints manager coordinates resolution"),
+        "sign_off.0.signature.roles": Chosen(
+            "Seed 004 names no signatory; the CQC-registered manager or a director (seed 004 "
+            "line 122: directors' meetings)."
+        ),
+        "sign_off.1.draft.roles": cite("004", 41, "The complaints manager coordinates resolution"),
+    },
+    "national-provider": {
+        **REGULATIONS_CITES,
+        "consent_chase": CONSENT_CHASE,
+        "response": Chosen(
+            "Seed 000 gives no response time for either stage: 25 working days as the "
+            "commissioner (seed 002 line 224), within the Regulations' six months."
+        ),
+        "update_after": UPDATE_AFTER,
+        "six_month_review": SIX_MONTH_REVIEW,
+        "stages.0": cite("000", 35, "HOHC to provide all necessary documentation"),
+        "stages.1": cite("000", 3, "Stage 2 sign off process"),
+        "stages.2": cite("000", 44, "escalate the complaint to stage 3"),
+        "escalation.name": cite("REGULATIONS.md", 88, "right to go to the **PHSO**"),
+        **GRADING_CITES,
+        "sign_off.0.documents.roles": cite("000", 9, "HOHC to provide all necessary documentation"),
+        "sign_off.0.documents.due": cite("000", 9, "within 2-5 working days of receipt of Stage 2"),
+        "sign_off.0.regional_draft.roles": cite(
+            "000",
+            13,
+            "Regional Governance Manager, Regional Medical Director and Regional Operations "
+            "manager [jointly] to draft",
+        ),
+        "sign_off.0.regional_draft.due": cite("000", 21, "(12-15 working days of receipt)"),
+        "sign_off.0.regional_director.roles": cite(
+            "000", 15, "Regional Director to receive the draft"
+        ),
+        "sign_off.0.regional_director.due": cite("000", 21, "(12-15 working days of receipt)"),
+        "sign_off.0.regional_sign_off.roles": cite(
+            "000",
+            (15, 17),
+            "Regional Director to receive the draft for their comments. Regional sign off",
+        ),
+        "sign_off.0.regional_sign_off.due": cite("000", 21, "(12-15 working days of receipt)"),
+        "sign_off.0.send_to_national.roles": cite("000", 21, "Regional Governance Manager to send"),
+        "sign_off.0.send_to_national.due": cite(
+            "000", 21, "within 10 working days (12-15 working days of receipt)"
+        ),
+        "sign_off.0.national_review.roles": cite(
+            "000",
+            (21, 23),
+            "to National Complaints Manager for review within 10 working days (12-15 working "
+            "days of receipt) National Complaints reviewer and National Medical team",
+        ),
+        "sign_off.0.national_review.due": Chosen(
+            "Seed 000 gives the national review no time of its own (line 23): it is due by the "
+            "stage's response date, as are the signature and the return to the site."
+        ),
+        "sign_off.0.national_sign_off.roles": cite(
+            "000", 25, "National Medical Director to sign off"
+        ),
+        "sign_off.0.national_sign_off.due": Chosen(
+            "As the national review: the stage's response date."
+        ),
+        "sign_off.0.return_to_site.roles": HOHC_AND_REGION,
+        "sign_off.0.return_to_site.due": Chosen(
+            "As the national review: the stage's response date."
+        ),
+        "sign_off.1.documents.roles": cite(
+            "000", 35, "HOHC to provide all necessary documentation"
+        ),
+        "sign_off.1.send_to_national.roles": cite(
+            "000",
+            39,
+            "Regional Governance Manager to send these letters to National Complaints Reviewer",
+        ),
+        "sign_off.1.national_draft.roles": cite(
+            "000", 44, "National Complaints Reviewer to draft a letter"
+        ),
+        "sign_off.1.national_sign_off.roles": cite(
+            "000", 48, "signed by the National Medical Director"
+        ),
+        "sign_off.1.return_to_site.roles": cite(
+            "000", 49, "emailed to Regional Governance Manager and Regional Manager"
+        ),
+        "sign_off.2.draft.roles": cite("000", 35, "stage 1 letter"),
+    },
+}

@@ -441,7 +441,8 @@ def ombudsman(scope: Scope, year: FinancialYear) -> Table:
         Row(f"Decided: {o.label.lower()}", [counts[o.value]], o.value) for o in OmbudsmanOutcome
     ]
     rows.append(Row("Referred in the year, awaiting an outcome", [counts["awaiting"]], "awaiting"))
-    return Table("ombudsman", "Ombudsman and independent adjudication", ["Cases"], rows)
+    title = f"Referrals to {scope.organisation.policy.escalation_named}"
+    return Table("ombudsman", title[0].upper() + title[1:], ["Cases"], rows)
 
 
 def handling(scope: Scope, year: FinancialYear) -> Table:
@@ -524,7 +525,8 @@ def median_of(histogram: dict[int, int]) -> int | None:
 
 
 def summary(scope: Scope, year: FinancialYear) -> Table:
-    """Seed 001 §12: received, well founded, referred to the Ombudsman."""
+    """Seed 001 §12: received, well founded, referred to the Ombudsman (or, for a policy
+    that escalates elsewhere, to its escalation body: the policy names it)."""
     whole = year.whole
     got = COMPLAINT & whole.q("received_at")
     well_founded = RESOLVED & WELL_FOUNDED & whole.q("responded_at")
@@ -543,7 +545,7 @@ def summary(scope: Scope, year: FinancialYear) -> Table:
     rows = [
         Row("Complaints received", [counts["received"]], "received"),
         Row("Well founded (upheld or partly upheld)", [counts["well_founded"]], "well_founded"),
-        Row("Referred to the Ombudsman", [referred["referred"]], "referred"),
+        Row(scope.organisation.policy.referred_label, [referred["referred"]], "referred"),
     ]
     return Table("summary", "Summary", ["Complaints"], rows)
 

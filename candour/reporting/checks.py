@@ -200,10 +200,10 @@ def check_annual(report: Report) -> list[Problem]:
     _equal(
         problems,
         "summary",
-        "Referred to the Ombudsman",
+        s.row("referred").label,
         _v(s, "referred"),
         _v(t["ombudsman"], "referred"),
-        "the Ombudsman table",
+        f"the table '{t['ombudsman'].title}'",
     )
     if _v(t["ombudsman"], "awaiting") > _v(t["ombudsman"], "referred"):
         problems.append(Problem("ombudsman", "more awaiting an outcome than were referred"))

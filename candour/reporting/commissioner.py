@@ -35,7 +35,7 @@ COLUMNS = [
     ("responded", "Responded"),
     ("days", "Days to respond"),
     ("within_target", "Within the agreed timescale"),
-    ("ombudsman", "Referred to the Ombudsman"),
+    ("ombudsman", "Referred to the escalation body"),  # named from the policy: columns
 ]
 
 # The case fields the list reads: none of them names, locates or describes a person.
@@ -66,6 +66,13 @@ class CommissionerSummary:
     @property
     def problems(self):
         return self.report.problems
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """The case list's columns; the last says where cases were referred, as the policy
+        names its escalation body (the Ombudsman, or an ADR provider)."""
+        label = self.report.organisation.policy.referred_label
+        return [(key, label if key == "ombudsman" else name) for key, name in COLUMNS]
 
 
 def _yes(value: bool) -> str:

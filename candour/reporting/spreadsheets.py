@@ -125,8 +125,6 @@ def period_workbook(report, commentary=None) -> Workbook:
 def commissioner_workbook(summary) -> Workbook:
     """The anonymised summary: the annual figures, then the case list (codes, dates and
     outcomes only; see candour/reporting/commissioner.py)."""
-    from candour.reporting.commissioner import COLUMNS
-
     wb = workbook(summary.report, summary.title)
-    _write_rows(wb, "Cases", COLUMNS, summary.cases, set(wb.sheetnames))
+    _write_rows(wb, "Cases", summary.columns, summary.cases, set(wb.sheetnames))
     return wb

@@ -226,6 +226,7 @@ def _page(request, letter, *, status=200, forms=None, errors=None, problems_refu
             "here": here,
             "step": step,
             "steps": signoff.history(letter),
+            "plan": signoff.plan(letter),
             "labels": labels,
             "versions": versions,
             "current": current,

@@ -29,7 +29,6 @@ from candour.organisations.models import Organisation
 from candour.reporting import catalogue, commentary, spreadsheets
 from candour.reporting import pdf as report_pdf
 from candour.reporting.access import OrganisationNotFound, reported_organisation
-from candour.reporting.commissioner import COLUMNS as CASE_COLUMNS
 from candour.reporting.figures import ReportError, report_organisation_ids
 from candour.reporting.present import behind, display
 from candour.text import whole_number
@@ -121,7 +120,7 @@ def report(request, code: str, kind: str, period: str, *, errors=None, draft=Non
         "errors": errors or {},
     }
     if kind == "commissioner":
-        context["case_columns"] = CASE_COLUMNS
+        context["case_columns"] = built.columns
         return render(request, "web/reports/commissioner.jinja", context)
     if kind in KO41_KINDS:
         context["submission"] = returns.submission(

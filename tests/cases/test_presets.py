@@ -283,7 +283,9 @@ def test_a_site_uses_the_national_providers_policy(site, hugo, frozen):
     assert case.reference.startswith("SEHX-2026-")
     deadlines = deadlines_of(case)
     assert deadlines["acknowledge"].due == date(2026, 11, 5)
-    assert deadlines["investigation"].due == date(2026, 11, 9)  # 5 working days
+    # Seed 000 gives stage 1 no investigation time: its "within 2-5 working days of receipt
+    # of Stage 2" (Stage 2, step 1, line 9) is the stage-2 documents step.
+    assert "investigation" not in deadlines
     assert deadlines["response"].due == date(2026, 12, 7)
 
 

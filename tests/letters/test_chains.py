@@ -104,7 +104,16 @@ def test_every_preset_has_valid_chains_covering_every_letter():
         ),
         (
             lambda c: c["steps"][4].update(due_from="national_review"),
-            "sign_off.0.steps.4.due_from: must be arrival, receipt or the key of an earlier step",
+            "sign_off.0.steps.4.due_from: must be arrival, receipt, response or the key of an "
+            "earlier step",
+        ),
+        (
+            lambda c: c["steps"][5].update(due={"amount": 3, "unit": "working_days"}),
+            "sign_off.0.steps.5.due: leave it empty for due_from response",
+        ),
+        (
+            lambda c: c["steps"][4].update(due=None),
+            "sign_off.0.steps.4.due: give a due time for due_from receipt",
         ),
         (
             lambda c: c["steps"][6].update(signs=False),

@@ -9,6 +9,7 @@ import pytest
 
 from candour.cases.deadlines import DeadlineState
 from candour.cases.investigation import record_finding
+from candour.cases.models import Case
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed
 from candour.letters import signoff
 from candour.letters.models import Letter, LetterStatus
@@ -53,7 +54,9 @@ def test_stage_two_walked_step_by_step_with_a_send_back(
     # receipt of stage 2 (received Monday 2 November; 5 working days is Monday 9 November).
     assert here.step.key == "documents"
     assert here.step.due == date(2026, 11, 9)
-    assert "5 working days from receipt of stage 2" in here.step.basis
+    assert here.step.basis == (
+        "5 working days from receipt of the stage 2 request (Mon 2 Nov 2026)"
+    )
     assert here.held_by == ["hugo (Head of Healthcare)"]
 
     # Someone without the step's role is refused, and nothing is written.
@@ -101,15 +104,22 @@ def test_stage_two_walked_step_by_step_with_a_send_back(
     assert reload(letter).step == "regional_sign_off"
     signoff.approve(letter, by=t["rd"])
 
-    # 000 line 21: the RGM sends it to national review within 10 working days of the
-    # documents reaching the region (Thursday 5 November + 10 = Thursday 19 November).
+    # 000 line 21: the RGM sends it to national review "within 10 working days (12-15
+    # working days of receipt)": 15 working days from the receipt of the stage-2 request on
+    # Monday 2 November is Monday 23 November, whenever the documents reached the region.
     letter = reload(letter)
     here = signoff.where(letter)
     assert here.step.key == "send_to_national"
-    assert here.step.due == date(2026, 11, 19)
+    assert here.step.due == date(2026, 11, 23)
+    assert here.step.basis.startswith("15 working days from receipt of the stage 2 request")
     frozen.move_to(at(date(2026, 11, 10), 11))
     signoff.approve(letter, by=rita)
     assert reload(letter).step == "national_review"
+    # 000 line 23 gives the national review no time of its own: it is due by the stage's
+    # response date (25 working days from the stage-2 request: Monday 7 December).
+    here = signoff.where(reload(letter))
+    assert (here.step.due, here.step.basis) == (date(2026, 12, 7), "the stage 2 response date")
+    assert here.step.due == Case.objects.get(pk=case.pk).response_due
 
     # 000 line 23: national comments send it back to the Regional Governance Manager.
     with pytest.raises(Exception, match="must be an earlier step"):
@@ -206,3 +216,118 @@ def test_a_stage_one_letter_uses_the_local_chain(frozen, site, hugo):
     letter = reload(letter)
     assert letter.status == LetterStatus.READY
     assert letter.signed_version.number == 1
+
+
+def to_national_review(case, hugo, rita, t) -> Letter:
+    """A stage-2 final response walked through the regional steps to the national review."""
+    record_finding(case, by=rita, issue_number=2, finding="upheld", summary="Two weeks late.")
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    signoff.approve(letter, by=hugo)
+    fill(reload(letter), rita)
+    for person in (rita, t["rmd"], t["rom"], t["rd"], t["rd"], rita):
+        signoff.approve(letter, by=person)
+    letter = reload(letter)
+    assert letter.step == "national_review"
+    return letter
+
+
+def test_every_step_is_due_from_the_receipt_of_the_stage_two_request_not_from_the_letter(
+    frozen, site, hugo, rita, regional_team
+):
+    # Seed 000 Stage 2, step 1 (line 9): "within 2-5 working days of receipt of Stage 2";
+    # step 3 (line 21): "within 10 working days (12-15 working days of receipt)".
+    case = stage_two_case(site, hugo)  # the stage-2 request received Monday 2 November
+    frozen.move_to(at(date(2026, 11, 12), 10))  # the letter is started ten days later
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    here = signoff.where(letter)
+    assert here.step.due == date(2026, 11, 9)  # from receipt, so already overdue
+    assert here.step.state == DeadlineState.OVERDUE
+    signoff.approve(letter, by=hugo)
+    here = signoff.where(reload(letter))
+    assert here.step.key == "regional_draft"
+    assert here.step.due == date(2026, 11, 23)  # 15 working days from 2 November
+    assert here.step.basis == (
+        "15 working days from receipt of the stage 2 request (Mon 2 Nov 2026)"
+    )
+    planned = {p.step.key: (p.due, p.due_words) for p in signoff.plan(reload(letter))}
+    receipt = "within 15 working days of receipt of the stage 2 request"
+    response = "by the stage 2 response date"
+    assert planned == {
+        "documents": (date(2026, 11, 9), "within 5 working days of receipt of the stage 2 request"),
+        "regional_draft": (date(2026, 11, 23), receipt),
+        "regional_director": (date(2026, 11, 23), receipt),
+        "regional_sign_off": (date(2026, 11, 23), receipt),
+        "send_to_national": (date(2026, 11, 23), receipt),
+        "national_review": (date(2026, 12, 7), response),
+        "national_sign_off": (date(2026, 12, 7), response),
+        "return_to_site": (date(2026, 12, 7), response),
+    }
+    assert Case.objects.get(pk=case.pk).response_due == date(2026, 12, 7)
+
+
+def test_a_stage_two_request_received_before_it_was_recorded_counts_from_its_receipt(
+    frozen, site, hugo, rita, regional_team
+):
+    """The reopening records when the stage-2 request was received: the chain counts from
+    that day, not from when the reopening was recorded."""
+    from candour.cases.handling import acknowledge_case, reopen_case
+    from candour.cases.investigation import add_issue, record_outcome
+
+    from ..conftest import make_case
+    from ..responding import send_final_response
+
+    case = acknowledge_case(make_case(site, hugo), by=hugo, method="letter")
+    record_finding(case, by=hugo, issue_number=1, finding="not_upheld", summary="Called back.")
+    case = send_final_response(record_outcome(case, by=hugo, summary="Not upheld."))
+    frozen.move_to(at(date(2026, 11, 16), 9))
+    case = reopen_case(
+        case, by=hugo, reason="Still unhappy.", received_at=at(date(2026, 11, 4), 15)
+    )
+    add_issue(case, by=hugo, description="The call back came two weeks late")
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    # Wednesday 4 November + 5 working days = Wednesday 11 November.
+    assert signoff.where(letter).step.due == date(2026, 11, 11)
+
+
+def test_the_national_medical_director_may_review_at_the_national_review_step(
+    frozen, site, hugo, rita, regional_team
+):
+    # Seed 000 Stage 2, step 3 (line 23): "National Complaints reviewer and National Medical
+    # team comments/ review. If there are any comments - sends back to the Regional
+    # Governance manager. If no comments, The National Medical Director to sign off."
+    t = regional_team
+    case = stage_two_case(site, hugo)
+    letter = to_national_review(case, hugo, rita, t)
+    assert "National Medical Director" in signoff.where(letter).waiting_for
+    # The site is not the national team: refused there.
+    with pytest.raises(PermissionDenied, match="National Medical Director"):
+        signoff.approve(letter, by=hugo)
+    # The national medical team's comments send it back to the Regional Governance Manager.
+    signoff.send_back(letter, by=t["nmd"], to_step="regional_draft", reason="Name the clinic.")
+    assert reload(letter).step == "regional_draft"
+    for person in (rita, t["rmd"], t["rom"], t["rd"], t["rd"], rita):
+        signoff.approve(letter, by=person)
+    # With no comments, the National Medical Director approves the review and signs.
+    signoff.approve(letter, by=t["nmd"])
+    assert reload(letter).step == "national_sign_off"
+    signoff.approve(letter, by=t["nmd"])
+    letter = reload(letter)
+    assert letter.status == LetterStatus.SIGNED
+    assert letter.signed_version.signed_by == t["nmd"]
+
+
+def test_the_letter_page_shows_each_steps_due_date(client, frozen, site, hugo, regional_team):
+    from django.urls import reverse
+
+    from ..conftest import sign_in
+
+    case = stage_two_case(site, hugo)
+    letter = signoff.start_letter(case, "final_response", by=hugo)
+    page = (
+        sign_in(client, hugo)
+        .get(reverse("web:letter", args=[case.reference, letter.pk]))
+        .content.decode()
+    )
+    assert "Mon 9 Nov 2026, 5 working days from receipt of the stage 2 request" in page
+    assert "due within 15 working days of receipt of the stage 2 request (Mon 23 Nov 2026)" in page
+    assert "National Medical Director, due by the stage 2 response date (Mon 7 Dec 2026)" in page
