@@ -18,6 +18,7 @@ from candour.api import (
     learning,
     letters,
     reports,
+    restrictions,
 )
 from candour.api.auth import bearer_token, session
 
@@ -109,5 +110,7 @@ api.add_router("/v1/cases", contacts.router)
 api.add_router("/v1/learning", learning.router)
 api.add_router("/v1", letters.router)
 api.add_router("/v1/reports", reports.router)
+api.add_router("/v1/cases", restrictions.cases_router)
+api.add_router("/v1", restrictions.router)
 
 urlpatterns, app_name, _namespace = api.urls

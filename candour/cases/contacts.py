@@ -25,6 +25,7 @@ from candour.cases.models import (
     ContactMethod,
     PartyRole,
 )
+from candour.cases.restrictions import check_contact
 from candour.cases.workflow import ensure_can, lock
 from candour.config.transactions import atomic
 
@@ -74,6 +75,8 @@ def log_contact(
             "with_whom", "is empty; choose a person on the case, or give the name of who it was"
         )
     happened_at = when_on_case(case, happened_at, "happened_at")
+    # R33: restrictions in force for the complainant (cases.restrictions).
+    outside = check_contact(case, channel, direction, by)
     number = (case.contacts.aggregate(n=Max("number"))["n"] or 0) + 1
     entry = ContactEntry.objects.create(
         case=case,
@@ -98,6 +101,7 @@ def log_contact(
         role=party,
         with_whom=with_whom,
         summary=summary,
+        **({"outside_restriction": outside} if outside else {}),
     )
     return entry
 

@@ -985,3 +985,13 @@ class Remedy(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+# The routes beside a complaint's own course (issue 17): R33, R34, R10.
+from candour.cases.route_models import (  # noqa: E402, F401
+    ContactRestriction,
+    PlanStep,
+    Redirection,
+    RestrictionEvidence,
+    ServiceUserPlan,
+)

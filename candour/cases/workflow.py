@@ -98,6 +98,10 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t("reopened into the next stage", {D, C}, OP, FORMAL_KINDS),
     "resolve_informally": _t("resolved informally", {R, OP}, C, {Kind.CONCERN}),
     "convert_to_complaint": _t("made a formal complaint", {R, OP}, None, {Kind.CONCERN}),
+    # R10, 002 §13: a matter outside the procedure is redirected and closed, never dropped.
+    "redirect_outside_procedure": _t(
+        "redirected outside the procedure", {R, OP, P}, C, ALL_KINDS - {Kind.COMPLIMENT}
+    ),
     "name_provider": _t("named the provider", ANY_STATUS),
     # R12, R32 (003 §3.7): the complainant's consent to pass it to the provider, first.
     "record_share_consent": _t(

@@ -211,6 +211,28 @@ class SignOffChain(Strict):
         return next(i for i, s in enumerate(self.steps) if s.edits)
 
 
+class PersistentContact(Strict):
+    """R33: the persistent, serial or vexatious contact procedure (seed 000 "Managing
+    vexatious complainant"; 001 §13; 002 §13.7): who reviews the documented evidence, who
+    approves the decision (the accountable officer, or the national medical director), and how
+    long restrictions run before they are reviewed."""
+
+    reviewer_roles: Annotated[list[str], Field(min_length=1)]
+    approver_roles: Annotated[list[str], Field(min_length=1)]
+    review_after: Period
+    source: str = ""
+
+
+class OutsideMatter(Strict):
+    """R10: a matter outside the complaints procedure, and where it is redirected to
+    (002 §13; 2009 Regulations reg 8(1))."""
+
+    key: StepKey
+    label: Annotated[str, Field(min_length=1, max_length=120)]
+    where_to: Annotated[str, Field(min_length=1, max_length=200)]
+    source: str = ""
+
+
 class Policy(Strict):
     """Everything about a complaints policy that Candour computes with."""
 
@@ -238,6 +260,25 @@ class Policy(Strict):
     roles: Annotated[list[str], Field(min_length=1)]
     # R26: the sign-off chains, first match wins (see chain_for).
     sign_off: list[SignOffChain] = []
+    # R33 and R10 (candour.cases.restrictions, candour.cases.redirections).
+    persistent_contact: PersistentContact | None = None
+    outside_procedure: list[OutsideMatter] = []
+
+    @model_validator(mode="after")
+    def check_routes(self) -> Policy:
+        known = set(self.roles)
+        if self.persistent_contact:
+            for name in ("reviewer_roles", "approver_roles"):
+                for role in getattr(self.persistent_contact, name):
+                    if role not in known:
+                        raise ValueError(
+                            f"persistent_contact.{name}: {role!r} is not one of the policy's "
+                            f"roles ({', '.join(self.roles)})"
+                        )
+        keys = [m.key for m in self.outside_procedure]
+        if len(keys) != len(set(keys)):
+            raise ValueError("outside_procedure: each matter needs a key of its own")
+        return self
 
     @model_validator(mode="after")
     def check_consistency(self) -> Policy:
@@ -703,6 +744,69 @@ CLINIC_CHAINS = [
     ),
 ]
 
+# R33: who reviews the evidence and who approves a persistent or vexatious contact decision.
+# The seeds say nothing of how long restrictions last; six months, then a review, is what
+# NHS policies on unreasonably persistent contact commonly set.
+REVIEW_AFTER = {"amount": 6, "unit": "calendar_months"}
+
+
+def _persistent(reviewers: list[str], approvers: list[str], source: str) -> dict:
+    return {
+        "reviewer_roles": reviewers,
+        "approver_roles": approvers,
+        "review_after": REVIEW_AFTER,
+        "source": source,
+    }
+
+
+# R10: matters outside the procedure. The 2009 Regulations, reg 8(1), exclude a complaint by
+# an employee about their employment (b) and about a Freedom of Information request (g); a
+# request for one's own records is a subject access request under data protection law.
+OUTSIDE_BASELINE = [
+    {
+        "key": "staff_employment",
+        "label": "Staff employment",
+        "where_to": "Human resources policies and procedures",
+        "source": "2009 Regulations reg 8(1)(b); seed 002 §13.1.2",
+    },
+    {
+        "key": "foi_request",
+        "label": "Freedom of Information request",
+        "where_to": "The Freedom of Information team",
+        "source": "2009 Regulations reg 8(1)(g)",
+    },
+    {
+        "key": "subject_access",
+        "label": "Subject access request (a copy of one's own records)",
+        "where_to": "The information governance (data protection) team",
+        "source": "UK GDPR Article 15",
+    },
+]
+# Seed 002 §13.1.3 and §13.2.1: what the commissioner's procedure sends elsewhere.
+OUTSIDE_COMMISSIONER = [
+    OUTSIDE_BASELINE[0],
+    {
+        "key": "staff_concern",
+        "label": "Staff concern about governance, safety or practice",
+        "where_to": "Incident Reporting, Risk Management, Whistle-blowing or Health and Safety "
+        "processes",
+        "source": "seed 002 §13.1.3",
+    },
+    {
+        "key": "individual_funding",
+        "label": "Individual funding request",
+        "where_to": "The procedures for consideration of single patient funding decisions",
+        "source": "seed 002 §13.2.1",
+    },
+    {
+        "key": "continuing_healthcare",
+        "label": "Continuing healthcare decision",
+        "where_to": "The separate process for the management of Continuing Care",
+        "source": "seed 002 §13.2.1",
+    },
+    *OUTSIDE_BASELINE[1:],
+]
+
 PRESETS: dict[str, dict] = {
     "nhs-england-2009": {
         "name": "NHS England statutory baseline",
@@ -727,6 +831,12 @@ PRESETS: dict[str, dict] = {
         "rights_paragraph": PHSO_RIGHTS,
         "roles": ["Responsible Person", "Complaints Manager", "Investigating Officer"],
         "sign_off": BASELINE_CHAINS,
+        "persistent_contact": _persistent(
+            ["Complaints Manager"],
+            ["Responsible Person"],
+            "2009 Regulations reg 4(1)(a): the responsible person",
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "gp-practice": {
         "name": "GP practice (Minster Medical Group)",
@@ -759,6 +869,12 @@ PRESETS: dict[str, dict] = {
             "Receptionist",
         ],
         "sign_off": GP_CHAINS,
+        # 001 §13: "discuss with the Executive Manager who will take advise from an
+        # appropriate source".
+        "persistent_contact": _persistent(
+            ["Executive Manager"], ["Executive Manager"], "seed 001 §13"
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "commissioner": {
         "name": "Commissioner (Walsall CCG)",
@@ -797,6 +913,12 @@ PRESETS: dict[str, dict] = {
             "Investigating Officer",
         ],
         "sign_off": COMMISSIONER_CHAINS,
+        # 002 §13.7.3: "clear, documented evidence ... All such letters must be approved and
+        # signed by the Accountable Officer or the appropriate Director".
+        "persistent_contact": _persistent(
+            GOVERNANCE, ["Accountable Officer", "Director"], "seed 002 §13.7.3"
+        ),
+        "outside_procedure": OUTSIDE_COMMISSIONER,
     },
     "private-clinic": {
         "name": "Private clinic (Luxira Aesthetics)",
@@ -832,6 +954,11 @@ PRESETS: dict[str, dict] = {
         ),
         "roles": ["Complaints Manager", "Registered Manager", "Clinician", "Director"],
         "sign_off": CLINIC_CHAINS,
+        # Seed 004 is silent: the registered manager or a director decides, as they sign.
+        "persistent_contact": _persistent(
+            ["Complaints Manager"], ["Registered Manager", "Director"], "seed 004 (silent)"
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
     "national-provider": {
         "name": "National healthcare provider with regional and national tiers",
@@ -872,6 +999,15 @@ PRESETS: dict[str, dict] = {
             "Investigating Officer",
         ],
         "sign_off": [NATIONAL_STAGE_2, NATIONAL_VEXATIOUS, NATIONAL_LOCAL],
+        # 000 vexatious, step 3 (line 43): the National Complaints Reviewer reviews the letters
+        # and agrees with the National Medical /Deputy Director that the patient "should be
+        # taken through the vexatious route"; step 4 (line 48): the NMD signs.
+        "persistent_contact": _persistent(
+            ["National Complaints Reviewer"],
+            ["National Medical Director"],
+            "seed 000 vexatious route, steps 3-4 (lines 43, 48)",
+        ),
+        "outside_procedure": OUTSIDE_BASELINE,
     },
 }
 

@@ -560,6 +560,21 @@ def improvements(scope: Scope, year: FinancialYear) -> Table:
     return table
 
 
+def outside_procedure(scope: Scope, year: FinancialYear) -> Table:
+    """R10 (seed 002 §13): matters redirected outside the complaints procedure in the year,
+    by the policy's kinds of matter, each case once: counted, never silently dropped."""
+    whole = year.whole.q("redirection__redirected_at")
+    matters = scope.organisation.policy.outside_procedure
+    figures = {m.key: whole & Q(redirection__category=m.key) for m in matters}
+    figures["total"] = whole
+    counts = scope.counts(figures, where=whole)
+    rows = [Row(m.label, [counts[m.key]], m.key) for m in matters]
+    rows.append(Row("Total redirected", [counts["total"]], "total"))
+    return Table(
+        "outside_procedure", "Matters outside the complaints procedure", ["Redirected"], rows
+    )
+
+
 TABLES = (
     summary,
     received,
@@ -574,6 +589,7 @@ TABLES = (
     handling,
     days_to_respond,
     improvements,
+    outside_procedure,
 )
 
 

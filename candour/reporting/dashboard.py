@@ -19,6 +19,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models import Count as CountOf
 from django.utils import timezone
 
+from candour.cases import redirections
 from candour.organisations.models import Organisation
 from candour.reporting import charts, spc
 from candour.reporting.annual import COMPLAINT, OWN, RESOLVED, WELL_FOUNDED, WITHIN_TARGET
@@ -107,6 +108,8 @@ class Dashboard:
     received_spc: spc.XmR
     within_spc: spc.XmR
     within_percent: list[float | None]
+    # R10: matters redirected outside the complaints procedure in the period, by kind.
+    redirected: Ranked | None = None
 
     @property
     def deadlines(self) -> Monthly:
@@ -319,7 +322,14 @@ def dashboard(
             [p for p in within_percent if p is not None], improvement="up", floor=0, ceiling=100
         ),
         within_percent=within_percent,
+        redirected=_redirected(scope, periods),
     )
+
+
+def _redirected(scope: Scope, periods: list[Period]) -> Ranked:
+    """R10 (seed 002 §13): what was redirected outside the procedure, counted, never dropped."""
+    rows = redirections.counts(scope.organisation_ids, periods[0].start, periods[-1].end)
+    return Ranked("Matters outside the procedure", rows, sum(n for _, n in rows))
 
 
 @dataclass
@@ -457,7 +467,27 @@ def sections(d: Dashboard) -> list[Section]:
             ["Service", "Complaints"],
             [[name, n] for name, n in d.services.rows] + [["Complaints", d.services.total]],
         ),
+        # Shown once something has been redirected in the period.
+        *([_outside(d.redirected)] if d.redirected and d.redirected.total else []),
     ]
+
+
+def _outside(redirected: Ranked) -> Section:
+    return Section(
+        "outside",
+        "Matters outside the procedure",
+        charts.ranked(
+            "chart-outside",
+            "Matters redirected outside the complaints procedure, by kind",
+            redirected.rows,
+            TOP,
+        ),
+        ["Kind of matter", "Redirected"],
+        [[name, n] for name, n in redirected.rows] + [["Redirected", redirected.total]],
+        note="Staff employment, individual funding requests, continuing healthcare decisions "
+        "and information requests redirected to their own procedures, each "
+        "with its reason and where it went.",
+    )
 
 
 def _spc_rows(labels: list[str], chart: spc.XmR, percent: bool = False) -> list[list]:

@@ -24,7 +24,9 @@ from candour.cases import (
     handling,
     intake,
     investigation,
+    redirections,
     referrals,
+    restrictions,
 )
 from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
@@ -1236,7 +1238,7 @@ RECORD_ACTIONS: tuple[Action, ...] = (
             Field("summary", "What was said, asked or agreed?", "textarea", short="Summary"),
         ),
         lambda c, u, d: contacts.log_contact(c, by=u, **d),
-        "Contact recorded",
+        lambda entry: restrictions.contact_recorded(entry),
         hint="To keep the email or letter itself, attach it to the entry from the case's "
         "contact log once it is recorded.",
     ),
@@ -1254,7 +1256,43 @@ RECORD_ACTIONS: tuple[Action, ...] = (
     *(_add_person(role) for role in corrections.ADDABLE),
 )
 
-ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS + RECORD_ACTIONS
+REDIRECT_ACTIONS = (
+    Action(
+        "redirect-outside-procedure",
+        "Redirect outside the complaints procedure",
+        ("redirect_outside_procedure",),
+        (
+            Field(
+                "category",
+                "What kind of matter is it?",
+                "radios",
+                choices=lambda case, user: [
+                    (key, label, f"Goes to: {where}")
+                    for key, label, where in redirections.categories(case.organisation)
+                ],
+                short="Kind of matter",
+            ),
+            Field(
+                "where_to",
+                "Where was it sent?",
+                hint="Leave blank for the place the policy names for this kind of matter.",
+                max_length=200,
+                short="Where to",
+            ),
+            Field("reason", "Why is it outside the procedure?", "textarea", short="Reason"),
+            when("When was it redirected?"),
+        ),
+        lambda c, u, d: redirections.redirect_outside_procedure(
+            c, by=u, category=d["category"], where_to=d["where_to"], reason=d["reason"], at=d["at"]
+        ),
+        "Redirected outside the complaints procedure and closed",
+        hint="Staff employment, individual funding requests, continuing "
+        "healthcare decisions and information requests have procedures of their own. The "
+        "case is closed as declined (excluded) with where it went, and counted in the reports.",
+    ),
+)
+
+ACTIONS = ACTIONS + ESCALATION_ACTIONS + PLAN_ACTIONS + RECORD_ACTIONS + REDIRECT_ACTIONS
 
 
 def performs(*transitions: str):

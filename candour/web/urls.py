@@ -1,6 +1,16 @@
 from django.urls import path
 
-from candour.web import coding, dashboard, learning, letters, manage, reports, signin, views
+from candour.web import (
+    coding,
+    dashboard,
+    learning,
+    letters,
+    manage,
+    reports,
+    restrictions,
+    signin,
+    views,
+)
 
 app_name = "web"
 
@@ -33,6 +43,19 @@ urlpatterns = [
     path("coding/", coding.bulk_coding, name="bulk-coding"),
     path("cases/<str:reference>/<slug:action>/", views.case_action, name="case-action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # Issue 17: the routes about a person rather than one case (R33, R34).
+    path("restrictions/", restrictions.restriction_list, name="restrictions"),
+    path(
+        "restrictions/new/<str:reference>/", restrictions.start_restriction, name="restriction-new"
+    ),
+    path("restrictions/<int:pk>/", restrictions.restriction, name="restriction"),
+    path(
+        "restrictions/<int:pk>/<slug:step>/", restrictions.restriction_step, name="restriction-step"
+    ),
+    path("service-users/", restrictions.plan_list, name="plans"),
+    path("service-users/new/<str:reference>/", restrictions.start_plan, name="plan-new"),
+    path("service-users/<int:pk>/", restrictions.plan, name="plan"),
+    path("service-users/<int:pk>/<slug:step>/", restrictions.plan_step, name="plan-step"),
     path("learning/", learning.learning, name="learning"),
     path("organisation/", views.choose_organisation, name="choose-organisation"),
     path("manage/", manage.index, name="manage"),

@@ -16,7 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, escalation, investigation, listing
+from candour.cases import (
+    attachments,
+    contacts,
+    deadlines,
+    escalation,
+    investigation,
+    listing,
+    restrictions,
+)
 from candour.cases.access import (
     CaseNotFound,
     cases_for,
@@ -266,6 +274,7 @@ def worklist(request):
             "first_query": filters.query() if filters.cursor else None,
             "urgency_labels": deadlines.URGENCY_LABELS,
             "urgency_rule": deadlines.urgency_rule,
+            "restrictions_due": restrictions.due_for_review(request.user).count(),
         },
         status=400 if errors else 200,
     )
@@ -309,6 +318,7 @@ def case(request, reference: str):
             "may_code": may_code(request.user, found.organisation_id),
             "provider_response": escalation.provider_response(found),
             "time_limit_from": deadlines.time_limit_from(found),
+            "restrictions": restrictions.in_force_for(found),
         },
     )
 
@@ -372,6 +382,8 @@ def _intake_page(request, fields, template: str, record, **extra):
                 form.refuse(error)
             else:
                 messages.success(request, f"{found.get_kind_display()} {found.reference} recorded.")
+                if arrival := restrictions.arrival_warning(found):
+                    messages.warning(request, f"Persistent contact restrictions: {arrival}")
                 if found.urgent_clinical_need:
                     messages.warning(
                         request,

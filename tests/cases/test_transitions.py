@@ -76,6 +76,7 @@ from candour.cases.investigation import (
 )
 from candour.cases.models import Case, Kind, OmbudsmanReferral, StageResponse, Status
 from candour.cases.people import PersonDetails
+from candour.cases.redirections import redirect_outside_procedure
 from candour.cases.referrals import raise_referral, record_referral
 from candour.cases.workflow import (
     TRANSITIONS,
@@ -315,6 +316,13 @@ ACTIONS = {
     "correct_person": (
         Kind.COMPLAINT,
         lambda c, by: correct_person(c, "complainant", by=by, reason="Misspelt.", last_name="Ex"),
+    ),
+    # Issue 17 (R10, seed 002 §13): tests/cases/test_redirections.py tests it in full.
+    "redirect_outside_procedure": (
+        Kind.COMPLAINT,
+        lambda c, by: redirect_outside_procedure(
+            c, by=by, category="staff_employment", reason="A grievance about a rota."
+        ),
     ),
 }
 

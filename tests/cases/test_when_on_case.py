@@ -21,6 +21,7 @@ from candour.cases import (
     handling,
     intake,
     investigation,
+    redirections,
     referrals,
 )
 from candour.cases.changes import happened_at, recorded_late
@@ -334,6 +335,14 @@ ACTIONS = {
         {},
         a_referral,
         lambda case, by, t: referrals.record_referral(case, by=by, number=1, at=t),
+    ),
+    # Issue 17: a matter outside the procedure, redirected when it was (R10).
+    "redirect outside the procedure": (
+        {},
+        nothing,
+        lambda case, by, t: redirections.redirect_outside_procedure(
+            case, by=by, category="foi_request", reason="A request for board papers.", at=t
+        ),
     ),
 }
 

@@ -123,3 +123,33 @@ def test_a_row_that_breaks_a_foreign_key_is_still_caught(demo_orgs):
             cursor.execute(bad_issue)
         if connection.vendor == "sqlite":
             connection.check_constraints(["cases_issue"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_builds_the_indexes_on_several_connections(monkeypatch):
+    """As `pg_restore --jobs`: a full-text index is built by one process, so two connections
+    build the indexes at once. SQLite has one writer and builds them here, one by one. Either
+    way the schema afterwards is the schema before."""
+    from candour import bulkload
+
+    before = schema()
+    built_by: list[tuple[str, str]] = []
+    alone = bulkload._built_alone
+
+    def recorded(statement: str) -> float:
+        import threading
+
+        built_by.append((threading.current_thread().name, statement))
+        return alone(statement)
+
+    monkeypatch.setattr(bulkload, "_built_alone", recorded)
+    with deferred_indexes(demo.LOADED_MODELS) as deferred:
+        assert schema() != before
+    assert schema() == before
+    assert len(deferred.restored_in) == len(deferred.restore)
+    if connection.vendor == "postgresql":
+        indexes = [s for s in deferred.restore if s.startswith("CREATE")]
+        assert sorted(s for _, s in built_by) == sorted(indexes)
+        assert len({thread for thread, _ in built_by}) == bulkload.POSTGRESQL_BUILDERS
+    else:
+        assert built_by == []

@@ -158,9 +158,9 @@ def test_the_worklist_is_a_fixed_number_of_queries(
     signed_in.get(reverse("web:worklist"))
     # Session, user and device; scope; the page and its parties; calendars; queue counts,
     # with the user's roles and the letters in sign-off for "Awaiting my sign-off", and the
-    # referrals awaiting Ombudsman information; filter counts; the switcher: 19, whatever
-    # the number of cases.
-    with django_assert_max_num_queries(19):
+    # referrals awaiting Ombudsman information; filter counts; the switcher; the restrictions
+    # due for review (issue 17): 20, whatever the number of cases.
+    with django_assert_max_num_queries(20):
         signed_in.get(reverse("web:worklist"))
 
 

@@ -31,7 +31,7 @@ def restore_full_text_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0020_compute_verdicts_and_responses'),
+        ('cases', '0021_routes_restrictions_service_users_redirections'),
         ('organisations', '0004_view_reports_capability'),
     ]
 
