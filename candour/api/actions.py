@@ -45,6 +45,7 @@ from candour.api.schemas import (
     RefuseConsentIn,
     RemedyIn,
     ReopenIn,
+    RepresentativeIn,
     RequestConsentIn,
     ResolveInformallyIn,
     ResponseDateIn,
@@ -136,13 +137,43 @@ def refuse_consent(request, reference: Reference, payload: RefuseConsentIn):
     **performs("withdraw_consent"),
 )
 def withdraw_consent(request, reference: Reference, payload: WithdrawConsentIn):
-    """The patient no longer wants the representative to act (R13)."""
+    """The patient withdrew their consent (R12): the response clock waits again. With
+    `stop_representative`, correspondence with the representative stops too (R13); to
+    withdraw only the representative, use representative/withdraw."""
     consent.withdraw_consent(
         _case(request, reference),
         by=request.auth,
         note=payload.note,
         stop_representative=payload.stop_representative,
         at=payload.at,
+    )
+    return _done(request, reference)
+
+
+@router.post(
+    "/{reference}/representative/withdraw",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("withdraw_representative"),
+)
+def withdraw_representative(request, reference: Reference, payload: RepresentativeIn):
+    """The patient no longer wants the representative to act for them (R13): letters to the
+    representative are held until it is clarified, and can go to the patient; the consent
+    and the clocks are unchanged."""
+    consent.withdraw_representative(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
+    )
+    return _done(request, reference)
+
+
+@router.post(
+    "/{reference}/representative/reinstate",
+    response={200: CaseDetail, **WRITE_ERRORS},
+    **performs("reinstate_representative"),
+)
+def reinstate_representative(request, reference: Reference, payload: RepresentativeIn):
+    """It was clarified that the patient wants the representative to act again (R13)."""
+    consent.reinstate_representative(
+        _case(request, reference), by=request.auth, note=payload.note, at=payload.at
     )
     return _done(request, reference)
 

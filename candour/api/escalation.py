@@ -21,9 +21,12 @@ from candour.api.schemas import (
     OmbudsmanReferralIn,
     ProviderIn,
     Reference,
+    ShareConsentIn,
     performs,
 )
-from candour.cases import escalation
+from candour.cases import consent, escalation
+from candour.cases.intake import InvalidCase
+from candour.organisations.models import Organisation
 
 router = Router(tags=["case actions"])
 
@@ -37,14 +40,43 @@ def name_provider(request, reference: Reference, payload: ProviderIn):
     return _done(request, reference)
 
 
+@router.post("/{reference}/share-consent", response=DONE, **performs("record_share_consent"))
+def record_share_consent(request, reference: Reference, payload: ShareConsentIn):
+    """The complainant's consent to pass the complaint to the provider it is about (R12,
+    R32), how and when; or `not_needed`, with the reason in `note`. Forwarding needs it."""
+    consent.record_share_consent(
+        _case(request, reference),
+        by=request.auth,
+        method=payload.method,
+        note=payload.note,
+        at=payload.at,
+    )
+    return _done(request, reference)
+
+
 @router.post("/{reference}/forward-to-provider", response=DONE, **performs("forward_to_provider"))
 def forward_to_provider(request, reference: Reference, payload: ForwardIn):
-    """With the complainant's consent, pass the complaint to the provider, which answers
-    directly; the case closes here and is counted as provider-led (R32)."""
+    """With the complainant's consent to share it, pass the complaint to the provider, which
+    answers directly; the case closes here, is counted as provider-led and is not reopened
+    here (R32). A provider in Candour (`provider_organisation`) gets it as a case of its own,
+    and this case shows its response (`provider_response`); one outside is named
+    (`provider`)."""
+    organisation = None
+    if payload.provider_organisation:
+        organisation = Organisation.objects.filter(
+            code=payload.provider_organisation.upper()
+        ).first()
+        if organisation is None:
+            raise InvalidCase(
+                "provider_organisation",
+                "is not the code of an organisation in Candour; name the provider in "
+                "'provider' instead",
+            )
     escalation.forward_to_provider(
         _case(request, reference),
         by=request.auth,
         provider=payload.provider,
+        organisation=organisation,
         at=payload.at,
         note=payload.note,
     )

@@ -7,7 +7,7 @@ you cannot see is 404), calls one domain function and returns the letter as it n
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
@@ -82,6 +82,12 @@ class LetterOut(Schema):
 
 class StartIn(Input):
     kind: LetterKind
+    to: Literal["", "complainant", "patient"] = Field(
+        "",
+        description="Who it is addressed to: the complainant (their representative where one "
+        "speaks for the patient) or the patient. Left empty: the complainant's side, or the "
+        "patient while correspondence with the representative is on hold (R13).",
+    )
     staff_named: list[Annotated[str, Field(max_length=150)]] = Field(
         default_factory=list, max_length=20, description="Usernames of staff named in it."
     )
@@ -207,7 +213,7 @@ def start(request, reference: Reference, payload: StartIn):
     sign-off chain its policy gives for this kind of letter at the case's stage."""
     case = get_case(request.auth, reference)
     letter = signoff.start_letter(
-        case, payload.kind, by=request.auth, staff_named=_staff(payload.staff_named)
+        case, payload.kind, by=request.auth, to=payload.to, staff_named=_staff(payload.staff_named)
     )
     return Status(201, _out(letter))
 

@@ -3,6 +3,8 @@ confidential complainant is shown only to staff who may see them."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from candour.api.schemas import (
     CaseDetail,
     CaseItem,
@@ -15,7 +17,7 @@ from candour.api.schemas import (
     StageResponseOut,
     StatementOut,
 )
-from candour.cases import contacts, deadlines, referrals
+from candour.cases import contacts, deadlines, escalation, referrals
 from candour.cases.access import complainant_name, parties_as_seen_by
 from candour.cases.models import Case, HandlingPlan, OmbudsmanReferral
 from candour.cases.workflow import allowed_actions
@@ -169,6 +171,7 @@ BUILT = {
 BUILT |= {"deadlines", "allowed_actions", "actions", "lessons", "referrals"}
 BUILT |= {"handling_plan", "staff", "statement_requests", "evidence", "remedies", "contacts"}
 BUILT |= {"ombudsman_referrals", "responses"}
+BUILT |= {"provider_organisation", "provider_response", "forwarded_from"}
 DETAIL_FIELDS = [f for f in CaseDetail.model_fields if f not in set(CaseItem.model_fields) | BUILT]
 PERSON_FIELDS = list(PersonOut.model_fields)
 
@@ -216,5 +219,24 @@ def detail(user, case: Case) -> dict:
         {name: getattr(r, name) for name in StageResponseOut.model_fields}
         for r in case.responses.all()
     ]
+    out.update(forwarding(case))
     out["allowed_actions"] = allowed_actions(case, user)
     return out
+
+
+def forwarding(case: Case) -> dict:
+    """R32: where a forwarded complaint went, and the copy of the provider's response; or,
+    on the provider's case, where it came from. No query unless the case was forwarded."""
+    response = escalation.provider_response(case)
+    source = case.forwarded_from if case.forwarded_from_id else None
+    return {
+        "provider_organisation": (
+            case.provider_organisation.code if case.provider_organisation_id else None
+        ),
+        "provider_response": asdict(response) if response else None,
+        "forwarded_from": (
+            {"organisation": source.organisation.name, "reference": source.reference}
+            if source
+            else None
+        ),
+    }

@@ -51,6 +51,7 @@ from candour.cases.models import (
     ReferralKind,
     Relationship,
     RemedyKind,
+    ShareConsent,
     Status,
 )
 from candour.cases.workflow import named
@@ -208,6 +209,12 @@ class NewCaseIn(Input):
     relationship: Relationship = Relationship.SELF
     relationship_detail: str = text(200)
     event_date: Day | None = Field(None, description="Not after the date of receipt.")
+    learned_date: Day | None = Field(
+        None,
+        description="When the complainant learned of it, if later than event_date: the time "
+        "limit runs from the later of the two (reg 12(1)). Not before event_date, nor after "
+        "the date of receipt.",
+    )
     desired_outcome: str = ""
     issues: list[str] = Field(default_factory=list, max_length=100)
     service: str = text(200)
@@ -415,6 +422,22 @@ class StageResponseOut(Schema):
     reopened_at: datetime | None = Field(description="When the next stage began, if it has.")
 
 
+class ProviderResponseOut(Schema):
+    """R32 (003 §3.7): the copy of the provider's response the commissioner gets."""
+
+    organisation: str
+    reference: str = Field(description="The provider's reference for the complaint.")
+    status: str
+    responded_at: datetime | None
+    outcome: str
+    summary: str
+
+
+class ForwardedFromOut(Schema):
+    organisation: str = Field(description="The commissioner that forwarded the complaint.")
+    reference: str = Field(description="The commissioner's reference for it.")
+
+
 class CaseDetail(CaseItem):
     organisation_name: str
     stage_name: str = Field(description="The stage's name in the organisation's policy (R29).")
@@ -422,6 +445,9 @@ class CaseDetail(CaseItem):
     recorded_at: datetime
     recorded_by: str | None
     event_date: date | None
+    learned_date: date | None = Field(
+        description="When the complainant learned of it, if later than event_date."
+    )
     description: str
     summary: str
     desired_outcome: str
@@ -443,6 +469,9 @@ class CaseDetail(CaseItem):
     consent_method: str
     consent_note: str
     representative_on_hold: bool
+    representative_withdrawn_at: datetime | None = Field(
+        description="When the patient withdrew the representative (R13), until reinstated."
+    )
     summary_required: bool
     summary_approved_at: datetime | None
     out_of_time: bool
@@ -471,6 +500,22 @@ class CaseDetail(CaseItem):
     continued_after_withdrawal: str
     provider_name: str = Field(description="The provider the feedback is about (R32).")
     forwarded_to_provider_at: datetime | None
+    provider_organisation: str | None = Field(
+        description="The code of the provider it was forwarded to, when it is in Candour."
+    )
+    share_consent: str = Field(
+        description="The complainant's consent to share it with the provider: how given, "
+        "or not_needed (R12, R32); empty until recorded."
+    )
+    share_consent_at: datetime | None
+    share_consent_note: str
+    provider_response: ProviderResponseOut | None = Field(
+        description="For a case forwarded to a provider in Candour: the copy of the "
+        "provider's response, and where its case has got to."
+    )
+    forwarded_from: ForwardedFromOut | None = Field(
+        description="For a complaint a commissioner forwarded here: where it came from."
+    )
     people: list[PartyOut] = Field(
         description="Empty for a confidential case unless you may see identities (R8)."
     )
@@ -855,9 +900,33 @@ class ProviderIn(Input):
 
 
 class ForwardIn(Input):
-    provider: str = said(200, description="The provider that will answer the complainant.")
+    provider: str = Field(
+        "",
+        max_length=200,
+        description="The provider that will answer the complainant, by name, when it is not "
+        "in Candour.",
+    )
+    provider_organisation: str = Field(
+        "",
+        max_length=12,
+        description="The code of the provider, when it is an organisation in Candour: the "
+        "complaint becomes a case there, and its response is copied to this case.",
+    )
     at: When = None
     note: str = ""
+
+
+class ShareConsentIn(Input):
+    method: ShareConsent = Field(
+        description="How the complainant agreed to share it with the provider, or not_needed."
+    )
+    note: str = Field("", description="Needed for not_needed: why consent is not needed.")
+    at: When = None
+
+
+class RepresentativeIn(Input):
+    note: str = said(description="What the patient said, and how.")
+    at: When = None
 
 
 class OmbudsmanReferralIn(Input):
@@ -914,6 +983,12 @@ class DetailsIn(Correction):
     description: str = None  # type: ignore[assignment]
     desired_outcome: str = None  # type: ignore[assignment]
     event_date: Day | None = Field(None, description="Not after the date of receipt.")
+    learned_date: Day | None = Field(
+        None,
+        description="When the complainant learned of it, if later than event_date: the time "
+        "limit runs from the later of the two (reg 12(1)). Not before event_date, nor after "
+        "the date of receipt.",
+    )
     service: str = Field(None, max_length=200)
     staff_involved: str = None  # type: ignore[assignment]
     action_taken: str = None  # type: ignore[assignment]

@@ -2,6 +2,16 @@
 
 The response clock waits for consent and for approval of the summary when the policy says
 so (002 §10.5.1 VI); `deadlines.response_clock_start` reads what these functions record.
+
+Three things are kept apart here, because the seeds keep them apart:
+- the patient's consent for someone to complain for them (R12): while it is awaited the
+  response clock waits;
+- the patient no longer wanting the representative to act (R13, 002 §9.5): correspondence
+  to the representative is held until it is clarified, the clocks run on, and letters can go
+  to the patient instead (`withdraw_representative`);
+- the complainant's consent to pass the complaint to the provider it is about (R12 "Sharing
+  with a provider needs its own consent"; 003 §3.7), which forwarding needs first
+  (`record_share_consent`).
 """
 
 from __future__ import annotations
@@ -10,7 +20,15 @@ from datetime import datetime
 
 from candour.cases.changes import apply
 from candour.cases.intake import InvalidCase, when_on_case
-from candour.cases.models import Case, ConsentMethod, ConsentState
+from candour.cases.models import (
+    Case,
+    CaseParty,
+    ConsentMethod,
+    ConsentState,
+    PartyRole,
+    Relationship,
+    ShareConsent,
+)
 from candour.cases.workflow import ensure_can, lock
 from candour.config.transactions import atomic
 
@@ -109,6 +127,108 @@ def withdraw_consent(
             "consent_note": note.strip(),
             "representative_on_hold": stop_representative,
         },
+        at=at,
+    )
+
+
+@atomic
+def withdraw_representative(case: Case, *, by, note: str, at: datetime | None = None) -> Case:
+    """R13 (002 §9.5): the patient no longer wants the representative to act for them, from
+    `at`. Correspondence to the representative is held ("steps must be taken to clarify this
+    before continuing any correspondence with the representative"): a letter to them is not
+    sent, and letters can be addressed to the patient. The patient's consent and the case's
+    clocks are unchanged: the complaint goes on."""
+    return _representative(case, by, note, at, withdrawn=True)
+
+
+@atomic
+def reinstate_representative(case: Case, *, by, note: str, at: datetime | None = None) -> Case:
+    """R13: it was clarified that the patient wants the representative to act for them again
+    (from `at`, not before they were withdrawn): correspondence with them resumes."""
+    return _representative(case, by, note, at, withdrawn=False)
+
+
+def _representative(case: Case, by, note: str, at: datetime | None, *, withdrawn: bool) -> Case:
+    action = "withdraw_representative" if withdrawn else "reinstate_representative"
+    case = lock(case)
+    ensure_can(case, action, by)
+    if not note.strip():
+        what = "what the patient said, and how" if withdrawn else "how the patient's wishes were"
+        raise InvalidCase("note", f"is empty; record {what}{'' if withdrawn else ' clarified'}")
+    since = {} if withdrawn else {"after": case.representative_withdrawn_at}
+    at = when_on_case(case, at, **since, what="the representative was withdrawn")
+    return apply(
+        case,
+        action,
+        by=by,
+        event="representative_withdrawn" if withdrawn else "representative_reinstated",
+        changes={
+            "representative_on_hold": withdrawn,
+            "representative_withdrawn_at": at if withdrawn else None,
+        },
+        at=at,
+        note=note.strip(),
+    )
+
+
+# Who a letter is addressed to, chosen when it is started (R13; letters.signoff.start_letter).
+RECIPIENTS = {
+    "complainant": "The complainant, or the representative who speaks for the patient",
+    "patient": "The patient",
+}
+
+
+def letter_recipient(case: Case, to: str = "") -> CaseParty | None:
+    """The person on `case` a letter is addressed to: `to` "complainant" (the representative
+    where one speaks for the patient, else the complainant) or "patient". Left empty, the
+    complainant's side, unless the patient has withdrawn the representative (R13), then the
+    patient. A letter to a representative whose correspondence is held may be started, and
+    is not sent until it is clarified (letters.dispatch)."""
+    if to and to not in RECIPIENTS:
+        raise InvalidCase("to", f"must be one of {', '.join(RECIPIENTS)}")
+    parties = {p.role: p for p in case.parties.select_related("person")}
+    speaking = parties.get(PartyRole.REPRESENTATIVE) or parties.get(PartyRole.COMPLAINANT)
+    patient = parties.get(PartyRole.PATIENT)
+    if not patient and speaking and speaking.relationship == Relationship.SELF:
+        patient = speaking  # the complainant is the patient
+    if to == "patient" or (not to and case.representative_on_hold and patient):
+        if patient is None:
+            raise InvalidCase(
+                "to", f"{case.reference} has no patient recorded; add the patient first"
+            )
+        if patient.person.deceased:
+            raise InvalidCase(
+                "to", "the patient has died; address the letter to the complainant instead"
+            )
+        return patient
+    return speaking
+
+
+@atomic
+def record_share_consent(
+    case: Case, *, by, method: str, note: str = "", at: datetime | None = None
+) -> Case:
+    """R12, R32 (003 §3.7: "consent is sought from the complainant to pass their complaint
+    to the provider"): the complainant agreed, at `at`, how; or it is not needed
+    (`method` not_needed), with the reason in `note`. Forwarding needs this first."""
+    case = lock(case)
+    ensure_can(case, "record_share_consent", by)
+    if method not in ShareConsent.values:
+        raise InvalidCase("method", f"must be one of {', '.join(ShareConsent.values)}")
+    note = note.strip()
+    if method == ShareConsent.NOT_NEEDED and len(note) < 10:
+        raise InvalidCase(
+            "note",
+            "is too short; say why the complainant's consent to share is not needed, for "
+            "example that they wrote to the provider too",
+        )
+    at = when_on_case(case, at)
+    return apply(
+        case,
+        "record_share_consent",
+        by=by,
+        event="share_consent_recorded",
+        changes={"share_consent": method, "share_consent_at": at, "share_consent_note": note},
         at=at,
     )
 

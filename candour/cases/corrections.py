@@ -65,6 +65,7 @@ DETAILS = (
     "description",
     "desired_outcome",
     "event_date",
+    "learned_date",
     "service",
     "staff_involved",
     "action_taken",
@@ -118,8 +119,9 @@ def correct_details(case: Case, *, by, reason: str, **changes) -> Case:
     reason. Only what differs from the record changes. Whether the case was made in
     confidence is changed only by staff who may see confidential identities (R8). A new
     channel decides again whether a summary is needed (R5) unless one was approved; a new
-    event date or time of receipt decides again whether the complaint was made in time (R7)
-    unless a decision on it was recorded. Writes details_corrected."""
+    event date, date the complainant learned of it, or time of receipt decides again
+    whether the complaint was made in time (R7) unless a decision on it was recorded.
+    Writes details_corrected."""
     case = lock(case)
     ensure_can(case, "correct_details", by)
     unknown = sorted(set(changes) - set(DETAILS))
@@ -146,7 +148,7 @@ def correct_details(case: Case, *, by, reason: str, **changes) -> Case:
         changed |= _receipt_moved(case, corrected)
     if "channel" in changed and not case.summary_approved_at:
         changed["summary_required"] = needs_summary(case.kind, corrected.channel)
-    if {"event_date", "received_at"} & set(changed) and not case.late_decision:
+    if {"event_date", "learned_date", "received_at"} & set(changed) and not case.late_decision:
         organisation = case.organisation
         changed["out_of_time"] = deadlines.is_out_of_time(
             corrected, organisation.policy, organisation.working_calendar()

@@ -585,22 +585,32 @@ def refresh(case: Case, deadlines: list[Deadline] | None = None) -> list[str]:
     return changed
 
 
+def time_limit_from(case: Case) -> date | None:
+    """The day the time limit runs from: the later of when the matter happened and when the
+    complainant learned of it (reg 12(1), "or, if later, ... came to the notice of the
+    complainant"; 002 §10.3.1 "or of discovering that there is a matter to raise")."""
+    days = [d for d in (case.event_date, case.learned_date) if d]
+    return max(days) if days else None
+
+
 def is_out_of_time(case: Case, policy: Policy, calendar: WorkingCalendar) -> bool:
-    """R7: made after the policy's time limit, counted from the event date.
+    """R7: made after the policy's time limit, counted from the event date, or from when the
+    complainant learned of it if that was later (time_limit_from).
 
     The limit runs "after the date on which the matter occurred" (reg 12(1); 001 §9 "within
     3 years from the date the incident occurred"), so the day of the event is not day 1 as it
     is for the response period (reg 14, "beginning on the day"): an event on 2 Nov 2023 may
     be complained about until 2 Nov 2026 under a three-year limit.
     """
-    if not case.event_date or case.kind not in FORMAL_KINDS:
+    start_day = time_limit_from(case)
+    if not start_day or case.kind not in FORMAL_KINDS:
         return False
     limit = policy.time_limit
     if limit.unit == ClockUnit.CALENDAR_MONTHS:
-        last_day = add_calendar_months(case.event_date + timedelta(days=1), limit.amount)
+        last_day = add_calendar_months(start_day + timedelta(days=1), limit.amount)
     else:
         start = timezone.make_aware(
-            datetime.combine(case.event_date, datetime.min.time()), timezone.get_default_timezone()
+            datetime.combine(start_day, datetime.min.time()), timezone.get_default_timezone()
         )
         last_day, _ = period_end(calendar, start, limit)
     return local(case.received_at).date() > last_day

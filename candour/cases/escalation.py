@@ -1,8 +1,11 @@
 """Where a case goes beyond the organisation: forwarded to the provider it is about (R32,
-"provider-led"), and taken to the Ombudsman or an ADR provider (R30)."""
+"provider-led"; to a provider in Candour as a case of the provider's own, whose response the
+commissioner sees), and taken to the Ombudsman or an ADR provider (R30)."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -10,16 +13,24 @@ from django.utils import timezone
 from candour.audit.chain import record
 from candour.cases import deadlines
 from candour.cases.changes import apply
-from candour.cases.intake import InvalidCase, when_on_case
+from candour.cases.intake import InvalidCase, NewCase, record_forwarded, when_on_case
 from candour.cases.models import (
     Case,
+    Channel,
+    ConsentState,
     OmbudsmanBody,
     OmbudsmanOutcome,
     OmbudsmanReferral,
     Outcome,
+    PartyRole,
+    Person,
+    Relationship,
+    Status,
 )
+from candour.cases.people import PersonDetails
 from candour.cases.workflow import TransitionNotAllowed, ensure_can, lock
 from candour.config.transactions import atomic
+from candour.organisations.models import Organisation, OrganisationKind
 
 
 def _provider(name: str) -> str:
@@ -46,23 +57,78 @@ def name_provider(case: Case, *, by, provider: str) -> Case:
     )
 
 
+# The kinds of organisation that provide care, to which a commissioner forwards (R32).
+PROVIDER_KINDS = (
+    OrganisationKind.TRUST,
+    OrganisationKind.PRACTICE,
+    OrganisationKind.CLINIC,
+    OrganisationKind.SITE,
+    OrganisationKind.OTHER,
+)
+
+
+def providers_for(case: Case):
+    """The organisations in Candour that `case` may be forwarded to: those that provide care,
+    other than the case's own."""
+    return Organisation.objects.filter(kind__in=PROVIDER_KINDS).exclude(pk=case.organisation_id)
+
+
 @atomic
 def forward_to_provider(
-    case: Case, *, by, provider: str, at: datetime | None = None, note: str = ""
+    case: Case,
+    *,
+    by,
+    provider: str = "",
+    organisation: Organisation | None = None,
+    at: datetime | None = None,
+    note: str = "",
 ) -> Case:
-    """R32 (002 §10.6, 003 §3.7): with the complainant's consent, a commissioner passes a
-    complaint about a provider to that provider, which answers directly and copies the
-    commissioner. The commissioner's case closes as forwarded; reports count it as
-    provider-led."""
+    """R32 (002 §10.6, 003 §3.7): with the complainant's consent to share it (recorded first:
+    consent.record_share_consent), a commissioner passes a complaint about a provider to that
+    provider, which answers directly and copies the commissioner. The commissioner's case
+    closes as forwarded; reports count it as provider-led; it is not reopened here (002 §11.2).
+
+    The provider is an `organisation` in Candour where it is one: the complaint then becomes a
+    case of the provider's own, with only what was forwarded (the complaint, its people and
+    open issues, not the commissioner's notes, contacts or referrals), which the provider's
+    staff see and answer as any other; the commissioner sees that case's response
+    (`provider_response`) and nothing else of it. Otherwise the provider is named (`provider`).
+    """
     case = lock(case)
     ensure_can(case, "forward_to_provider", by)
     if not case.consent_satisfied:
         raise TransitionNotAllowed(
-            f"{case.reference} needs the complainant's consent before it is passed to the "
+            f"{case.reference} needs the patient's consent before it is passed to the "
             "provider; record the consent first."
+        )
+    if organisation is not None and provider.strip():
+        raise InvalidCase(
+            "provider",
+            "give either a provider in Candour or the name of one outside it, not both",
+        )
+    if organisation is not None:
+        if not providers_for(case).filter(pk=organisation.pk).exists():
+            raise InvalidCase(
+                "provider_organisation", "is not a provider this case can be forwarded to"
+            )
+        provider = organisation.name
+    elif not provider.strip():
+        raise InvalidCase(
+            "provider",
+            "is empty; choose the provider from the organisations in Candour, or name one "
+            "outside it",
         )
     provider = _provider(provider)
     at = when_on_case(case, at, after=case.consent_received_at, what="consent was given")
+    at = when_on_case(
+        case,
+        at,
+        after=case.share_consent_at,
+        what="the complainant agreed to share it with the provider",
+    )
+    forwarded = None
+    if organisation is not None:
+        forwarded = _provider_case(case, organisation, by=by, at=at, note=note.strip())
     return apply(
         case,
         "forward_to_provider",
@@ -70,12 +136,117 @@ def forward_to_provider(
         event="forwarded_to_provider",
         changes={
             "provider_name": provider,
+            "provider_organisation": organisation,
             "forwarded_to_provider_at": at,
             "closed_at": at,
             "outcome": Outcome.FORWARDED,
         },
         at=at,
         note=note.strip(),
+        provider_reference=forwarded.reference if forwarded else "",
+    )
+
+
+def _details(person: Person) -> PersonDetails:
+    return PersonDetails(**{f.name: getattr(person, f.name) for f in fields(PersonDetails)})
+
+
+def _provider_case(case: Case, organisation: Organisation, *, by, at: datetime, note: str) -> Case:
+    """The forwarded complaint as a case of the provider's, received when it was forwarded.
+    Its time limit is judged from when the complaint was first made (to the commissioner), by
+    the provider's policy; a late complaint is the provider's to decide."""
+    parties = {p.role: p for p in case.parties.select_related("person")}
+    complainant = parties.get(PartyRole.COMPLAINANT)
+    patient = parties.get(PartyRole.PATIENT)
+    given = case.consent_state in (ConsentState.RECEIVED, ConsentState.OVERRIDDEN)
+    consent_note = ""
+    if given:
+        when = deadlines.fmt(deadlines.local(case.consent_received_at or at).date())
+        consent_note = (
+            f"{case.get_consent_state_display()} by {case.organisation.name} ({case.reference}) "
+            f"on {when}" + (f": {case.consent_note}" if case.consent_note else "")
+        )
+    new = NewCase(
+        kind=case.kind,
+        channel=Channel.VIA_COMMISSIONER,
+        received_at=at,
+        description=case.description,
+        complainant=_details(complainant.person) if complainant else None,
+        patient=_details(patient.person) if patient else None,
+        relationship=complainant.relationship if complainant else Relationship.SELF,
+        relationship_detail=complainant.relationship_detail if complainant else "",
+        event_date=case.event_date,
+        learned_date=case.learned_date,
+        desired_outcome=case.desired_outcome,
+        service=case.service,
+        staff_involved=case.staff_involved,
+        anonymous=case.anonymous,
+        confidential=case.confidential,
+        consent_state=case.consent_state if given else None,
+        consent_note=consent_note,
+        issues=[i.description for i in case.issues.filter(stage=case.stage).order_by("number")],
+    )
+    forwarded = record_forwarded(
+        organisation,
+        new,
+        by=by,
+        forwarded_from=case.reference,
+        forwarded_by=case.organisation.name,
+        note=note,
+    )
+    made = copy.copy(forwarded)
+    made.received_at = case.received_at
+    forwarded.forwarded_from = case
+    forwarded.out_of_time = deadlines.is_out_of_time(
+        made, organisation.policy, organisation.working_calendar()
+    )
+    forwarded.save(update_fields=["forwarded_from", "out_of_time"])
+    return forwarded
+
+
+@dataclass(frozen=True)
+class ProviderResponse:
+    """What the commissioner sees of a case it forwarded to a provider in Candour: the copy of
+    the response (003 §3.7, "The provider will respond directly to the complainant with a
+    copy to the CCG"), and where the provider's case has got to. Nothing else of it."""
+
+    organisation: str
+    reference: str
+    status: str
+    responded_at: datetime | None
+    outcome: str
+    summary: str
+
+
+def provider_response(case: Case) -> ProviderResponse | None:
+    """The response of the provider's case that `case` was forwarded as, or None if it was not
+    forwarded to a provider in Candour. Read by whoever may see `case`, deliberately: it is
+    the copy the commissioner is owed, and only these fields of the provider's case."""
+    if not case.forwarded_to_provider_at or case.provider_organisation_id is None:
+        return None
+    linked = (
+        Case.objects.filter(forwarded_from=case)
+        .select_related("organisation")
+        .prefetch_related("responses")
+        .first()
+    )
+    if linked is None:
+        return None
+    sent = next((r for r in linked.responses.all() if r.stage == 1), None)
+    if sent is not None:
+        when, outcome, summary = sent.responded_at, Outcome(sent.outcome).label, sent.summary
+    elif linked.status in (Status.CLOSED, Status.WITHDRAWN):  # resolved informally, withdrawn
+        when = linked.closed_at or linked.withdrawn_at
+        outcome, summary = linked.get_outcome_display(), linked.outcome_summary
+    else:
+        when, outcome, summary = None, "", ""
+    return ProviderResponse(
+        organisation=linked.organisation.name,
+        reference=linked.reference,
+        status=linked.get_status_display(),
+        responded_at=when,
+        outcome=outcome,
+        summary=summary,
     )
 
 

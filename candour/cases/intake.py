@@ -90,6 +90,8 @@ class NewCase:
     relationship: str = Relationship.SELF
     relationship_detail: str = ""
     event_date: date | None = None
+    # When the complainant learned of it, if later than it happened (reg 12(1)).
+    learned_date: date | None = None
     desired_outcome: str = ""
     service: str = ""
     staff_involved: str = ""
@@ -121,8 +123,17 @@ def check_details(details: NewCase | Case, now: datetime) -> None:
         raise InvalidCase("received_at", "is in the future; give the date and time it arrived")
     if not details.description.strip():
         raise InvalidCase("description", "is empty; say what the feedback is about")
-    if details.event_date and details.event_date > timezone.localdate(details.received_at):
+    received = timezone.localdate(details.received_at)
+    if details.event_date and details.event_date > received:
         raise InvalidCase("event_date", "is after the date of receipt")
+    if details.learned_date:
+        if details.learned_date > received:
+            raise InvalidCase("learned_date", "is after the date of receipt")
+        if details.event_date and details.learned_date < details.event_date:
+            raise InvalidCase(
+                "learned_date",
+                "is before the date it happened; leave it empty if they knew at the time",
+            )
     if details.urgent_clinical_need and not details.urgent_clinical_note.strip():
         raise InvalidCase(
             "urgent_clinical_note",
@@ -227,6 +238,7 @@ def _record(organisation: Organisation, new: NewCase, *, by, **audit_details) ->
         recorded_at=now,
         recorded_by=by,
         event_date=new.event_date,
+        learned_date=new.learned_date,
         description=new.description.strip(),
         desired_outcome=new.desired_outcome,
         service=new.service,
@@ -306,6 +318,18 @@ def _record(organisation: Organisation, new: NewCase, *, by, **audit_details) ->
             note=case.urgent_clinical_note,
         )
     return case
+
+
+# Names a forwarded complaint's recording in its audit event (escalation.forward_to_provider).
+FORWARDED = "forwarded_by_commissioner"
+
+
+def record_forwarded(organisation: Organisation, new: NewCase, *, by, **audit_details) -> Case:
+    """R32: record, at a provider in Candour, a complaint a commissioner forwarded to it, in
+    the commissioner's transaction (escalation.forward_to_provider). `by` is the
+    commissioner's member of staff, who holds no role at the provider: the forwarding, with
+    the complainant's consent to share it, is what allows it; the audit event says so."""
+    return _record(organisation, new, by=by, via=FORWARDED, **audit_details)
 
 
 # The kinds of feedback a member of the public can send through the web form.

@@ -37,6 +37,8 @@ class Channel(models.TextChoices):
     VIA_MP = "via_mp", "Via an MP"
     VIA_ADVOCATE = "via_advocate", "Via an advocate"
     PROVIDER = "provider", "Copied in by or about a provider"
+    # R32: a complaint a commissioner in Candour forwarded to this provider to answer directly.
+    VIA_COMMISSIONER = "via_commissioner", "Forwarded by the commissioner"
 
 
 VERBAL_CHANNELS = frozenset({Channel.PHONE, Channel.IN_PERSON})
@@ -114,6 +116,16 @@ class ConsentMethod(models.TextChoices):
     VIA_MP = "via_mp", "Given to the MP"
 
 
+class ShareConsent(models.TextChoices):
+    """R12, R32 (003 §3.7): the complainant's own consent to pass the complaint to the
+    provider it is about, how it was given, or that it is not needed (with the reason)."""
+
+    WRITTEN = "written", "Signed form or letter"
+    EMAIL = "email", "Email"
+    VERBAL = "verbal", "Verbally, recorded by staff"
+    NOT_NEEDED = "not_needed", "Not needed (reason recorded)"
+
+
 class Outcome(models.TextChoices):
     """R22: the overall outcome of a case."""
 
@@ -172,8 +184,12 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # What it is about (R3).
-    event_date = models.DateField(
-        null=True, blank=True, help_text="When the matter happened or first came to light."
+    event_date = models.DateField(null=True, blank=True, help_text="When the matter happened.")
+    learned_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the complainant learned of the matter, if later (reg 12(1); 002 "
+        "§10.3.1 'or of discovering'): the time limit runs from the later of the two.",
     )
     description = models.TextField()
     summary = models.TextField(blank=True, help_text="Typed summary of a verbal complaint (R5).")
@@ -211,6 +227,12 @@ class Case(models.Model):
     representative_on_hold = models.BooleanField(
         default=False, help_text="R13: correspondence to the representative stopped."
     )
+    representative_withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="R13 (002 §9.5): when the patient said the representative should no longer "
+        "act for them; the consent and the clocks are unchanged.",
+    )
     summary_required = models.BooleanField(default=False)
     summary_approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -244,6 +266,23 @@ class Case(models.Model):
     # with consent for the provider to answer directly, when it went ("provider-led").
     provider_name = models.CharField(max_length=200, blank=True)
     forwarded_to_provider_at = models.DateTimeField(null=True, blank=True)
+    # The provider when it is an organisation in Candour: the forwarded complaint is then a
+    # case of its own there (`forwarded_from` on that case points back here).
+    provider_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    forwarded_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="forwarded_case",
+        help_text="R32: the commissioner's case this complaint was forwarded from.",
+    )
+    # R12, R32: the complainant's consent to share the complaint with the provider.
+    share_consent = models.CharField(max_length=20, choices=ShareConsent.choices, blank=True)
+    share_consent_at = models.DateTimeField(null=True, blank=True)
+    share_consent_note = models.TextField(blank=True)
 
     # Deadlines kept on the row for sorting and worklists; deadlines.refresh() owns them.
     acknowledge_due = models.DateField(null=True, blank=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from candour.cases.models import Case, ConsentState, Kind, LateDecision, Status
+from candour.cases.models import Case, ConsentState, Kind, LateDecision, PartyRole, Status
 from candour.organisations.access import can
 from candour.organisations.models import Capability
 
@@ -63,6 +63,12 @@ TRANSITIONS: dict[str, Transition] = {
     "refuse_consent": _t("recorded consent as refused", {R, OP, P}),
     "withdraw_consent": _t("recorded consent as withdrawn", {R, OP, P}),
     "override_consent": _t("recorded a consent override", {R, OP, P}),
+    # R13 (002 §9.5): the patient no longer wants the representative to act; the complaint,
+    # its consent and its clocks go on.
+    "withdraw_representative": _t(
+        "given the patient's withdrawal of the representative", {R, OP, P, D}
+    ),
+    "reinstate_representative": _t("given the representative's reinstatement", {R, OP, P, D}),
     "approve_summary": _t("recorded approval of the summary", {R, OP, P}, None, RESPONDING_KINDS),
     "grade": _t("graded", {R, OP, P}, None, RESPONDING_KINDS),
     "add_issue": _t("added an issue", {R, OP, P}, None, RESPONDING_KINDS),
@@ -97,6 +103,10 @@ TRANSITIONS: dict[str, Transition] = {
         "redirected outside the procedure", {R, OP, P}, C, ALL_KINDS - {Kind.COMPLIMENT}
     ),
     "name_provider": _t("named the provider", ANY_STATUS),
+    # R12, R32 (003 §3.7): the complainant's consent to pass it to the provider, first.
+    "record_share_consent": _t(
+        "given consent to share with the provider", {R, OP, P}, None, {Kind.COMPLAINT, Kind.CONCERN}
+    ),
     "forward_to_provider": _t(
         "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
     ),
@@ -275,6 +285,47 @@ def _no_case_study(case: Case) -> str | None:
     return None
 
 
+def _representative_acting(case: Case) -> str | None:
+    """R13: a representative to withdraw, whose correspondence is not already held."""
+    if not any(p.role == PartyRole.REPRESENTATIVE for p in case.parties.all()):
+        return f"{case.reference} has no representative recorded."
+    if case.representative_on_hold:
+        return (
+            f"{case.reference}: correspondence with the representative is already on hold "
+            "until the patient's wishes are clarified."
+        )
+    return None
+
+
+def _representative_withdrawn(case: Case) -> str | None:
+    if not case.representative_withdrawn_at:
+        return f"{case.reference}: the patient has not withdrawn the representative."
+    return None
+
+
+def _share_consent_recorded(case: Case) -> str | None:
+    """R12, R32: "Sharing with a provider needs its own consent" (003 §3.7)."""
+    if not case.share_consent:
+        return (
+            f"{case.reference} needs the complainant's consent to pass it to the provider "
+            "before it is forwarded. Record that consent, or why it is not needed, first."
+        )
+    return None
+
+
+def _not_forwarded(case: Case) -> str | None:
+    """002 §11.2: a complaint the provider answered is not taken up again by the commissioner
+    that forwarded it; the complainant may go to the Ombudsman."""
+    if case.forwarded_to_provider_at:
+        return (
+            f"{case.reference} was forwarded to {case.provider_name or 'the provider'}, which "
+            "answers the complainant directly; it is not reopened here. If the complainant is "
+            "unhappy with the provider's response, they can ask the Parliamentary and Health "
+            "Service Ombudsman to look at it."
+        )
+    return None
+
+
 RECEIVED_, NOT_NEEDED = ConsentState.RECEIVED, ConsentState.NOT_NEEDED
 GUARDS = {
     "request_consent": _consent_not({RECEIVED_}, "ask for consent"),
@@ -311,6 +362,10 @@ GUARDS = {
     "edit_case_study": _no_case_study,
     "approve_case_study": _no_case_study,
     "withdraw_case_study": _no_case_study,
+    "withdraw_representative": _representative_acting,
+    "reinstate_representative": _representative_withdrawn,
+    "forward_to_provider": _share_consent_recorded,
+    "reopen": _not_forwarded,
 }
 
 

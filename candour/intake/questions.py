@@ -197,6 +197,23 @@ def _gives_contact(answers: Answers) -> bool:
     return answers.get("contact_by") in ("email", "phone", "post")
 
 
+def _when_check(answers: Answers) -> dict[str, str]:
+    """The date they found out is not before the date it happened (reg 12(1))."""
+    happened = learned = None
+    try:
+        if answers.get("when_known") == "date":
+            happened = _clean_date(_EVENT_DATE, answers.get("event_date") or {})
+        learned = _clean_date(_LEARNED_DATE, answers.get("learned_date") or {})
+    except Invalid:
+        return {}  # each date's own message is shown
+    if happened and learned and learned < happened:
+        return {
+            "learned_date": "The date you found out must be the same as or after the date it "
+            "happened"
+        }
+    return {}
+
+
 def _what_title(answers: Answers) -> str:
     return {
         Kind.COMPLIMENT: "What would you like to tell us?",
@@ -401,8 +418,17 @@ STEPS: tuple[Step, ...] = (
                 hint="For example, 27 3 2025. If you do not know the day, enter 1.",
                 noun="The date it happened",
             ),
+            Field(
+                "learned_date",
+                "If you found out about it later, when did you find out? (optional)",
+                "date",
+                hint="Complaints are usually made within 12 months of when something happened, "
+                "or of when you found out about it. For example, 27 3 2025.",
+                noun="The date you found out",
+            ),
         ),
         applies=lambda answers: _kind(answers) != Kind.SUGGESTION,
+        check=_when_check,
     ),
     Step(
         "where",
@@ -550,6 +576,10 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
+# The "when" page's two dates, for its check across them (_when_check).
+_WHEN_FIELDS = {f.name: f for step in STEPS if step.slug == "when" for f in step.fields}
+_EVENT_DATE, _LEARNED_DATE = _WHEN_FIELDS["event_date"], _WHEN_FIELDS["learned_date"]
+
 BY_SLUG = {step.slug: step for step in STEPS}
 
 
@@ -625,6 +655,7 @@ def to_new_case(answers: Answers, received_at: datetime) -> NewCase:
         complainant=complainant,
         anonymous=complainant is None,
         event_date=v.get("event_date") if v.get("when_known") == "date" else None,
+        learned_date=v.get("learned_date") or None,
         service=str(v.get("service") or ""),
         staff_involved=str(v.get("staff_involved") or ""),
         desired_outcome=str(v.get("desired_outcome") or ""),

@@ -1,6 +1,6 @@
 """Dispatch of a signed letter (R27): channel, date, by whom, and copies to the staff named
 in the response (seed 001 §11). A letter to a representative is held while the patient's
-consent is in dispute (R13: case.representative_on_hold)."""
+consent is in dispute or the patient has withdrawn them (R13: case.representative_on_hold)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ def dispatch_letter(
     ):
         raise TransitionNotAllowed(
             f"This letter is to {case.reference}'s representative, and correspondence with the "
-            "representative is on hold while the patient's consent is in dispute (R13). Record "
-            "the patient's consent, or start a letter to the patient instead."
+            "representative is on hold until the patient's wishes are clarified (R13). Record "
+            "the patient's consent or that the representative may act again, or start a letter "
+            "to the patient instead."
         )
     version = letter.signed_version
     sent_at, sent_on = _when_sent(case, version, sent_at, sent_on)

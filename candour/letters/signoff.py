@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases import responses
+from candour.cases.consent import letter_recipient
 from candour.cases.deadlines import DeadlineState, fmt, local, met_by, period_end
 from candour.cases.intake import InvalidCase
 from candour.cases.models import Case, CaseParty, StageResponse
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, lock
 from candour.config.transactions import atomic
 from candour.letters import compose
-from candour.letters.merge import default_recipient, fields_for
+from candour.letters.merge import fields_for
 from candour.letters.models import (
     LETTER_KIND_LABELS,
     Letter,
@@ -194,10 +195,13 @@ def start_letter(
     *,
     by,
     recipient: CaseParty | None = None,
+    to: str = "",
     staff_named=(),
 ) -> Letter:
     """Start a letter from the organisation's current template, at the first step of the
-    chain its policy gives for this kind of letter at the case's stage."""
+    chain its policy gives for this kind of letter at the case's stage, addressed to
+    `recipient`, or to whom `to` chooses ("complainant" or "patient": R13,
+    consent.letter_recipient)."""
     case = lock(case)
     if kind not in LetterKind.__members__.values():
         raise InvalidCase("kind", f"must be one of {', '.join(k.value for k in LetterKind)}")
@@ -220,7 +224,7 @@ def start_letter(
     if problem:
         raise TransitionNotAllowed(problem)
     if recipient is None:
-        recipient = default_recipient(case)
+        recipient = letter_recipient(case, to)
     elif recipient.case_id != case.pk:
         raise InvalidCase("recipient", "is not a person on this case")
     named = list(staff_named)

@@ -51,6 +51,7 @@ from candour.cases.models import (
     ReferralKind,
     Relationship,
     RemedyKind,
+    ShareConsent,
 )
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import (
@@ -67,7 +68,7 @@ from candour.organisations.models import Capability
 from candour.text import whole_number
 from candour.web import joint as joint_pages
 from candour.web.forms import Field, now_local
-from candour.web.intake import person_fields
+from candour.web.intake import LEARNED, person_fields
 
 # How a title names a case's kind, where its label would not read well mid-sentence.
 KIND_NOUNS = {Kind.COMPLAINT: "complaint", Kind.MP_ENQUIRY: "MP enquiry"}
@@ -233,6 +234,34 @@ ACTIONS: tuple[Action, ...] = (
             c, by=u, note=d["note"], stop_representative=d["stop_representative"], at=d["at"]
         ),
         "Consent recorded as withdrawn",
+        hint="The patient withdraws their consent: the response clock waits until it is given "
+        "again. If the patient wants the complaint to go on without the representative, "
+        "record that the representative is withdrawn instead.",
+    ),
+    Action(
+        "withdraw-representative",
+        "Record that the patient has withdrawn the representative",
+        ("withdraw_representative",),
+        (
+            Field("note", "What did the patient say, and how?", "textarea", short="Note"),
+            when("When did the patient say so?"),
+        ),
+        lambda c, u, d: consent.withdraw_representative(c, by=u, note=d["note"], at=d["at"]),
+        "Representative recorded as withdrawn: letters to them are held, and can go to the patient",
+        hint="The complaint goes on and its deadlines still run. Letters to the representative "
+        "are not sent until the patient's wishes are clarified; start a letter to the patient "
+        "instead.",
+    ),
+    Action(
+        "reinstate-representative",
+        "Record that the representative may act again",
+        ("reinstate_representative",),
+        (
+            Field("note", "How were the patient's wishes clarified?", "textarea", short="Note"),
+            when("When was it clarified?"),
+        ),
+        lambda c, u, d: consent.reinstate_representative(c, by=u, note=d["note"], at=d["at"]),
+        "Representative recorded as acting again",
     ),
     Action(
         "override-consent",
@@ -556,6 +585,20 @@ def _ombudsman_step(case: Case, user, data: dict):
     raise InvalidCase("step", "choose what happened")
 
 
+def _providers(case: Case, user):
+    """R32: the providers in Candour the case may go to, by code; none chosen: named instead."""
+    return [(o.code, o.name) for o in escalation.providers_for(case).order_by("name")]
+
+
+def _provider(case: Case, code: str):
+    if not code:
+        return None
+    found = escalation.providers_for(case).filter(code=code).first()
+    if found is None:
+        raise InvalidCase("provider_organisation", "choose a provider from the list")
+    return found
+
+
 ESCALATION_ACTIONS: tuple[Action, ...] = (
     Action(
         "name-provider",
@@ -566,21 +609,68 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         "Provider recorded",
     ),
     Action(
+        "share-consent",
+        "Record consent to share it with the provider",
+        ("record_share_consent",),
+        (
+            Field(
+                "method",
+                "How did the complainant agree to it going to the provider?",
+                "radios",
+                choices=ShareConsent.choices,
+                short="How",
+            ),
+            Field(
+                "note",
+                "Note (if consent is not needed: why not)",
+                "textarea",
+                short="Note",
+            ),
+            when("When did they agree, or was it decided?"),
+        ),
+        lambda c, u, d: consent.record_share_consent(
+            c, by=u, method=d["method"], note=d["note"], at=d["at"]
+        ),
+        "Consent to share with the provider recorded",
+        hint="Passing a complaint to the provider needs the complainant's own consent, as well "
+        "as the patient's. Explain that it cannot be properly investigated unless the provider "
+        "has the chance to respond.",
+    ),
+    Action(
         "forward-to-provider",
         "Forward the {kind} to the provider",
         ("forward_to_provider",),
         (
-            Field("provider", "Which provider?", short="Provider", max_length=200),
+            Field(
+                "provider_organisation",
+                "Which provider in Candour?",
+                "select",
+                choices=_providers,
+                hint="Leave it unchosen for a provider that does not use Candour, and name it "
+                "below.",
+                short="Provider",
+            ),
+            Field(
+                "provider",
+                "Or, if it is not in Candour, its name",
+                short="Provider",
+                max_length=200,
+            ),
             AT,
-            NOTE,
+            Field("note", "Note to the provider", "textarea", short="Note"),
         ),
         lambda c, u, d: escalation.forward_to_provider(
-            c, by=u, provider=d["provider"], at=d["at"], note=d["note"]
+            c,
+            by=u,
+            provider=d["provider"],
+            organisation=_provider(c, d["provider_organisation"]),
+            at=d["at"],
+            note=d["note"],
         ),
         "Forwarded to the provider; the case is closed here",
-        # Seed 002 §10.6; staff see the rule, not where it comes from.
-        hint="With the complainant's consent, the provider answers them directly and copies "
-        "you. It is counted as provider-led.",
+        hint="The provider answers the complainant directly and copies you; it is counted as "
+        "provider-led and is not reopened here. A provider in Candour gets the complaint as a "
+        "case of its own, and its response is shown on this case.",
     ),
     Action(
         "refer-to-ombudsman",
@@ -1071,6 +1161,7 @@ DETAIL_FIELDS = (
     Field("description", "What it is about", "textarea", short="Details"),
     Field("desired_outcome", "What outcome do they want?", "textarea", short="Outcome wanted"),
     Field("event_date", "When did it happen?", "date", short="Date it happened"),
+    LEARNED,
     Field("service", "Service involved", max_length=200),
     Field("staff_involved", "Staff involved", "textarea"),
     Field("action_taken", "Action taken", "textarea"),

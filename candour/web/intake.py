@@ -140,10 +140,19 @@ PATIENT = [
     Field("relationship_detail", "Relationship, in their words", max_length=200),
     *person_fields("patient", "The patient's", preferences=False),
 ]
+# R7, reg 12(1), 002 §10.3.1: the time limit runs from the later of the two dates.
+LEARNED = Field(
+    "learned_date",
+    "When did they learn of it, if later?",
+    "date",
+    hint="Only if they found out after it happened: the time limit runs from the later date.",
+    short="Date they learned of it",
+)
 DETAILS = [
     Field("service", "Service involved", max_length=200),
     Field("staff_involved", "Staff involved", "textarea"),
     Field("event_date", "When did it happen?", "date", short="Date it happened"),
+    LEARNED,
     Field("description", "Details", "textarea", short="Details"),
     Field("action_taken", "Action taken", "textarea"),
     Field("desired_outcome", "What outcome do they want?", "textarea", short="Outcome wanted"),
@@ -191,6 +200,7 @@ def new_case(data: dict) -> NewCase:
         relationship=data["relationship"] or Relationship.SELF,
         relationship_detail=data["relationship_detail"],
         event_date=data["event_date"],
+        learned_date=data["learned_date"],
         desired_outcome=data["desired_outcome"],
         service=data["service"],
         staff_involved=data["staff_involved"],

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from candour.cases.access import CaseNotFound, get_case
+from candour.cases.consent import RECIPIENTS
 from candour.cases.models import PartyRole
 from candour.cases.workflow import CaseError
 from candour.letters import compose, signoff
@@ -89,7 +90,18 @@ def _kinds(case) -> list[tuple[str, str]]:
 
 
 def _start_fields(case) -> list[Field]:
-    return [Field("kind", "Which letter", "radios", choices=_kinds(case), short="Letter")]
+    return [
+        Field("kind", "Which letter", "radios", choices=_kinds(case), short="Letter"),
+        Field(
+            "to",
+            "Who is it to?",
+            "radios",
+            choices=list(RECIPIENTS.items()),
+            hint="Left unchosen: the complainant, or the patient while letters to the "
+            "representative are held because the patient withdrew them.",
+            short="Recipient",
+        ),
+    ]
 
 
 def case_letters(request, reference: str):
@@ -107,7 +119,7 @@ def case_letters(request, reference: str):
         if form.valid:
             try:
                 letter = signoff.start_letter(
-                    case, form.data["kind"], by=request.user, staff_named=chosen
+                    case, form.data["kind"], by=request.user, to=form.data["to"], staff_named=chosen
                 )
             except CaseError as error:
                 form.refuse(error)

@@ -16,7 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from candour.audit.models import AuditEvent
-from candour.cases import attachments, contacts, deadlines, investigation, listing, restrictions
+from candour.cases import (
+    attachments,
+    contacts,
+    deadlines,
+    escalation,
+    investigation,
+    listing,
+    restrictions,
+)
 from candour.cases.access import (
     CaseNotFound,
     cases_for,
@@ -310,6 +318,8 @@ def case(request, reference: str):
             "awaiting_response": investigation.awaiting_signed_response(found),
             "letters": letter_pages.rows(request.user, found),
             "may_code": may_code(request.user, found.organisation_id),
+            "provider_response": escalation.provider_response(found),
+            "time_limit_from": deadlines.time_limit_from(found),
             "restrictions": restrictions.in_force_for(found),
             "joint": joint_pages.section(request.user, found),
         },

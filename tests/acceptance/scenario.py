@@ -486,6 +486,7 @@ def concern(plan: Plan) -> Story:
         return
     if plan.organisation.providers and roll < 0.3:
         at = clock.after(days_later(done.at, rng, 0.5, 3))
+        yield s.act(at, "share-consent", {"method": "verbal"})
         yield s.act(
             at,
             "forward-to-provider",
@@ -681,6 +682,7 @@ def complaint_after_intake(plan: Plan, s: Steps, clock: Timing, detail: dict) ->
         return
     if plan.fate == "forward":
         at = clock.after(days_later(clock.last, rng, 1, 6))
+        yield s.act(at, "share-consent", {"method": "written"})
         yield s.act(
             at,
             "forward-to-provider",

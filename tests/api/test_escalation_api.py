@@ -58,6 +58,8 @@ def test_a_compliment_names_the_provider_it_is_about(as_alice, org_a, alice):
 def test_a_commissioner_forwards_a_complaint_and_it_closes_as_provider_led(as_alice, org_a, alice):
     case = make_case(org_a, alice, received_at=at(date(2026, 10, 30), 15))
     body = {"provider": "Example Community Trust", "at": "2026-11-02T08:30:00Z", "note": "Phone"}
+    shared = {"method": "verbal", "at": "2026-10-30T15:30:00Z"}
+    post(as_alice, case.reference, "share-consent", shared)
     refused(
         as_alice,
         case.reference,

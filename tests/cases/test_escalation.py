@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from candour.cases.consent import record_share_consent
 from candour.cases.escalation import (
     forward_to_provider,
     name_provider,
@@ -31,7 +32,7 @@ REPRESENTED = {
 def test_a_commissioner_forwards_a_complaint_to_the_provider_and_it_closes_as_provider_led(
     org_a, alice, frozen
 ):
-    case = make_case(org_a, alice)
+    case = record_share_consent(make_case(org_a, alice), by=alice, method="verbal")
     forward_to_provider(
         case, by=alice, provider=" Example Community Trust ", note="Consent by phone"
     )
@@ -46,16 +47,17 @@ def test_a_commissioner_forwards_a_complaint_to_the_provider_and_it_closes_as_pr
     assert event.data["note"] == "Consent by phone"
 
 
-def test_forwarding_needs_the_complainants_consent(org_a, alice, frozen):
+def test_forwarding_needs_the_patients_consent_as_well(org_a, alice, frozen):
     case = make_case(org_a, alice, **REPRESENTED)
+    case = record_share_consent(case, by=alice, method="verbal")
     before = snapshot(case)
-    with pytest.raises(TransitionNotAllowed, match="needs the complainant's consent"):
+    with pytest.raises(TransitionNotAllowed, match="needs the patient's consent"):
         forward_to_provider(case, by=alice, provider="Example Community Trust")
     assert snapshot(case) == before
 
 
 def test_forwarding_needs_the_providers_name(org_a, alice, frozen):
-    case = make_case(org_a, alice)
+    case = record_share_consent(make_case(org_a, alice), by=alice, method="verbal")
     with pytest.raises(InvalidCase, match="provider: is empty"):
         forward_to_provider(case, by=alice, provider=" ")
     assert reload(case).status == Status.RECEIVED

@@ -10,6 +10,7 @@ from itertools import product
 import pytest
 
 from candour.cases import listing
+from candour.cases.consent import record_share_consent
 from candour.cases.deadlines import DeadlineState, for_case
 from candour.cases.escalation import (
     forward_to_provider,
@@ -113,7 +114,8 @@ def desk(org_a, org_b, alice, bob, frozen):
     """Cases of Walsall at each step of a referral, and one of Bob's practice."""
     withdrawn = reach(org_a, alice, Status.WITHDRAWN)
     referred(withdrawn, alice, **ASKED)
-    closed = forward_to_provider(make_case(org_a, alice), by=alice, provider="Example Trust")
+    shared = record_share_consent(make_case(org_a, alice), by=alice, method="verbal")
+    closed = forward_to_provider(shared, by=alice, provider="Example Trust")
     referred(closed, alice, **ASKED)
     answered = reach(org_a, alice, Status.WITHDRAWN)
     send_ombudsman_information(

@@ -23,9 +23,12 @@ from candour.cases.consent import (
     approve_summary,
     override_consent,
     receive_consent,
+    record_share_consent,
     refuse_consent,
+    reinstate_representative,
     request_consent,
     withdraw_consent,
+    withdraw_representative,
 )
 from candour.cases.contacts import log_contact
 from candour.cases.corrections import correct_details, correct_person
@@ -221,6 +224,18 @@ ACTIONS = {
     "name_provider": (
         Kind.COMPLIMENT,
         lambda c, by: name_provider(c, by=by, provider="Example Community Trust"),
+    ),
+    "record_share_consent": (
+        Kind.COMPLAINT,
+        lambda c, by: record_share_consent(c, by=by, method="verbal"),
+    ),
+    "withdraw_representative": (
+        Kind.COMPLAINT,
+        lambda c, by: withdraw_representative(c, by=by, note="The patient rang."),
+    ),
+    "reinstate_representative": (
+        Kind.COMPLAINT,
+        lambda c, by: reinstate_representative(c, by=by, note="The patient wrote."),
     ),
     "forward_to_provider": (
         Kind.COMPLAINT,

@@ -80,6 +80,27 @@ def a_referral(case, by):
     )
 
 
+def share_consent(case, by):
+    consent.record_share_consent(case, by=by, method="verbal", at=RECEIVED)
+
+
+def share_consent_now(case, by):
+    consent.record_share_consent(case, by=by, method="verbal")
+
+
+def consent_and_share(case, by):
+    share_consent(case, by)
+    consent_given(case, by)
+
+
+def representative_withdrawn(case, by):
+    consent.withdraw_representative(case, by=by, note="The patient rang.", at=RECEIVED)
+
+
+def representative_withdrawn_now(case, by):
+    consent.withdraw_representative(case, by=by, note="The patient rang.")
+
+
 def consent_asked(case, by):
     consent.request_consent(case, by=by)
 
@@ -166,9 +187,28 @@ ACTIONS = {
     ),
     "forward to the provider": (
         {},
-        nothing,
+        share_consent,
         lambda case, by, t: escalation.forward_to_provider(
             case, by=by, provider="Example Trust", at=t
+        ),
+    ),
+    "record consent to share": (
+        {},
+        nothing,
+        lambda case, by, t: consent.record_share_consent(case, by=by, method="email", at=t),
+    ),
+    "withdraw the representative": (
+        REPRESENTED,
+        nothing,
+        lambda case, by, t: consent.withdraw_representative(
+            case, by=by, note="The patient rang.", at=t
+        ),
+    ),
+    "reinstate the representative": (
+        REPRESENTED,
+        representative_withdrawn,
+        lambda case, by, t: consent.reinstate_representative(
+            case, by=by, note="The patient wrote.", at=t
         ),
     ),
     "receive consent": (
@@ -450,9 +490,21 @@ AFTER_A_STEP = {
     ),
     "forward to the provider": (
         REPRESENTED,
-        consent_given,
+        consent_and_share,
         ACTIONS["forward to the provider"][2],
         "is before consent was given",
+    ),
+    "forward after consent to share": (
+        {},
+        share_consent_now,
+        ACTIONS["forward to the provider"][2],
+        "is before the complainant agreed to share it with the provider",
+    ),
+    "reinstate the representative": (
+        REPRESENTED,
+        representative_withdrawn_now,
+        ACTIONS["reinstate the representative"][2],
+        "is before the representative was withdrawn",
     ),
     "record the external notification": (
         {},

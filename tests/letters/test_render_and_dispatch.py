@@ -287,7 +287,9 @@ def test_a_letter_to_a_representative_is_held_while_consent_is_disputed(frozen, 
     signoff.approve(letter, by=alice)
     case = withdraw_consent(case, by=alice, note="The patient asked us to stop by phone.")
     assert case.representative_on_hold
-    with pytest.raises(TransitionNotAllowed, match="on hold while the patient's consent"):
+    with pytest.raises(
+        TransitionNotAllowed, match="on hold until the patient's wishes are clarified"
+    ):
         dispatch_letter(letter, by=alice, channel="post")
     assert not Dispatch.objects.exists()
     receive_consent(case, by=alice, method="written")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from candour.cases.consent import receive_consent
+from candour.cases.consent import receive_consent, record_share_consent
 from candour.cases.escalation import (
     forward_to_provider,
     name_provider,
@@ -223,6 +223,7 @@ def build_year(org, by, frozen) -> dict:
             case = resolve_informally(case, by=by, resolution="Put right by phone.")
         if s.forwarded:
             frozen.move_to(at(s.forwarded, 10))
+            case = record_share_consent(case, by=by, method="written")
             case = forward_to_provider(case, by=by, provider=s.provider)
         if s.ack:
             frozen.move_to(at(s.ack, 10))

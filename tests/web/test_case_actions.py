@@ -61,6 +61,14 @@ def consent_received(case, by):
     return consent.receive_consent(case, by=by, method="written")
 
 
+def withdrawn_representative(case, by):
+    return consent.withdraw_representative(case, by=by, note="Rang to say so.")
+
+
+def share_consent(case, by):
+    return consent.record_share_consent(case, by=by, method="verbal")
+
+
 def identified(case, by):
     return handling.identify_external_notification(case, by=by, body="CQC")
 
@@ -132,6 +140,20 @@ CASES = [
         consent_received,
         {"note": "Rang on Monday to withdraw.", "stop_representative": "yes"},
         "consent_withdrawn",
+    ),
+    (
+        "withdraw-representative",
+        ON_BEHALF,
+        unchanged,
+        {"note": "The patient rang: her daughter no longer speaks for her."},
+        "representative_withdrawn",
+    ),
+    (
+        "reinstate-representative",
+        ON_BEHALF,
+        withdrawn_representative,
+        {"note": "The patient wrote: her daughter may act again."},
+        "representative_reinstated",
     ),
     (
         "override-consent",
@@ -216,9 +238,16 @@ CASES = [
     ),
     ("name-provider", {}, unchanged, {"provider": "Example Hospitals"}, "provider_named"),
     (
-        "forward-to-provider",
+        "share-consent",
         {},
         unchanged,
+        {"method": "verbal", "at": "2026-11-02T09:00"},
+        "share_consent_recorded",
+    ),
+    (
+        "forward-to-provider",
+        {},
+        share_consent,
         {"provider": "Example Hospitals", "at": "2026-11-02T09:00", "note": "With consent"},
         "forwarded_to_provider",
     ),

@@ -250,7 +250,7 @@ def test_the_representative_hold_is_shown_as_the_refusal(client, org_a, alice):
     )
     text = refused.content.decode()
     assert refused.status_code == 400
-    assert 'href="#refusal"' in text and "on hold while the patient&#39;s consent" in text
+    assert 'href="#refusal"' in text and "on hold until the patient&#39;s wishes are" in text
     assert Letter.objects.get(pk=letter.pk).status == LetterStatus.READY
 
 
