@@ -31,7 +31,8 @@ from candour.cases import (
 )
 from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
-from candour.cases.joint_models import LeadBasis, ShareConsent
+from candour.cases.joint_models import LeadBasis
+from candour.cases.joint_models import ShareConsent as PartConsent
 from candour.cases.models import (
     AckMethod,
     Case,
@@ -1348,7 +1349,7 @@ JOINT_ACTIONS: tuple[Action, ...] = (
         (
             PART_FIELD["unshared"],
             Field("consent", "Consent to share it with that organisation", "radios",
-                  choices=ShareConsent.choices),
+                  choices=PartConsent.choices),
             Field("consent_on", "When did the complainant consent?", "date",
                   short="Date of consent"),
             Field("consent_reason", "Without consent: why is it shared?", "textarea",
