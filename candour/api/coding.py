@@ -66,7 +66,7 @@ class CodeOut(Schema):
     label: str
 
 
-class SubmissionOut(Schema):
+class LockingReturnOut(Schema):
     organisation: str
     return_code: str
     year: str
@@ -90,7 +90,7 @@ class CodingOut(Schema):
     complainant_relationship: str
     age_band: CodeOut | None = Field(description="Mapped from the age; none without a list.")
     complainant_status: CodeOut | None = Field(description="Mapped from the relationship.")
-    locked_by: SubmissionOut | None = Field(
+    locked_by: LockingReturnOut | None = Field(
         description="The submitted return that keeps the coding as it is, if any."
     )
 

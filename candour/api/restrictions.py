@@ -79,7 +79,7 @@ def redirect(request, reference: Reference, payload: RedirectIn):
 # --- persistent contact procedure (R33) ----------------------------------------------------
 
 
-class EvidenceOut(Schema):
+class RestrictionEvidenceOut(Schema):
     number: int
     description: str
     dated: date
@@ -106,7 +106,7 @@ class RestrictionOut(Schema):
     warned_at: datetime | None
     lifted_at: datetime | None
     lifted_reason: str
-    evidence: list[EvidenceOut]
+    evidence: list[RestrictionEvidenceOut]
 
 
 def _restriction_out(r, user) -> dict:
@@ -176,7 +176,7 @@ class SummaryIn(Input):
     at: When = None
 
 
-class ApproveIn(Input):
+class RestrictionApproveIn(Input):
     channels: list[ContactMethod] = Field(
         min_length=1, max_length=8, description="The ways the person may still contact us."
     )
@@ -261,7 +261,7 @@ def review(request, pk: RestrictionId, payload: SummaryIn):
 
 
 @router.post("/restrictions/{pk}/approve", response={200: RestrictionOut, **WRITE_ERRORS})
-def approve(request, pk: RestrictionId, payload: ApproveIn):
+def approve(request, pk: RestrictionId, payload: RestrictionApproveIn):
     """The accountable officer's approval, with the restrictions and their review date."""
     spoc = None
     if payload.single_point_of_contact:
@@ -315,7 +315,7 @@ def lift(request, pk: RestrictionId, payload: DeclineIn):
 # --- high service users (R34) --------------------------------------------------------------
 
 
-class StepOut(Schema):
+class PlanStepOut(Schema):
     number: int
     kind: str
     owner: str
@@ -336,7 +336,7 @@ class PlanOut(Schema):
     reason: str
     opened_at: datetime
     closed_at: datetime | None
-    steps: list[StepOut]
+    steps: list[PlanStepOut]
 
 
 def _plan_out(plan, user) -> dict:

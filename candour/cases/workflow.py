@@ -273,14 +273,28 @@ def _survey_recorded(case: Case) -> str | None:
     return None
 
 
+def _once(case: Case, key: str, ask) -> bool:
+    """A guard's question of the database asked once for this instance of the case (the
+    case page and the case API ask every guard for the actions they offer)."""
+    asked = case.__dict__.setdefault("_guards_asked", {})
+    if key not in asked:
+        asked[key] = ask()
+    return asked[key]
+
+
 def _no_survey_awaited(case: Case) -> str | None:
-    if not case.surveys.filter(offer="sent", answered_at__isnull=True).exists():
+    awaited = _once(
+        case,
+        "survey awaited",
+        lambda: case.surveys.filter(offer="sent", answered_at__isnull=True).exists(),
+    )
+    if not awaited:
         return f"{case.reference} has no satisfaction survey sent and awaiting its answers."
     return None
 
 
 def _no_case_study(case: Case) -> str | None:
-    if not case.case_studies.exists():
+    if not _once(case, "case study", case.case_studies.exists):
         return f"{case.reference} has no case study; draft one from the closed case first."
     return None
 

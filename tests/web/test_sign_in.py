@@ -196,7 +196,8 @@ def test_every_staff_url_is_guarded(client, db):
 
     from candour.web import urls
 
-    open_views = {"sign-in", "code", "set-up", "sign-out"}
+    # And the complainant's satisfaction survey (R37), opened with the key it was sent with.
+    open_views = {"sign-in", "code", "set-up", "sign-out", "survey-answer"}
     for pattern in urls.urlpatterns:
         public = getattr(pattern.callback, "candour_public", False)
         assert public == (pattern.name in open_views), pattern.name
