@@ -36,7 +36,7 @@ from candour.api.schemas import (
 from candour.audit.chain import record
 from candour.cases import joint
 from candour.cases.access import get_case, get_part, sees_whole_case
-from candour.cases.joint_models import LeadBasis, ShareConsent
+from candour.cases.joint_models import LeadBasis, PartConsent
 
 router = Router(tags=["joint complaints"])
 parts_router = Router(tags=["joint complaints"])
@@ -69,7 +69,7 @@ class PartIn(Input):
 
 
 class ShareIn(Input):
-    consent: ShareConsent = Field(
+    consent: PartConsent = Field(
         description="given: the complainant consented to sharing it with this organisation "
         "(give consent_on); not_given: shared without consent (give consent_reason)."
     )

@@ -41,7 +41,7 @@ from candour.cases.joint_models import (
     JointComplaint,
     JointPart,
     LeadBasis,
-    ShareConsent,
+    PartConsent,
 )
 from candour.cases.models import OPEN_STATUSES, Case, PartyRole
 from candour.cases.workflow import (
@@ -363,7 +363,7 @@ def share_part(
         )
     at = when_on_case(case, at, after=part.added_at, what="the part was added")
     reason = (consent_reason or "").strip()
-    if consent == ShareConsent.GIVEN:
+    if consent == PartConsent.GIVEN:
         if not isinstance(consent_on, date) or isinstance(consent_on, datetime):
             raise InvalidCase(
                 "consent_on",
@@ -376,7 +376,7 @@ def share_part(
             raise InvalidCase(
                 "consent_on", "is after it was shared; consent to share comes before sharing"
             )
-    elif consent == ShareConsent.NOT_GIVEN:
+    elif consent == PartConsent.NOT_GIVEN:
         if consent_on is not None:
             raise InvalidCase("consent_on", "is for consent given; leave it empty")
         if not reason:
@@ -386,7 +386,7 @@ def share_part(
                 "an over-riding public interest obligation)",
             )
     else:
-        raise InvalidCase("consent", f"must be one of {', '.join(ShareConsent.values)}")
+        raise InvalidCase("consent", f"must be one of {', '.join(PartConsent.values)}")
     due = due or part.due
     if due < timezone.localdate(at):
         raise InvalidCase(

@@ -31,7 +31,7 @@ class LeadBasis(models.TextChoices):
     AGREED = "agreed", "Agreed otherwise between the organisations"
 
 
-class ShareConsent(models.TextChoices):
+class PartConsent(models.TextChoices):
     """The complainant's consent to share the complaint with a contributor (seed 002
     §10.5.1 III: "Complaints will not be passed forward for investigation without the
     complainant's explicit consent unless there is an over-riding public interest
@@ -81,7 +81,7 @@ class JointPart(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    consent = models.CharField(max_length=12, choices=ShareConsent.choices, blank=True)
+    consent = models.CharField(max_length=12, choices=PartConsent.choices, blank=True)
     consent_on = models.DateField(null=True, blank=True)
     consent_reason = models.TextField(blank=True)
     shared_at = models.DateTimeField(null=True, blank=True)

@@ -31,8 +31,7 @@ from candour.cases import (
 )
 from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
-from candour.cases.joint_models import LeadBasis
-from candour.cases.joint_models import ShareConsent as PartConsent
+from candour.cases.joint_models import LeadBasis, PartConsent
 from candour.cases.models import (
     AckMethod,
     Case,

@@ -74,18 +74,23 @@ def test_a_complaint_for_someone_else_from_start_to_confirmation_then_its_status
     check_page(page, "public-form-when", keep_screenshot=False)
     page.get_by_label("I know the date, or roughly when").check()
     # A date that cannot be: the error names it and the boxes keep what was typed.
-    page.get_by_label("Day").fill("31")
-    page.get_by_label("Month").fill("2")
-    page.get_by_label("Year").fill(str(happened.year))
+    page.get_by_role("group", name="Date it happened").get_by_label("Day").fill("31")
+    page.get_by_role("group", name="Date it happened").get_by_label("Month").fill("2")
+    page.get_by_role("group", name="Date it happened").get_by_label("Year").fill(str(happened.year))
     page.get_by_role("button", name="Continue").click()
     _error_summary(page).get_by_role(
         "link", name="The date it happened must be a real date, like 27 3 2025"
     ).click()
     assert page.evaluate("() => document.activeElement.id") == "event_date"
-    assert page.get_by_label("Month").input_value() == "2"
+    assert (
+        page.get_by_role("group", name="Date it happened").get_by_label("Month").input_value()
+        == "2"
+    )
     check_page(page, "public-form-when-error", keep_screenshot=False)
-    page.get_by_label("Day").fill(str(happened.day))
-    page.get_by_label("Month").fill(str(happened.month))
+    page.get_by_role("group", name="Date it happened").get_by_label("Day").fill(str(happened.day))
+    page.get_by_role("group", name="Date it happened").get_by_label("Month").fill(
+        str(happened.month)
+    )
     _continue(page, "where")
 
     check_page(page, "public-form-where", keep_screenshot=False)
@@ -194,9 +199,9 @@ def test_an_out_of_time_complaint_is_accepted_and_flagged(page, org_a):
     page.get_by_label("What happened?").fill("My operation was cancelled on the day, twice.")
     _continue(page, "when")
     page.get_by_label("I know the date, or roughly when").check()
-    page.get_by_label("Day").fill("1")
-    page.get_by_label("Month").fill("6")
-    page.get_by_label("Year").fill(str(long_ago))
+    page.get_by_role("group", name="Date it happened").get_by_label("Day").fill("1")
+    page.get_by_role("group", name="Date it happened").get_by_label("Month").fill("6")
+    page.get_by_role("group", name="Date it happened").get_by_label("Year").fill(str(long_ago))
     _continue(page, "where")
     _continue(page, "outcome")
     _continue(page, "contact")
