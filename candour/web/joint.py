@@ -149,8 +149,8 @@ def _issue_list(part: JointPart) -> str:
 def _described(part: JointPart) -> str:
     issues = _issue_list(part)
     return (
-        f"part {part.number} ({part.contributor}) asks: {deadlines.shorten(part.asked, 50)}"
-        f"{'; issues ' + issues if issues else ''}; due {deadlines.fmt(part.due)}"
+        f"part {part.number} ({part.contributor}), due {deadlines.fmt(part.due)}"
+        f"{', issues ' + issues if issues else ''}: {deadlines.shorten(part.asked, 50)}"
     )
 
 
@@ -159,7 +159,7 @@ def change_hint(case: Case) -> str:
     listed = "; ".join(_described(p) for p in _parts(case, "unanswered"))
     return (
         "Leave a box empty to keep what is recorded. The name can be changed only for an "
-        f"organisation outside Candour. Now: {listed or 'no part awaits its reply'}."
+        f"organisation outside Candour. Awaiting their replies: {listed or 'none'}."
     )
 
 

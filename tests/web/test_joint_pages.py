@@ -203,7 +203,9 @@ def test_the_lead_changes_and_withdraws_a_part_on_the_case_page(client, shared, 
     signed_in = sign_in(client, alice)
     change = reverse("web:case-action", args=[shared.reference, "joint-change-part"])
     form = page(signed_in, change)
-    assert "part 2 (Example Acute Trust) asks: When did the clinic receive it?" in form
+    assert (
+        "part 2 (Example Acute Trust), due Mon 16 Nov 2026: When did the clinic receive it?" in form
+    )
     response = signed_in.post(change, {"part": "1", "organisation_name": "Other Practice",
                                        "at": "2026-11-02T09:00"})  # fmt: skip
     assert response.status_code == 400
