@@ -2,9 +2,10 @@
 
 The lead, under /api/v1/cases/{reference}/joint: start the joint complaint (saying why the
 case's organisation leads), add each contributing organisation's part, share it once the
-complainant's consent to share is recorded, record its reply, or record why the coordinated
-response goes without it. Each calls the domain function the case page's form calls
-(candour/cases/joint.py) and returns the joint complaint as it now is.
+complainant's consent to share is recorded, record its reply, record why the coordinated
+response goes without it, change a part awaiting its reply, or withdraw one. Each calls the
+domain function the case page's form calls (candour/cases/joint.py) and returns the joint
+complaint as it now is.
 
 A contributor, under /api/v1/parts: the parts shared with its organisations and due from
 them, one part (what is asked, the issues it answers, its due date) and its reply. A part

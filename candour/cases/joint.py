@@ -20,6 +20,10 @@ co-ordinated way".
 - The coordinated response is the lead's final response: it is refused while a part has no
   reply, unless the lead recorded why it goes without one (`go_without`, and the guard on
   record_outcome, which the signed final response's dispatch passes through too).
+- The lead changes a part awaiting its reply (`change_part`) or withdraws one without a reply
+  (`withdraw_part`): a withdrawn part no longer holds the response up, and its contributor no
+  longer sees it. A part's due date is one of the case's deadlines (deadlines.item_deadlines;
+  ADR 0028), and the final response's draft offers each reply (letters.compose).
 
 Every change locks the case, asks the state machine, and is written with its audit event in
 one transaction (candour.cases.changes.apply); each takes when it happened (when_on_case).
@@ -816,5 +820,5 @@ def contributor_view(user, part: JointPart, *, whole_case: bool) -> dict:
         "reply_at": part.reply_at,
         "reply_text": part.reply_text,
         "reply_reference": part.reply_reference,
-        "open": case.status in OPEN_STATUSES and part.reply_at is None,
+        "open": case.status in OPEN_STATUSES and part.reply_at is None and not part.withdrawn,
     }

@@ -651,7 +651,10 @@ def test_a_withdrawn_part_no_longer_holds_up_the_response_nor_shows_to_its_contr
     ):
         with pytest.raises(TransitionNotAllowed, match="part 1 \\(Minster Medical Group\\) was"):
             step()
-    # The lead still sees it, marked withdrawn; the organisation may be asked again.
+    # The lead still sees it, marked withdrawn and taking no reply; the organisation may be
+    # asked again.
+    seen = joint.contributor_view(alice, get_part(alice, case.reference, 1), whole_case=True)
+    assert seen["open"] is False
     assert joint.lead_view(reload(case))["parts"][0]["withdrawn_reason"] == (
         "The practice was not involved."
     )
