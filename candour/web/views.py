@@ -277,6 +277,7 @@ def worklist(request):
             "urgency_rule": deadlines.urgency_rule,
             "restrictions_due": restrictions.due_for_review(request.user).count(),
             "parts_due": joint_pages.due_rows(request.user),
+            "parts_awaited": joint_pages.awaited_rows(request.user),
         },
         status=400 if errors else 200,
     )
