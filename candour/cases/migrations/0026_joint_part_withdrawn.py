@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0024_forwarding_learned_date_representative'),
+        ('cases', '0025_lean_foreign_key_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
