@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from candour.cases import high_users, restrictions
+from candour.cases import high_users, person_records, restrictions
 from candour.cases.access import CaseNotFound, get_case
 from candour.cases.models import ContactMethod
 from candour.cases.route_models import PlanStepKind, RestrictionStatus, ServiceUserPlanStatus
@@ -309,7 +309,7 @@ def restriction(request, pk: int):
             "procedure": found.organisation.policy.persistent_contact,
             "evidence": found.evidence.select_related("case"),
             "cases": found.cases.order_by("reference"),
-            "history": restrictions.history(found),
+            "history": person_records.history(found),
             "channels": restrictions.channels_text(found.channels) if found.channels else "",
         },
     )
@@ -487,7 +487,7 @@ def plan(request, pk: int):
             "steps_open": [s for s in PLAN_STEPS if s.shown(found)],
             "steps": found.steps.select_related("owner"),
             "cases": found.cases.order_by("reference"),
-            "history": high_users.history(found),
+            "history": person_records.history(found),
         },
     )
 
