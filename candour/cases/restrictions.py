@@ -187,18 +187,25 @@ def check_contact(case: Case, channel: str, direction: str, by) -> str:
     return "; ".join(warnings)
 
 
+def contact_warning(entry) -> str:
+    """What staff are told once a contact is recorded (the web page's message and the API's
+    `warning`): the restriction a contact from the person fell outside, or "" (one to them
+    outside it is refused, check_contact)."""
+    return check_contact(entry.case, entry.channel, entry.direction, None)
+
+
 def contact_recorded(entry) -> str:
-    """The staff page's message once a contact is recorded, with the restriction it fell
-    outside, if any (a contact from the person; one to them outside it is refused)."""
+    """The staff page's message once a contact is recorded, with contact_warning."""
     if not hasattr(entry, "direction"):  # given a case (the forms' words about a case)
         return "Contact recorded"
-    warning = check_contact(entry.case, entry.channel, entry.direction, None)
+    warning = contact_warning(entry)
     return f"Contact recorded. {warning}" if warning else "Contact recorded"
 
 
 def arrival_warning(case: Case) -> str:
-    """What staff are told when feedback arrives from a person under restrictions: it is
-    recorded (the right to complain stands, 002 §13.7.1), with the restriction named."""
+    """What staff are told when a case arrives from a person under restrictions, on the
+    intake pages and in the API's `warning` alike: it is recorded (the right to complain
+    stands, 002 §13.7.1), with the restriction named; "" when none applies."""
     name = "The complainant" if case.confidential else ""
     notes = []
     for restriction in in_force_for(case):
@@ -207,7 +214,7 @@ def arrival_warning(case: Case) -> str:
             f"{describe(restriction, name)}."
             + (" This arrived by a channel outside the restriction." if outside else "")
         )
-    return " ".join(notes)
+    return f"Persistent contact restrictions: {' '.join(notes)}" if notes else ""
 
 
 # --- rules shared by the steps ----------------------------------------------------------------
