@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from candour.cases.closure_models import SurveyKeyAttempts
+from candour.config.transactions import atomic
 
 HOUR = 3600
 
@@ -33,22 +34,23 @@ def take(address: str) -> tuple[int | None, int]:
     limit (CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR)."""
     now = time.time()
     hour = _hour(now)
-    address = address[:64]
-    limit = settings.CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR
-    rows = SurveyKeyAttempts.objects.filter(address=address, hour=hour)
-    with transaction.atomic():
-        if not rows.exists():
-            try:
-                with transaction.atomic():
-                    SurveyKeyAttempts.objects.create(address=address, hour=hour)
-            except IntegrityError:  # another worker made it first
-                pass
-            # Hours gone by are no longer read.
-            SurveyKeyAttempts.objects.filter(address=address, hour__lt=hour).delete()
-        taken = rows.filter(tried__lt=limit).update(tried=F("tried") + 1)
-    if taken:
+    if _taken(address[:64], hour, settings.CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR):
         return None, hour
     return HOUR - int(now) % HOUR, hour
+
+
+@atomic
+def _taken(address: str, hour: int, limit: int) -> bool:
+    rows = SurveyKeyAttempts.objects.filter(address=address, hour=hour)
+    if not rows.exists():
+        try:
+            with transaction.atomic():
+                SurveyKeyAttempts.objects.create(address=address, hour=hour)
+        except IntegrityError:  # another worker made it first
+            pass
+        # Hours gone by are no longer read.
+        SurveyKeyAttempts.objects.filter(address=address, hour__lt=hour).delete()
+    return bool(rows.filter(tried__lt=limit).update(tried=F("tried") + 1))
 
 
 def give_back(address: str, hour: int) -> None:
