@@ -1029,6 +1029,7 @@ from candour.cases.closure_models import (  # noqa: E402, F401
     SurveyAnswer,
     SurveyAnsweredVia,
     SurveyChannel,
+    SurveyKeyAttempts,
     SurveyOffer,
 )
 from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401

@@ -387,7 +387,7 @@ def _intake_page(request, fields, template: str, record, **extra):
             else:
                 messages.success(request, f"{found.get_kind_display()} {found.reference} recorded.")
                 if arrival := restrictions.arrival_warning(found):
-                    messages.warning(request, f"Persistent contact restrictions: {arrival}")
+                    messages.warning(request, arrival)
                 if found.urgent_clinical_need:
                     messages.warning(
                         request,
