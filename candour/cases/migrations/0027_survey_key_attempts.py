@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0024_forwarding_learned_date_representative'),
+        ('cases', '0026_joint_part_withdrawn'),
     ]
 
     operations = [
