@@ -1587,7 +1587,7 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
     case_ids = iter(reserve_ids(Case, len(batch)))
     person_ids = iter(reserve_ids(Person, sum(len(planned[4]) for planned in batch)))
     cases, people, parties, issues, pauses, answers, events = [], [], [], [], [], [], []
-    party_extra = tables.parties.extra
+    party_extra, event_extra = tables.parties.extra, tables.events.extra
     head = _locked_head()
     sequence, prev = head.sequence, head.hash
     link = linker()
@@ -1635,7 +1635,19 @@ def _write_batch(tables: Tables, batch: list[PlannedCase]) -> None:
             sequence += 1
             digest = link(prev + before + case_text + after + str(sequence) + "}")
             events.append(
-                (sequence, at, actor_id, label, org_id, case_id, event, data_json, prev, digest)
+                (
+                    sequence,
+                    at,
+                    actor_id,
+                    label,
+                    org_id,
+                    case_id,
+                    event,
+                    data_json,
+                    prev,
+                    digest,
+                    *event_extra,
+                )
             )
             prev = digest
 
