@@ -12,8 +12,16 @@ class AuditEvent(models.Model):
 
     sequence = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
+    # No index: nothing looks events up by who acted (a timeline is read by case, a person's
+    # record's history by subject), and staff are made inactive, never deleted. One more
+    # B-tree on the largest table, written with every event, for no query (ADR 0030).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=150, blank=True)
     organisation_id = models.BigIntegerField(null=True, blank=True)
