@@ -114,7 +114,7 @@ def request_ombudsman_information(
     request, reference: Reference, number: NumberInPath, payload: InformationRequestIn
 ):
     """The Ombudsman asked for the complaint file by a date: a deadline of the case, and the
-    case is in the worklist's "Ombudsman information due" queue until it is sent."""
+    case is in the worklist's "Information due to" its escalation body queue until it is sent."""
     escalation.request_ombudsman_information(
         _referral(request, reference, number),
         by=request.auth,
