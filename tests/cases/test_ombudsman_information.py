@@ -1,6 +1,7 @@
 """The Ombudsman's request for information (R30) as a deadline of the case, with its basis,
 met when the information is sent; and the worklist's queue of information due to the
-escalation body (named as the organisation's policy names it), of the cases, open or not, with a request still to answer."""
+escalation body (named as the organisation's policy names it), of the cases, open or not,
+with a request still to answer."""
 
 from __future__ import annotations
 
