@@ -105,10 +105,10 @@ ICB = Organisation(
     {
         "records": ("ys.officer", "Customer Care Officer"),
         "investigates": ("ys.investigator", "Investigating Officer"),
-        "drafts": ("ys.governance", "Head of Governance"),
+        "drafts": ("ys.governance", "Head of Corporate Governance"),
         "signs": ("ys.director", "Director"),
-        "sends": ("ys.governance", "Head of Governance"),
-        "reports": ("ys.governance", "Head of Governance"),
+        "sends": ("ys.governance", "Head of Corporate Governance"),
+        "reports": ("ys.governance", "Head of Corporate Governance"),
     },
     themes=(
         "Access to services",
