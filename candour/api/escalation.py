@@ -14,6 +14,7 @@ from candour.api.schemas import (
     WRITE_ERRORS,
     CaseDetail,
     ForwardIn,
+    FurtherIssuesIn,
     InformationRequestIn,
     InformationSentIn,
     NumberInPath,
@@ -77,6 +78,24 @@ def forward_to_provider(request, reference: Reference, payload: ForwardIn):
         by=request.auth,
         provider=payload.provider,
         organisation=organisation,
+        at=payload.at,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
+@router.post("/{reference}/further-issues", response=DONE, **performs("forward_further_issues"))
+def forward_further_issues(request, reference: Reference, payload: FurtherIssuesIn):
+    """Issues raised after the complaint was forwarded to the provider, passed on with the
+    complainant's consent to share them (R32): added to this case and, for a provider in
+    Candour, to its case with an entry in its timeline, while that case is still being handled
+    (409 once it is answered: forward them as a new complaint)."""
+    escalation.forward_further_issues(
+        _case(request, reference),
+        by=request.auth,
+        issues=payload.issues,
+        consent=payload.consent,
+        consent_note=payload.consent_note,
         at=payload.at,
         note=payload.note,
     )

@@ -111,6 +111,10 @@ TRANSITIONS: dict[str, Transition] = {
     "forward_to_provider": _t(
         "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
     ),
+    # Issues raised after it was forwarded go to the provider too, with consent to share them.
+    "forward_further_issues": _t(
+        "given further issues forwarded to the provider", {C}, None, {Kind.COMPLAINT, Kind.CONCERN}
+    ),
     "refer_to_ombudsman": _t("referred to the Ombudsman", {D, C, W}, None, RESPONDING_KINDS),
     "record_ombudsman_step": _t("updated its Ombudsman referral", ANY_STATUS, None),
     # Action plans and learning (R28, R35). A promised action blocks "close" (actions.py);
@@ -338,6 +342,16 @@ def _share_consent_recorded(case: Case) -> str | None:
     return None
 
 
+def _forwarded(case: Case) -> str | None:
+    """R32: further issues follow a complaint that was forwarded to the provider."""
+    if not case.forwarded_to_provider_at:
+        return (
+            f"{case.reference} was not forwarded to a provider; further issues are added to "
+            "the case itself while it is open."
+        )
+    return None
+
+
 def _not_forwarded(case: Case) -> str | None:
     """002 §11.2: a complaint the provider answered is not taken up again by the commissioner
     that forwarded it; the complainant may go to the Ombudsman."""
@@ -345,8 +359,8 @@ def _not_forwarded(case: Case) -> str | None:
         return (
             f"{case.reference} was forwarded to {case.provider_name or 'the provider'}, which "
             "answers the complainant directly; it is not reopened here. If the complainant is "
-            "unhappy with the provider's response, they can ask the Parliamentary and Health "
-            "Service Ombudsman to look at it."
+            "unhappy with the provider's response, they can ask "
+            f"{case.organisation.policy.escalation_named} to look at it."
         )
     return None
 
@@ -390,6 +404,7 @@ GUARDS = {
     "withdraw_representative": _representative_acting,
     "reinstate_representative": _representative_withdrawn,
     "forward_to_provider": _share_consent_recorded,
+    "forward_further_issues": _forwarded,
     "reopen": _not_forwarded,
 }
 

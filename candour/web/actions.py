@@ -673,6 +673,47 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         "case of its own, and its response is shown on this case.",
     ),
     Action(
+        "forward-further-issues",
+        "Forward further issues to the provider",
+        ("forward_further_issues",),
+        (
+            Field(
+                "issues",
+                "The further issues the provider must answer",
+                "textarea",
+                hint="One issue a line.",
+                short="Issues",
+            ),
+            Field(
+                "consent",
+                "How did the complainant agree to these issues going to the provider?",
+                "radios",
+                choices=ShareConsent.choices,
+                short="Consent to share",
+            ),
+            Field(
+                "consent_note",
+                "If consent is not needed: why not",
+                "textarea",
+                short="Why consent is not needed",
+            ),
+            AT,
+            Field("note", "Note to the provider", "textarea", short="Note"),
+        ),
+        lambda c, u, d: escalation.forward_further_issues(
+            c,
+            by=u,
+            issues=d["issues"].splitlines(),
+            consent=d["consent"],
+            consent_note=d["consent_note"],
+            at=d["at"],
+            note=d["note"],
+        ),
+        "Further issues forwarded to the provider",
+        hint="They are added to this case and, for a provider in Candour, to its case, while "
+        "that case is still being handled there.",
+    ),
+    Action(
         "refer-to-ombudsman",
         "Record a referral to the Ombudsman or an ADR provider",
         ("refer_to_ombudsman",),
