@@ -13,6 +13,7 @@ from django.utils import timezone
 from candour.audit.chain import record
 from candour.cases import deadlines
 from candour.cases.changes import HAPPENED_AT, apply
+from candour.cases.consent import share_consent_given
 from candour.cases.intake import InvalidCase, NewCase, record_forwarded, when_on_case
 from candour.cases.models import (
     Case,
@@ -26,7 +27,6 @@ from candour.cases.models import (
     PartyRole,
     Person,
     Relationship,
-    ShareConsent,
     Status,
 )
 from candour.cases.people import PersonDetails
@@ -188,15 +188,9 @@ def forward_further_issues(
         raise InvalidCase("issues", "is empty; state each further issue the provider must answer")
     if any(len(t) > 2000 for t in texts):
         raise InvalidCase("issues", "has an issue longer than 2,000 characters; shorten it")
-    if consent not in ShareConsent.values:
-        raise InvalidCase("consent", f"must be one of {', '.join(ShareConsent.values)}")
-    consent_note = consent_note.strip()
-    if consent == ShareConsent.NOT_NEEDED and len(consent_note) < 10:
-        raise InvalidCase(
-            "consent_note",
-            "is too short; say why the complainant's consent to share these issues with the "
-            "provider is not needed",
-        )
+    consent_note = share_consent_given(
+        consent, consent_note, ("consent", "consent_note"), " these issues"
+    )
     at = when_on_case(
         case, at, after=case.forwarded_to_provider_at, what="the complaint was forwarded"
     )
