@@ -28,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Expression
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, NullIf
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, NullIf
 from django.utils import timezone
 
 from candour.audit.chain import record
@@ -95,7 +95,12 @@ def age_on(born: date, day: date) -> int:
 def _day_key(expression) -> Expression:
     """A date as the number yyyymmdd: the difference of two, divided by 10,000 in whole
     numbers, is the whole years between them (an age)."""
-    return ExtractYear(expression) * 10000 + ExtractMonth(expression) * 100 + ExtractDay(expression)
+    # An integer, so that dividing it is whole-number division: PostgreSQL's EXTRACT gives
+    # a numeric, whose quotient keeps its fraction (17.99 is neither 17 nor 18).
+    return Cast(
+        ExtractYear(expression) * 10000 + ExtractMonth(expression) * 100 + ExtractDay(expression),
+        IntegerField(),
+    )
 
 
 def live_facts() -> dict[str, Expression]:
