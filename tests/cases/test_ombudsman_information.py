@@ -200,3 +200,29 @@ def test_the_clinics_queue_is_named_after_its_adr_provider_not_the_ombudsman(cli
     nav = home[home.index("queue=ombudsman_information") :][:300]
     assert "Information due to an approved Alternative Dispute Resolution provider" in nav
     assert "Ombudsman" not in nav
+
+
+def test_the_referral_forms_name_the_escalation_body_of_the_cases_policy(client, org_a, db):
+    """Seed 004, "Assessing Resolution Options": the clinic signposts "to an approved ...
+    Alternative Disputes Resolution Service Provider"; seed 002 §11.1 names the
+    Parliamentary and Health Service Ombudsman. The case page's referral forms say which."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import organisation, user
+    from ..responding import respond
+
+    clinic = organisation("Luxira Aesthetics", "LUX", "clinic", "private-clinic")
+    add_member(carla := user("carla"), clinic, "Complaints Manager")
+    from candour.cases.handling import acknowledge_case
+
+    theirs = acknowledge_case(make_case(clinic, carla), by=carla, method="letter")
+    theirs = respond(theirs, carla)
+    sign_in(client, carla)
+    page = client.get(f"/cases/{theirs.reference}/").content.decode()
+    assert "Record a referral to an approved Alternative Dispute Resolution provider" in page
+    refer_to_ombudsman(
+        theirs, by=carla, body="adr", body_name="ISCAS", referred_on=date(2026, 11, 2)
+    )
+    form = client.get(f"/cases/{theirs.reference}/ombudsman-step/").content.decode()
+    assert "An approved Alternative Dispute Resolution provider asked for information" in form
+    assert "Ombudsman" not in form[form.index("<main") :]
