@@ -161,7 +161,7 @@ LOGINS = [
     LoginSpec("gp.manager", "EVMP", "Executive Manager", "Ada Example"),
     LoginSpec("gp.reception", "EVMP", "Receptionist", "Ben Sample"),
     LoginSpec("gp.partner", "EVMP", "Partner", "Dr Cara Example"),
-    LoginSpec("icb.governance", "EXICB", "Head of Governance", "Dev Sample"),
+    LoginSpec("icb.governance", "EXICB", "Head of Corporate Governance", "Dev Sample"),
     LoginSpec("icb.officer", "EXICB", "Customer Care Officer", "Eve Example"),
     LoginSpec("icb.investigator", "EXICB", "Investigating Officer", "Finn Sample"),
     LoginSpec("clinic.manager", "EXSC", "Complaints Manager", "Gail Example"),

@@ -1,7 +1,7 @@
 """Personas and helpers shared by the tests (STYLE.md: real rows, frozen clock, audit asserts).
 
 Personas:
-- `org_a`: a commissioner (preset `commissioner`), with `alice` (Head of Governance) and
+- `org_a`: a commissioner (preset `commissioner`), with `alice` (Head of Corporate Governance) and
   `ivan` (Investigating Officer);
 - `org_b`: a GP practice elsewhere, with `bob` (Executive Manager): the outsider;
 - `rex`: a Regional Manager at `org_a`, who may not see confidential identities;
@@ -123,7 +123,7 @@ def org_b(db):
 @pytest.fixture
 def alice(org_a):
     u = user("alice")
-    add_member(u, org_a, "Head of Governance")
+    add_member(u, org_a, "Head of Corporate Governance")
     return u
 
 

@@ -14,6 +14,7 @@ from candour.api.schemas import (
     WRITE_ERRORS,
     CaseDetail,
     ForwardIn,
+    FurtherIssuesIn,
     InformationRequestIn,
     InformationSentIn,
     NumberInPath,
@@ -83,6 +84,24 @@ def forward_to_provider(request, reference: Reference, payload: ForwardIn):
     return _done(request, reference)
 
 
+@router.post("/{reference}/further-issues", response=DONE, **performs("forward_further_issues"))
+def forward_further_issues(request, reference: Reference, payload: FurtherIssuesIn):
+    """Issues raised after the complaint was forwarded to the provider, passed on with the
+    complainant's consent to share them (R32): added to this case and, for a provider in
+    Candour, to its case with an entry in its timeline, while that case is still being handled
+    (409 once it is answered: forward them as a new complaint)."""
+    escalation.forward_further_issues(
+        _case(request, reference),
+        by=request.auth,
+        issues=payload.issues,
+        consent=payload.consent,
+        consent_note=payload.consent_note,
+        at=payload.at,
+        note=payload.note,
+    )
+    return _done(request, reference)
+
+
 @router.post(
     "/{reference}/ombudsman-referrals",
     response={201: CaseDetail, **WRITE_ERRORS},
@@ -114,7 +133,7 @@ def request_ombudsman_information(
     request, reference: Reference, number: NumberInPath, payload: InformationRequestIn
 ):
     """The Ombudsman asked for the complaint file by a date: a deadline of the case, and the
-    case is in the worklist's "Ombudsman information due" queue until it is sent."""
+    case is in the worklist's "Information due to" its escalation body queue until it is sent."""
     escalation.request_ombudsman_information(
         _referral(request, reference, number),
         by=request.auth,

@@ -916,6 +916,22 @@ class ForwardIn(Input):
     note: str = ""
 
 
+class FurtherIssuesIn(Input):
+    issues: list[Annotated[str, Field(max_length=2000)]] = Field(
+        min_length=1,
+        max_length=50,
+        description="The further issues the complainant raised, one an item, for the provider "
+        "to answer.",
+    )
+    consent: ShareConsent = Field(
+        description="How the complainant agreed to these issues going to the provider, or "
+        "not_needed."
+    )
+    consent_note: str = Field("", description="Needed for not_needed: why consent is not needed.")
+    at: When = None
+    note: str = Field("", description="A note to the provider.")
+
+
 class ShareConsentIn(Input):
     method: ShareConsent = Field(
         description="How the complainant agreed to share it with the provider, or not_needed."

@@ -123,8 +123,8 @@ def get_case(user, reference: str, capability: Capability = Capability.VIEW_CASE
 def get_case_in_full(user, reference: str) -> Case:
     """A case with everything a page of it shows read in a fixed number of queries, however
     many people, issues and pauses it has: the people on it, its issues and pauses (which
-    deadlines.for_case reuses), the staff named on it, its contact log with its files and each
-    stage's response."""
+    deadlines.for_case reuses), the staff named on it, its contact log with its files, each
+    stage's response, and its surveys and case studies (which the closure guards read)."""
     try:
         return (
             cases_for(user)
@@ -151,6 +151,10 @@ def get_case_in_full(user, reference: str) -> Case:
                 "remedies",
                 "ombudsman_referrals",
                 "responses",
+                # What the closure guards ask (workflow: a survey awaiting its answers, a case
+                # study), read here rather than by the guards.
+                "surveys",
+                "case_studies",
                 Prefetch(
                     "lessons",
                     queryset=Lesson.objects.select_related("recorded_by").prefetch_related(

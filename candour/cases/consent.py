@@ -204,6 +204,24 @@ def letter_recipient(case: Case, to: str = "") -> CaseParty | None:
     return speaking
 
 
+def share_consent_given(
+    method: str, note: str, fields: tuple[str, str] = ("method", "note"), what: str = ""
+) -> str:
+    """The one check of consent to share with the provider (R12, R32): how it was given, or
+    not_needed with a reason of ten characters or more (`what` names what is shared). Returns
+    the note, stripped; `fields` name the method and note as the caller takes them."""
+    if method not in ShareConsent.values:
+        raise InvalidCase(fields[0], f"must be one of {', '.join(ShareConsent.values)}")
+    note = note.strip()
+    if method == ShareConsent.NOT_NEEDED and len(note) < 10:
+        raise InvalidCase(
+            fields[1],
+            f"is too short; say why the complainant's consent to share{what} is not needed, "
+            "for example that they wrote to the provider too",
+        )
+    return note
+
+
 @atomic
 def record_share_consent(
     case: Case, *, by, method: str, note: str = "", at: datetime | None = None
@@ -213,15 +231,7 @@ def record_share_consent(
     (`method` not_needed), with the reason in `note`. Forwarding needs this first."""
     case = lock(case)
     ensure_can(case, "record_share_consent", by)
-    if method not in ShareConsent.values:
-        raise InvalidCase("method", f"must be one of {', '.join(ShareConsent.values)}")
-    note = note.strip()
-    if method == ShareConsent.NOT_NEEDED and len(note) < 10:
-        raise InvalidCase(
-            "note",
-            "is too short; say why the complainant's consent to share is not needed, for "
-            "example that they wrote to the provider too",
-        )
+    note = share_consent_given(method, note)
     at = when_on_case(case, at)
     return apply(
         case,

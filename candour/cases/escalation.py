@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases import deadlines
-from candour.cases.changes import apply
+from candour.cases.changes import HAPPENED_AT, apply
+from candour.cases.consent import share_consent_given
 from candour.cases.intake import InvalidCase, NewCase, record_forwarded, when_on_case
 from candour.cases.models import (
     Case,
     Channel,
     ConsentState,
+    Issue,
     OmbudsmanBody,
     OmbudsmanOutcome,
     OmbudsmanReferral,
@@ -144,6 +146,92 @@ def forward_to_provider(
         at=at,
         note=note.strip(),
         provider_reference=forwarded.reference if forwarded else "",
+    )
+
+
+# A provider's case takes further issues while it is still being handled there.
+TAKES_ISSUES = (Status.RECEIVED, Status.OPEN, Status.PAUSED)
+
+
+def _add_issues(case: Case, descriptions: list[str]) -> list[int]:
+    """The issues added to `case` at its current stage, numbered on from its last."""
+    last = max((i.number for i in case.issues.all()), default=0)
+    Issue.objects.bulk_create(
+        Issue(case=case, number=last + n, stage=case.stage, description=text)
+        for n, text in enumerate(descriptions, 1)
+    )
+    return [last + n for n in range(1, len(descriptions) + 1)]
+
+
+@atomic
+def forward_further_issues(
+    case: Case,
+    *,
+    by,
+    issues: list[str],
+    consent: str,
+    consent_note: str = "",
+    at: datetime | None = None,
+    note: str = "",
+) -> Case:
+    """R32 (002 §10.6, 003 §3.7): issues the complainant raises after the complaint was
+    forwarded are passed to the provider too, with the complainant's consent to share them
+    (`consent`: how they agreed, or not_needed with the reason in `consent_note`), as the
+    complaint itself was. They are added to this case (its record of what was forwarded) and,
+    for a provider in Candour, to the provider's case, with an entry in its timeline; that
+    case must still be being handled (an answered one takes a new complaint instead). One
+    audited event on each case, in one transaction."""
+    case = lock(case)
+    ensure_can(case, "forward_further_issues", by)
+    texts = [t.strip() for t in issues if t and t.strip()]
+    if not texts:
+        raise InvalidCase("issues", "is empty; state each further issue the provider must answer")
+    if any(len(t) > 2000 for t in texts):
+        raise InvalidCase("issues", "has an issue longer than 2,000 characters; shorten it")
+    consent_note = share_consent_given(
+        consent, consent_note, ("consent", "consent_note"), " these issues"
+    )
+    at = when_on_case(
+        case, at, after=case.forwarded_to_provider_at, what="the complaint was forwarded"
+    )
+    linked = None
+    if case.provider_organisation_id is not None:
+        found = Case.objects.filter(forwarded_from=case).values_list("pk", flat=True).first()
+        linked = lock(Case(pk=found)) if found is not None else None
+    if linked is not None and linked.status not in TAKES_ISSUES:
+        raise TransitionNotAllowed(
+            f"The provider's case {linked.reference} at {linked.organisation.name} is now "
+            f"'{linked.get_status_display()}', so it takes no further issues. Record them as a "
+            "new complaint and forward that to the provider."
+        )
+    numbers = _add_issues(case, texts)
+    shared = {
+        "issues": texts,
+        "consent": consent,
+        "consent_note": consent_note,
+        "note": note.strip(),
+    }
+    if linked is not None:
+        record(
+            "further_issues_received",
+            actor=by,
+            case=linked,
+            from_organisation=case.organisation.name,
+            from_reference=case.reference,
+            issue_numbers=_add_issues(linked, texts),
+            **shared,
+            **{HAPPENED_AT: at},
+        )
+    return apply(
+        case,
+        "forward_further_issues",
+        by=by,
+        event="further_issues_forwarded",
+        at=at,
+        provider=case.provider_name,
+        provider_reference=linked.reference if linked is not None else "",
+        issue_numbers=numbers,
+        **shared,
     )
 
 

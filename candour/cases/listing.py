@@ -115,10 +115,23 @@ QUEUE_LABELS = {
     Queue.AWAITING_MY_SIGN_OFF: "Awaiting my sign-off",
     Queue.DUE_SOON: "Due soon",
     Queue.OVERDUE: "Overdue",
-    Queue.OMBUDSMAN_INFORMATION: "Ombudsman information due",
+    Queue.OMBUDSMAN_INFORMATION: "Information due to the escalation body",
     Queue.CLOSED: "Closed",
     Queue.ALL: "All",
 }
+
+
+def queue_labels(organisations) -> dict[Queue, str]:
+    """QUEUE_LABELS, the escalation body's queue named as the policies of `organisations`
+    (the user's, or the one chosen) name their escalation body, as the reports name it
+    (Policy.escalation_named): "Information due to the Parliamentary and Health Service
+    Ombudsman", or "… to an approved Alternative Dispute Resolution provider" for the
+    private clinic (seed 004), never "Ombudsman" where the body is not one."""
+    names = list(dict.fromkeys(o.policy.escalation_named for o in organisations))
+    if not names:
+        return dict(QUEUE_LABELS)
+    return QUEUE_LABELS | {Queue.OMBUDSMAN_INFORMATION: f"Information due to {' or '.join(names)}"}
+
 
 FINISHED_STATUSES = (Status.RESPONDED, Status.CLOSED, Status.WITHDRAWN)
 # The queues that are not kept to the open cases.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from candour.cases.closure_models import SurveyOffer
 from candour.cases.models import Case, ConsentState, Kind, LateDecision, PartyRole, Status
 from candour.organisations.access import can
 from candour.organisations.models import Capability
@@ -109,6 +110,10 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "forward_to_provider": _t(
         "forwarded to the provider", {R, OP, P}, C, {Kind.COMPLAINT, Kind.CONCERN}
+    ),
+    # Issues raised after it was forwarded go to the provider too, with consent to share them.
+    "forward_further_issues": _t(
+        "given further issues forwarded to the provider", {C}, None, {Kind.COMPLAINT, Kind.CONCERN}
     ),
     "refer_to_ombudsman": _t("referred to the Ombudsman", {D, C, W}, None, RESPONDING_KINDS),
     "record_ombudsman_step": _t("updated its Ombudsman referral", ANY_STATUS, None),
@@ -254,6 +259,11 @@ def _joint_rule(action: str):
     module, so it is read when the rule is asked)."""
 
     def guard(case: Case) -> str | None:
+        # The case's state first: the table refuses the action to a case of another status or
+        # kind (its own message), and the joint rule then asks nothing of the database.
+        t = TRANSITIONS[action]
+        if case.status not in t.from_statuses or case.kind not in t.kinds:
+            return None
         from candour.cases.joint import GUARDS as JOINT_GUARDS
 
         return JOINT_GUARDS[action](case)
@@ -268,27 +278,32 @@ def _all(*guards):
     return guard
 
 
+def _never_closed(case: Case) -> bool:
+    """A case at its first stage that has not been answered or closed has no survey and no
+    case study (a survey is sent once a stage is answered or closed, a case study drawn from
+    a closed case, and only reopening takes a case back, into a later stage): the closure
+    guards read the case's state first and ask nothing more of such a case."""
+    return case.stage <= 1 and case.status not in (D, C)
+
+
+def _surveys(case: Case) -> list:
+    """The case's surveys: those read with the case (`access.get_case_in_full` prefetches
+    them), or one query for a case read alone (`lock`)."""
+    return list(case.surveys.all())
+
+
 def _survey_recorded(case: Case) -> str | None:
     """R37: one survey for each stage's closure."""
-    if case.surveys.filter(stage=case.stage).exists():
+    if _never_closed(case):
+        return None
+    if any(s.stage == case.stage for s in _surveys(case)):
         return f"{case.reference}: the satisfaction survey of stage {case.stage} is recorded."
     return None
 
 
-def _once(case: Case, key: str, ask) -> bool:
-    """A guard's question of the database asked once for this instance of the case (the
-    case page and the case API ask every guard for the actions they offer)."""
-    asked = case.__dict__.setdefault("_guards_asked", {})
-    if key not in asked:
-        asked[key] = ask()
-    return asked[key]
-
-
 def _no_survey_awaited(case: Case) -> str | None:
-    awaited = _once(
-        case,
-        "survey awaited",
-        lambda: case.surveys.filter(offer="sent", answered_at__isnull=True).exists(),
+    awaited = not _never_closed(case) and any(
+        s.offer == SurveyOffer.SENT and s.answered_at is None for s in _surveys(case)
     )
     if not awaited:
         return f"{case.reference} has no satisfaction survey sent and awaiting its answers."
@@ -296,7 +311,7 @@ def _no_survey_awaited(case: Case) -> str | None:
 
 
 def _no_case_study(case: Case) -> str | None:
-    if not _once(case, "case study", case.case_studies.exists):
+    if _never_closed(case) or not case.case_studies.all():
         return f"{case.reference} has no case study; draft one from the closed case first."
     return None
 
@@ -329,6 +344,16 @@ def _share_consent_recorded(case: Case) -> str | None:
     return None
 
 
+def _forwarded(case: Case) -> str | None:
+    """R32: further issues follow a complaint that was forwarded to the provider."""
+    if not case.forwarded_to_provider_at:
+        return (
+            f"{case.reference} was not forwarded to a provider; further issues are added to "
+            "the case itself while it is open."
+        )
+    return None
+
+
 def _not_forwarded(case: Case) -> str | None:
     """002 §11.2: a complaint the provider answered is not taken up again by the commissioner
     that forwarded it; the complainant may go to the Ombudsman."""
@@ -336,8 +361,8 @@ def _not_forwarded(case: Case) -> str | None:
         return (
             f"{case.reference} was forwarded to {case.provider_name or 'the provider'}, which "
             "answers the complainant directly; it is not reopened here. If the complainant is "
-            "unhappy with the provider's response, they can ask the Parliamentary and Health "
-            "Service Ombudsman to look at it."
+            "unhappy with the provider's response, they can ask "
+            f"{case.organisation.policy.escalation_named} to look at it."
         )
     return None
 
@@ -383,6 +408,7 @@ GUARDS = {
     "withdraw_representative": _representative_acting,
     "reinstate_representative": _representative_withdrawn,
     "forward_to_provider": _share_consent_recorded,
+    "forward_further_issues": _forwarded,
     "reopen": _not_forwarded,
 }
 

@@ -16,14 +16,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Case as When_
-from django.db.models import CharField, IntegerField, Prefetch, Q, Value, When
+from django.db.models import (
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import Expression
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, NullIf
 from django.utils import timezone
 
 from candour.audit.chain import record
 from candour.cases.access import cases_for
 from candour.cases.intake import InvalidCase
-from candour.cases.models import Case, PartyRole, Relationship
+from candour.cases.models import Case, CaseParty, PartyRole, Relationship
 from candour.cases.workflow import CaseError, PermissionDenied, lock
 from candour.coding.codelists import year_label
 from candour.coding.models import (
@@ -81,21 +92,86 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _day_key(expression) -> Expression:
+    """A date as the number yyyymmdd: the difference of two, divided by 10,000 in whole
+    numbers, is the whole years between them (an age)."""
+    # An integer, so that dividing it is whole-number division: PostgreSQL's EXTRACT gives
+    # a numeric, whose quotient keeps its fraction (17.99 is neither 17 nor 18).
+    return Cast(
+        ExtractYear(expression) * 10000 + ExtractMonth(expression) * 100 + ExtractDay(expression),
+        IntegerField(),
+    )
+
+
+def live_facts() -> dict[str, Expression]:
+    """The raw facts a case's age band and complainant status are mapped from, as aliases (in
+    order) for a query over cases, read from its people as they stand: `fact_age`, the
+    patient's whole years on the day the case was received (REGULATIONS.md §3.3 "Age of
+    patient"; the date of birth of the patient, or of a complainant who is the patient; none
+    when no date of birth is known or it is after receipt), and `fact_relation`, the
+    complainant's relationship to the patient ("" with no named complainant). The one rule:
+    a case's coding page, its coding and every report that bands ages read these."""
+    people = CaseParty.objects.filter(
+        case=OuterRef("pk"), role__in=[PartyRole.PATIENT, PartyRole.COMPLAINANT]
+    ).order_by("-role")  # the patient first, where the case names one
+    patient = Q(role=PartyRole.PATIENT) | Q(relationship=Relationship.SELF)
+    born = people.annotate(
+        key=When_(
+            When(
+                patient & Q(person__date_of_birth__isnull=False),
+                then=_day_key("person__date_of_birth"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    ).values("key")[:1]
+    relation = people.filter(role=PartyRole.COMPLAINANT).values("relationship")[:1]
+    return {
+        "fact_born": Subquery(born, output_field=IntegerField()),
+        "fact_received": _day_key("received_at"),
+        "fact_age": When_(
+            When(
+                fact_born__lte=F("fact_received"),
+                then=(F("fact_received") - F("fact_born")) / 10000,
+            ),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        "fact_relation": Coalesce(
+            Subquery(relation, output_field=CharField()), Value(""), output_field=CharField()
+        ),
+    }
+
+
+def reported_facts() -> dict[str, Expression]:
+    """`fact_age` and `fact_relation` for a report over many cases: a coded case's facts as
+    its coding keeps them (written from `live_facts` when it was coded, and again whenever
+    its people or receipt are corrected; the age staff recorded where no date of birth is
+    known), and for a case not yet coded, its people's facts as they stand. So a case's
+    band is the same before and after it is coded."""
+    live = live_facts()
+    return {
+        **{k: v for k, v in live.items() if k in ("fact_born", "fact_received")},
+        "fact_age_live": live["fact_age"],
+        "fact_relation_live": live["fact_relation"],
+        "fact_age": Coalesce("coding__patient_age", "fact_age_live", output_field=IntegerField()),
+        "fact_relation": Coalesce(
+            NullIf("coding__complainant_relationship", Value("")),
+            "fact_relation_live",
+            output_field=CharField(),
+        ),
+    }
+
+
 def facts_of(case: Case) -> tuple[int | None, str]:
-    """The patient's age at receipt and the complainant's relationship to the patient."""
-    parties = list(case.parties.select_related("person"))
-    patient = next((p for p in parties if p.role == PartyRole.PATIENT), None)
-    complainant = next((p for p in parties if p.role == PartyRole.COMPLAINANT), None)
-    if (
-        patient is None
-        and complainant is not None
-        and complainant.relationship == Relationship.SELF
-    ):
-        patient = complainant
-    born = patient.person.date_of_birth if patient else None
-    received = timezone.localdate(case.received_at)
-    age = age_on(born, received) if born and born <= received else None
-    return age, complainant.relationship if complainant else ""
+    """The patient's age at receipt and the complainant's relationship to the patient, by
+    `live_facts`."""
+    return (
+        Case.objects.filter(pk=case.pk)
+        .annotate(**live_facts())
+        .values_list("fact_age", "fact_relation")
+        .get()
+    )
 
 
 def submits_ko41(organisation: Organisation) -> bool:
@@ -707,8 +783,9 @@ def ensure_theme(organisation: Organisation, *, by, name: str) -> Theme:
 # Mapping facts to bands in the database, from the list's own data.
 
 
-def age_band_expression(code_list: CodeList, age: str = "coding__patient_age") -> Expression:
-    """A CASE expression giving each row's age band code id; no age falls to 'unknown'."""
+def age_band_expression(code_list: CodeList, age: str = "fact_age") -> Expression:
+    """A CASE expression giving each row's age band code id (of the alias `age`, from
+    `live_facts` or `reported_facts`); no age falls to 'unknown'."""
     codes = list(code_list.codes.all())
     unknown = next(c for c in codes if c.unknown)
     whens = []
@@ -722,9 +799,7 @@ def age_band_expression(code_list: CodeList, age: str = "coding__patient_age") -
     return When_(*whens, default=Value(unknown.pk), output_field=IntegerField())
 
 
-def status_expression(
-    code_list: CodeList, relationship: str = "coding__complainant_relationship"
-) -> Expression:
+def status_expression(code_list: CodeList, relationship: str = "fact_relation") -> Expression:
     """A CASE expression giving each row's complainant status code id."""
     codes = list(code_list.codes.all())
     unknown = next(c for c in codes if c.unknown)

@@ -39,6 +39,36 @@ class ReturnSubmitted(TransitionNotAllowed):
         self.submission = submission
 
 
+class ReturnNotReady(TransitionNotAllowed):
+    """The return still counts new complaints without a code: the figures it would send
+    have a "Not coded" row, which the collection has no place for."""
+
+    def __init__(self, what: str, uncoded: list[tuple[str, int]]):
+        parts = "; ".join(f"{n} new complaint(s) have no {name} code" for name, n in uncoded)
+        super().__init__(
+            f"The {what} cannot be marked submitted while its checks list cases without a "
+            f"code: {parts}. Code them first (each 'Not coded' figure on the return's page "
+            "lists its cases and codes them at once; 'Other' is the catch-all), then mark "
+            "the return submitted."
+        )
+        self.uncoded = uncoded
+
+
+def uncoded_figures(by, organisation: Organisation, return_code: str, year: int):
+    """The sections of the return with new complaints lacking a code, as (section, how
+    many), from the same report and "Not coded" figures as the return's page."""
+    from candour.reporting.figures import FinancialYear
+    from candour.reporting.ko41 import ko41
+
+    report = ko41(by, organisation, return_code, FinancialYear(year))
+    return [
+        (table.title.lower(), row.cells[-1].value)
+        for table in report.tables.values()
+        for row in table.rows
+        if row.uncoded and row.cells[-1].value
+    ]
+
+
 def may_submit(user, organisation: Organisation) -> bool:
     """A manager of the organisation's complaints: sees its reports and handles its cases."""
     return can(user, Capability.VIEW_REPORTS, organisation.pk) and can(
@@ -82,12 +112,20 @@ def _check(organisation: Organisation, return_code: str, year: int, by) -> None:
 def mark_submitted(
     organisation: Organisation, return_code: str, year: int, *, by
 ) -> SubmittedReturn:
-    """Mark the organisation's return for the financial year `year` as submitted."""
+    """Mark the organisation's return for the financial year `year` as submitted. Refused
+    while the return counts new complaints without a subject, service area or profession
+    code (ADR 0031): marking it submitted locks their coding, and the collection has no
+    "not coded" figure to send them under."""
     _check(organisation, return_code, year, by)
     if submission(organisation, return_code, year) is not None:
         raise TransitionNotAllowed(
             f"The {return_code} {year_label(year)} return of {organisation.name} is already "
             "marked submitted."
+        )
+    uncoded = uncoded_figures(by, organisation, return_code, year)
+    if uncoded:
+        raise ReturnNotReady(
+            f"{return_code} {year_label(year)} return of {organisation.name}", uncoded
         )
     try:
         with transaction.atomic():

@@ -815,8 +815,9 @@ GP_CHAINS = [
 ]
 
 # Seed 002 §10.5.1 VI: "A written response, signed by the Accountable Officer or Appropriate
-# Director"; the Governance function (Head of Governance, Customer Care Officer) drafts.
-GOVERNANCE = ["Head of Governance", "Customer Care Officer"]
+# Director"; the Governance function drafts: the Head of Corporate Governance, the designated
+# Complaints Manager (§6.4), and the Customer Care Officer.
+GOVERNANCE = ["Head of Corporate Governance", "Customer Care Officer"]
 COMMISSIONER_CHAINS = [
     _draft_then_sign(
         "Final response (Accountable Officer or Director signs)",
@@ -824,7 +825,7 @@ COMMISSIONER_CHAINS = [
         GOVERNANCE,
         ["Accountable Officer", "Director"],
         GOVERNANCE,
-        draft="Head of Governance or Customer Care Officer drafts the response",
+        draft="Head of Corporate Governance or Customer Care Officer drafts the response",
         sign="Accountable Officer or a Director signs the response",
         source="seed 002 §10.5.1 VI",
     ),
@@ -1042,7 +1043,7 @@ PRESETS: dict[str, dict] = {
         "rights_paragraph": PHSO_RIGHTS,
         "roles": [
             "Customer Care Officer",
-            "Head of Governance",
+            "Head of Corporate Governance",
             "Director",
             "Accountable Officer",
             "Investigating Officer",
@@ -1287,17 +1288,18 @@ CITATIONS: dict[str, dict[str, Cite | Chosen]] = {
         "six_month_review": SIX_MONTH_REVIEW,
         **PHSO_CITES,
         **GRADING_CITES,
-        "sign_off.0.draft.roles": Chosen(
-            "Seed 002 §6.4 makes the Head of Corporate Governance the complaints manager (line "
-            "141) and names a Customer Care Officer (line 46); the preset's role is 'Head of "
-            "Governance'."
+        "sign_off.0.draft.roles": cite(
+            "002",
+            141,
+            "Head of Corporate Governance:** will be the designated Complaints Manager for WCCG",
         ),
         "sign_off.0.signature.roles": cite(
             "002", 224, "signed by the Accountable Officer or Appropriate Director"
         ),
-        "sign_off.1.draft.roles": Chosen(
-            "The Governance function drafts the other letters: seed 002 §10.5.1 I (line 218) "
-            "and the Customer Care Officer (line 46)."
+        "sign_off.1.draft.roles": cite(
+            "002",
+            141,
+            "Head of Corporate Governance:** will be the designated Complaints Manager for WCCG",
         ),
     },
     "private-clinic": {

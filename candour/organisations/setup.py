@@ -45,7 +45,7 @@ ROLE_CAPABILITIES: dict[str, list[str]] = {
     "Partner": [V, S, C, R],
     "Receptionist": [H],
     "Customer Care Officer": [V, H, C],
-    "Head of Governance": [V, H, INV, C, A, R],
+    "Head of Corporate Governance": [V, H, INV, C, A, R],
     "Director": [V, S, C, R],
     "Accountable Officer": [V, S, C, R],
     "Registered Manager": [V, H, S, C, R],

@@ -27,7 +27,12 @@ from django.db.models import Count as CountOf
 from django.db.models import Exists, OuterRef, Q
 
 from candour.cases.models import FINDING_OUTCOMES, Kind, Outcome
-from candour.coding.coding import PRIMARY_CARE_KINDS, age_band_expression, status_expression
+from candour.coding.coding import (
+    PRIMARY_CARE_KINDS,
+    age_band_expression,
+    reported_facts,
+    status_expression,
+)
 from candour.coding.models import CaseCode, CodeList, Dimension, Return
 from candour.organisations.models import Organisation
 from candour.reporting.figures import (
@@ -136,6 +141,9 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
     band and status together, the codes of the chosen lists, and how many complaints have
     any code of each list (the rest are 'Not coded')."""
     sections: dict[str, list[Row]] = {}
+    # A case not yet coded is banded from its people's facts as they stand (its patient's
+    # date of birth, its complainant's relationship), not counted as unknown.
+    facts = reported_facts()
     mapped = {
         d: (age_band_expression if d == Dimension.AGE_BAND else status_expression)(lists[d])
         for d in (Dimension.AGE_BAND, Dimension.STATUS)
@@ -146,6 +154,7 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
         groups = (
             scope.cases()
             .filter(new)
+            .alias(**facts)
             .annotate(**{f"band_{d}": e for d, e in mapped.items()})
             .values(*(f"band_{d}" for d in mapped))
             .annotate(n=CountOf("id"))
@@ -162,7 +171,7 @@ def _sections(scope: Scope, new: Q, lists: dict[str, CodeList]) -> dict[str, lis
                         Count(
                             counts[d].get(code.pk, 0),
                             new & Q(band=code.pk),
-                            (("band", expression),),
+                            (*facts.items(), ("band", expression)),
                         )
                     ],
                     code.key,

@@ -98,8 +98,13 @@ class Action:
         named(*self.transitions)
 
     def title_for(self, case: Case) -> str:
-        """The title, naming the case's kind where it says {kind}: "Acknowledge the concern"."""
-        return self.title.format(kind=KIND_NOUNS.get(case.kind, case.get_kind_display().lower()))
+        """The title, naming the case's kind where it says {kind}: "Acknowledge the concern",
+        and its organisation's escalation body where it says {escalation} (as the reports
+        name it: the clinic's ADR provider, not the Ombudsman)."""
+        names = {"kind": KIND_NOUNS.get(case.kind, case.get_kind_display().lower())}
+        if "{escalation}" in self.title:
+            names["escalation"] = escalation_named(case)
+        return self.title.format(**names)
 
     def hint_for(self, case: Case) -> str:
         return self.hint(case) if callable(self.hint) else self.hint
@@ -585,6 +590,22 @@ def _ombudsman_step(case: Case, user, data: dict):
     raise InvalidCase("step", "choose what happened")
 
 
+def escalation_named(case: Case) -> str:
+    """Where the case's complainant goes once local resolution has ended, as the policy of
+    its organisation names it (Policy.escalation_named, which the reports use too)."""
+    return case.organisation.policy.escalation_named
+
+
+def _ombudsman_steps(case: Case, user):
+    body = escalation_named(case)
+    body = body[:1].upper() + body[1:]
+    return (
+        ("requested", f"{body} asked for information"),
+        ("sent", "We sent the information"),
+        ("decided", f"{body} decided"),
+    )
+
+
 def _providers(case: Case, user):
     """R32: the providers in Candour the case may go to, by code; none chosen: named instead."""
     return [(o.code, o.name) for o in escalation.providers_for(case).order_by("name")]
@@ -673,8 +694,49 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
         "case of its own, and its response is shown on this case.",
     ),
     Action(
+        "forward-further-issues",
+        "Forward further issues to the provider",
+        ("forward_further_issues",),
+        (
+            Field(
+                "issues",
+                "The further issues the provider must answer",
+                "textarea",
+                hint="One issue a line.",
+                short="Issues",
+            ),
+            Field(
+                "consent",
+                "How did the complainant agree to these issues going to the provider?",
+                "radios",
+                choices=ShareConsent.choices,
+                short="Consent to share",
+            ),
+            Field(
+                "consent_note",
+                "If consent is not needed: why not",
+                "textarea",
+                short="Why consent is not needed",
+            ),
+            AT,
+            Field("note", "Note to the provider", "textarea", short="Note"),
+        ),
+        lambda c, u, d: escalation.forward_further_issues(
+            c,
+            by=u,
+            issues=d["issues"].splitlines(),
+            consent=d["consent"],
+            consent_note=d["consent_note"],
+            at=d["at"],
+            note=d["note"],
+        ),
+        "Further issues forwarded to the provider",
+        hint="They are added to this case and, for a provider in Candour, to its case, while "
+        "that case is still being handled there.",
+    ),
+    Action(
         "refer-to-ombudsman",
-        "Record a referral to the Ombudsman or an ADR provider",
+        "Record a referral to {escalation}",
         ("refer_to_ombudsman",),
         (
             Field("body", "Who is it referred to?", "radios", choices=OmbudsmanBody.choices),
@@ -709,11 +771,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
                 "step",
                 "What happened?",
                 "radios",
-                choices=(
-                    ("requested", "The Ombudsman asked for information"),
-                    ("sent", "We sent the information"),
-                    ("decided", "The Ombudsman or ADR provider decided"),
-                ),
+                choices=_ombudsman_steps,
             ),
             Field("on", "On what date?", "date", needed=True, short="The date it happened"),
             Field("due", "Information due by (for a request)", "date", short="Due date"),

@@ -16,10 +16,16 @@ SESSION_KEY = "candour_organisation"
 
 
 def member_organisations(user) -> list[Organisation]:
-    """The organisations where the user holds a role directly, for the switcher."""
+    """The organisations where the user holds a role directly, for the switcher (read once
+    per request: the worklist names its queues from their policies)."""
     if not user.is_authenticated:
         return []
-    return list(Organisation.objects.filter(memberships__user=user).distinct().order_by("name"))
+    cached = user.__dict__.get("_candour_member_organisations")
+    if cached is None:
+        cached = user.__dict__["_candour_member_organisations"] = list(
+            Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
+        )
+    return cached
 
 
 def chosen(request) -> Organisation | None:

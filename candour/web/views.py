@@ -207,6 +207,9 @@ def worklist(request):
             request.user, within=within, limit=PAGE_SIZE, **filters.listing_arguments()
         )
     counts = listing.queue_counts(request.user, within=within, due_within=filters.due_within)
+    labels = listing.queue_labels(
+        [within] if within is not None else scope.member_organisations(request.user)
+    )
     counted = filters.queue in {q.value for q in listing.COUNTED_QUEUES} and not filters.q
     facets = (
         listing.facet_counts(request.user, within=within, **filters.facet_arguments())
@@ -246,7 +249,7 @@ def worklist(request):
             "queues": [
                 {
                     "value": q.value,
-                    "label": listing.QUEUE_LABELS[q],
+                    "label": labels[q],
                     "count": counts.get(q),
                     "query": filters.query(
                         queue=q.value, status="", kind="", stage="", grade="", service=""
@@ -254,7 +257,7 @@ def worklist(request):
                 }
                 for q in listing.Queue
             ],
-            "queue_label": listing.QUEUE_LABELS[listing.Queue(filters.queue)],
+            "queue_label": labels[listing.Queue(filters.queue)],
             "status_items": _options(Status.choices, filters.status, facet("status"), "Any status"),
             "kind_items": _options(Kind.choices, filters.kind, facet("kind"), "Any kind"),
             "stage_items": _options(

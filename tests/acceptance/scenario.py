@@ -105,10 +105,10 @@ ICB = Organisation(
     {
         "records": ("ys.officer", "Customer Care Officer"),
         "investigates": ("ys.investigator", "Investigating Officer"),
-        "drafts": ("ys.governance", "Head of Governance"),
+        "drafts": ("ys.governance", "Head of Corporate Governance"),
         "signs": ("ys.director", "Director"),
-        "sends": ("ys.governance", "Head of Governance"),
-        "reports": ("ys.governance", "Head of Governance"),
+        "sends": ("ys.governance", "Head of Corporate Governance"),
+        "reports": ("ys.governance", "Head of Corporate Governance"),
     },
     themes=(
         "Access to services",
@@ -1059,13 +1059,17 @@ def enter_year(
 
 def complete_ko41(door: Door, code: str, kind: str, period: str) -> tuple[list[str], dict]:
     """At the year's end the practice codes the new complaints its return lists without a
-    subject (from the return's own list of them, in one bulk coding) and marks the return
-    submitted. Returns the references it coded and the submission."""
-    uncoded = door.get(
-        f"/reports/{code}/{kind}/{period}/cases", table="subject", row="not_coded", limit=1000
-    )
-    references = [c["reference"] for c in uncoded["cases"]]
-    if references:
-        done = door.post("/coding/bulk", {"references": references, "subjects": ["other"]})
-        assert done["coded"] == references, done
+    subject or a staff group (from the return's own lists of them, in one bulk coding each)
+    and marks the return submitted, which is refused while any is uncoded. Returns the
+    references it coded and the submission."""
+    references: list[str] = []
+    for table, codes in (("subject", "subjects"), ("profession", "professions")):
+        uncoded = door.get(
+            f"/reports/{code}/{kind}/{period}/cases", table=table, row="not_coded", limit=1000
+        )
+        found = [c["reference"] for c in uncoded["cases"]]
+        if found:
+            done = door.post("/coding/bulk", {"references": found, codes: ["other"]})
+            assert done["coded"] == found, done
+        references += [r for r in found if r not in references]
     return references, door.post(f"/reports/{code}/{kind}/{period}/submission")

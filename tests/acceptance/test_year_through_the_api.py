@@ -117,14 +117,18 @@ def test_every_ko41b_figure_of_the_practice_is_what_the_records_say(year):
 
 
 def test_the_practice_codes_what_its_return_lacks_and_marks_it_submitted(year):
-    """From the return's list of new complaints with no subject, coded in bulk: the return
-    then lacks no subject, and is marked submitted, which keeps its cases' coding as it is."""
+    """From the return's lists of new complaints with no subject or staff group, coded in
+    bulk: the return then lacks no code, and is marked submitted (refused before: see
+    tests/api/test_reports_api.py), which keeps its cases' coding as it is."""
     coded, submission = year.ko41
     assert coded and submission["submitted"] and submission["submitted_by"] == "ymed.manager"
     records = {r.reference: r for r in year.records["gp"]}
-    assert all("other" in records[reference].subjects for reference in coded)
-    rows = figures(read_report(year, "gp", "ko41b"))["subject"]
-    assert rows["not_coded"] == [0]
+    assert all(
+        "other" in records[reference].subjects + records[reference].coding["professions"]
+        for reference in coded
+    )
+    read = figures(read_report(year, "gp", "ko41b"))
+    assert read["subject"]["not_coded"] == read["profession"]["not_coded"] == [0]
     refused = year.doors["gp"]["records"].call(
         "PUT", f"/cases/{coded[0]}/coding", {"subjects": ["appointments"]}, expect=(409,)
     )

@@ -101,10 +101,45 @@ def test_reading_a_case_takes_at_most_twenty_four_queries(as_alice, org_a, alice
     themes of its actions and lessons: the count that docs/performance.md records (23 then;
     one more each for the Ombudsman referrals, the contact log and the stage responses since
     issue 16; one more each for whether a survey awaits its answers and whether the case has
-    a case study since issue 17, asked once however many actions they guard; one more for the
-    parts of a joint complaint, whose due dates are among its deadlines)."""
+    a case study since issue 17, now read with the case and asked of it by the guards; one
+    more for the parts of a joint complaint, whose due dates are among its deadlines)."""
     case = make_case(org_a, alice, issues=["No call back", "Rude on the phone"])
     add_action(case, by=alice, description="Action", owner=alice, due=date(2026, 12, 1))
     record_lesson(case, by=alice, text="Lesson", themes=["Access"])
     as_alice.get(f"/cases/{case.reference}")
     assert queries_for(as_alice, f"/cases/{case.reference}") <= 29
+
+
+def guard_queries(api, path) -> list[str]:
+    """The queries of a read that ask about surveys, case studies or joint complaints."""
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(path).status_code == 200
+    tables = ('FROM "cases_survey"', 'FROM "cases_casestudy"', 'FROM "cases_joint')
+    return [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in tables)]
+
+
+def test_the_closure_and_joint_guards_read_the_case_not_the_database(as_alice, org_a, alice):
+    """The surveys and case studies are read with the case, once each (prefetched); the
+    closure and joint guards read the case's state first and then what was read with it, so
+    an open case and a closed one with a survey awaiting its answers cost the same."""
+    from candour.cases import surveys
+    from candour.cases.models import Status
+    from tests.cases.conftest import reach
+
+    open_one = make_case(org_a, alice)
+    closed = reach(org_a, alice, Status.CLOSED)
+    surveys.send_survey(closed, by=alice, offer="sent", channel="post")
+    as_alice.get(f"/cases/{open_one.reference}")  # warm anything cached per process
+    for case in (open_one, closed):
+        asked = guard_queries(as_alice, f"/cases/{case.reference}")
+        assert len(asked) == 2, asked  # the two prefetches, and no guard's question
+        assert all("LIMIT 1" not in sql and "SELECT 1" not in sql for sql in asked)
+    offered = as_alice.get(f"/cases/{closed.reference}").json()["allowed_actions"]
+    assert "record_survey_answers" in offered and "send_survey" not in offered
+    assert (
+        "record_survey_answers"
+        not in as_alice.get(f"/cases/{open_one.reference}").json()["allowed_actions"]
+    )
+    assert queries_for(as_alice, f"/cases/{open_one.reference}") == queries_for(
+        as_alice, f"/cases/{closed.reference}"
+    )

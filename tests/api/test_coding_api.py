@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from candour.audit.models import AuditEvent
-from candour.coding.coding import save_theme
+from candour.coding.coding import code_case, save_theme
 from candour.coding.models import CaseCoding
 from candour.coding.returns import mark_submitted
 
@@ -111,6 +111,7 @@ def test_bad_coding_is_refused_with_422_naming_the_field(as_bob, practice_case, 
 
 
 def test_a_case_in_a_submitted_return_is_409(as_bob, bob, org_b, practice_case):
+    code_case(practice_case, by=bob, subjects=["other"], professions=["other"])
     mark_submitted(org_b, "KO41b", 2026, by=bob)
     response = put(as_bob, f"/cases/{practice_case.reference}/coding", {"subjects": ["other"]})
     assert response.status_code == 409

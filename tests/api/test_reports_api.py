@@ -277,3 +277,26 @@ def test_a_role_without_reports_is_refused_the_submission(as_ivan, org_a, frozen
     assert response.status_code == 403
     assert "allows seeing its reports" in response.json()["detail"]
     assert Api().post("/reports/WAL/ko41a/2026-27/submission").status_code == 401
+
+
+def test_a_return_with_uncoded_cases_is_refused_as_the_page_refuses_it(as_bob, bob, org_b, frozen):
+    """REGULATIONS.md §3.4: "For subject and staff group you tick boxes, then give values"."""
+    from candour.audit.models import AuditEvent
+    from candour.coding.codelists import load_shipped
+    from candour.coding.coding import code_case
+    from candour.coding.models import SubmittedReturn
+
+    load_shipped()
+    case = make_case(org_b, bob)
+    path = "/reports/MMG/ko41b/2026-27/submission"
+    response = as_bob.post(path)
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith(
+        "The KO41b 2026-27 return of Minster Medical Group cannot be marked submitted while "
+        "its checks list cases without a code: 1 new complaint(s) have no subject area code; "
+        "1 new complaint(s) have no staff group code."
+    )
+    assert not SubmittedReturn.objects.exists()
+    assert not AuditEvent.objects.filter(event__startswith="ko41_").exists()
+    code_case(case, by=bob, subjects=["other"], professions=["medical"])
+    assert as_bob.post(path).json()["submitted"] is True

@@ -35,9 +35,11 @@ def test_an_administrator_adds_a_user_a_closure_day_and_meets_a_policy_error(
     assert get_user_model().objects.filter(username="nia").exists()
 
     page.get_by_role("link", name="ivan", exact=True).click()
-    page.get_by_label("Give another role").select_option("Head of Governance")
+    page.get_by_label("Give another role").select_option("Head of Corporate Governance")
     page.get_by_role("button", name="Give role").click()
-    expect(page.get_by_role("button", name="Remove the role Head of Governance")).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Remove the role Head of Corporate Governance")
+    ).to_be_visible()
     check_page(page, "manage-person")
 
     page.goto("/manage/WAL/closure-days/")

@@ -1,7 +1,8 @@
 """A persistent contact (vexatious) decision walked in a real browser (issue 17; R33; seed 002
 §13.7.3: "clear, documented evidence ... approved and signed by the Accountable Officer"):
-started from a case, evidence documented, reviewed by the Head of Governance, approved by the
-Accountable Officer with its restrictions and review date, the warning letter recorded, and
+started from a case, evidence documented, reviewed by the Head of Corporate Governance,
+approved by the Accountable Officer with its restrictions and review date, the warning letter
+recorded, and
 the review date in the worklist's queue "Restrictions due for review". Each page is checked by
 axe-core, and the last at 390 pixels wide fits the screen."""
 

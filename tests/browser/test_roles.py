@@ -140,12 +140,22 @@ def test_a_practice_manager_codes_submits_and_answers_the_ombudsman(walk, practi
     )
 
 
-def test_a_manager_marks_the_return_submitted_on_a_phone(page, practice, bob):
+def test_a_manager_marks_the_return_submitted_on_a_phone(page, practice, bob, org_b):
+    from candour.cases.models import Case
+    from candour.coding.coding import code_case
+
     open_case, _, _ = practice
     year = latest_periods()["ko41b"]
     page.set_viewport_size({"width": 390, "height": 900})
     sign_in_through_pages(page, bob)
     page.goto(f"/reports/MMG/ko41b/{year}/")
+    page.get_by_role("button", name="Mark this return as submitted").click()
+    # Refused while its cases lack a subject and a staff group, saying so.
+    expect(
+        page.get_by_text("cannot be marked submitted while its checks list cases")
+    ).to_be_visible()
+    for case in Case.objects.filter(organisation=org_b):
+        code_case(case, by=bob, subjects=["other"], professions=["other"])
     page.get_by_role("button", name="Mark this return as submitted").click()
     expect(page.get_by_text(f"The KO41b {year} return is marked submitted.")).to_be_visible()
     check_accessibility(page, "KO41b return marked submitted")

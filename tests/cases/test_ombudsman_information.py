@@ -1,6 +1,7 @@
 """The Ombudsman's request for information (R30) as a deadline of the case, with its basis,
-met when the information is sent; and the worklist's "Ombudsman information due" queue of
-the cases, open or not, with a request still to answer."""
+met when the information is sent; and the worklist's queue of information due to the
+escalation body (named as the organisation's policy names it), of the cases, open or not,
+with a request still to answer."""
 
 from __future__ import annotations
 
@@ -155,7 +156,8 @@ def test_the_queue_lists_the_cases_still_owing_information_open_or_not(alice, bo
 def test_the_worklist_shows_the_queue_with_its_count(client, alice, desk):
     sign_in(client, alice)
     home = client.get("/").content.decode()
-    assert "Ombudsman information due" in home
+    label = "Information due to the Parliamentary and Health Service Ombudsman"
+    assert label in home
     assert "queue=ombudsman_information" in home
     page = client.get("/", {"queue": "ombudsman_information"})
     assert page.status_code == 200
@@ -163,8 +165,7 @@ def test_the_worklist_shows_the_queue_with_its_count(client, alice, desk):
     assert desk["withdrawn"].reference in text and desk["closed"].reference in text
     assert desk["bobs"].reference not in text
     assert (
-        '<strong aria-current="page">Ombudsman information due '
-        '<span class="candour-count">2</span></strong>'
+        f'<strong aria-current="page">{label} <span class="candour-count">2</span></strong>'
     ) in text
     # The case page lists the request among the case's deadlines, with its basis.
     case_page = client.get(f"/cases/{desk['closed'].reference}/").content.decode()
@@ -179,3 +180,49 @@ def test_the_api_lists_the_queue(alice, desk):
         desk["closed"].reference,
     }
     assert got["count"] == 2
+
+
+def test_the_clinics_queue_is_named_after_its_adr_provider_not_the_ombudsman(client, db):
+    """Seed 004, "Assessing Resolution Options": the clinic signposts "to an approved ...
+    Alternative Disputes Resolution Service Provider"; its worklist names that body, as its
+    reports do (tests/reporting/test_escalation_label.py), not the Ombudsman."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import organisation, user
+
+    clinic = organisation("Luxira Aesthetics", "LUX", "clinic", "private-clinic")
+    add_member(carla := user("carla"), clinic, "Complaints Manager")
+    assert listing.queue_labels([clinic])[Queue.OMBUDSMAN_INFORMATION] == (
+        "Information due to an approved Alternative Dispute Resolution provider"
+    )
+    sign_in(client, carla)
+    home = client.get("/").content.decode()
+    nav = home[home.index("queue=ombudsman_information") :][:300]
+    assert "Information due to an approved Alternative Dispute Resolution provider" in nav
+    assert "Ombudsman" not in nav
+
+
+def test_the_referral_forms_name_the_escalation_body_of_the_cases_policy(client, org_a, db):
+    """Seed 004, "Assessing Resolution Options": the clinic signposts "to an approved ...
+    Alternative Disputes Resolution Service Provider"; seed 002 §11.1 names the
+    Parliamentary and Health Service Ombudsman. The case page's referral forms say which."""
+    from candour.organisations.setup import add_member
+
+    from ..conftest import organisation, user
+    from ..responding import respond
+
+    clinic = organisation("Luxira Aesthetics", "LUX", "clinic", "private-clinic")
+    add_member(carla := user("carla"), clinic, "Complaints Manager")
+    from candour.cases.handling import acknowledge_case
+
+    theirs = acknowledge_case(make_case(clinic, carla), by=carla, method="letter")
+    theirs = respond(theirs, carla)
+    sign_in(client, carla)
+    page = client.get(f"/cases/{theirs.reference}/").content.decode()
+    assert "Record a referral to an approved Alternative Dispute Resolution provider" in page
+    refer_to_ombudsman(
+        theirs, by=carla, body="adr", body_name="ISCAS", referred_on=date(2026, 11, 2)
+    )
+    form = client.get(f"/cases/{theirs.reference}/ombudsman-step/").content.decode()
+    assert "An approved Alternative Dispute Resolution provider asked for information" in form
+    assert "Ombudsman" not in form[form.index("<main") :]

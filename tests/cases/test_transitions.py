@@ -34,6 +34,7 @@ from candour.cases.contacts import log_contact
 from candour.cases.corrections import correct_details, correct_person
 from candour.cases.deadlines import for_case
 from candour.cases.escalation import (
+    forward_further_issues,
     forward_to_provider,
     name_provider,
     refer_to_ombudsman,
@@ -240,6 +241,10 @@ ACTIONS = {
     "forward_to_provider": (
         Kind.COMPLAINT,
         lambda c, by: forward_to_provider(c, by=by, provider="Example Community Trust"),
+    ),
+    "forward_further_issues": (
+        Kind.COMPLAINT,
+        lambda c, by: forward_further_issues(c, by=by, issues=["Wrong address"], consent="email"),
     ),
     "refer_to_ombudsman": (
         Kind.COMPLAINT,

@@ -152,7 +152,7 @@ def test_a_submitted_return_locks_its_cases_until_the_submission_is_withdrawn(
     org_b, bob, lists, frozen
 ):
     case = make_case(org_b, bob)
-    code_case(case, by=bob, subjects=["other"])
+    code_case(case, by=bob, subjects=["other"], professions=["other"])
     last_year = make_case(org_b, bob, received_at=at(date(2026, 3, 2)))
     mark_submitted(org_b, "KO41b", 2026, by=bob)
     before = snapshot(case)
@@ -163,7 +163,8 @@ def test_a_submitted_return_locks_its_cases_until_the_submission_is_withdrawn(
         f"{case.reference} is counted in the KO41b 2026-27 return of Minster Medical Group, "
         "marked submitted on 2 November 2026 by bob"
     ) in str(error.value)
-    assert snapshot(case) == before and keys(case) == {"subject": ["other"]}
+    assert snapshot(case) == before
+    assert keys(case) == {"subject": ["other"], "profession": ["other"]}
     code_case(last_year, by=bob, subjects=["other"])  # 2025-26 is not submitted
     with pytest.raises(TransitionNotAllowed, match="already marked submitted"):
         mark_submitted(org_b, "KO41b", 2026, by=bob)
@@ -181,8 +182,8 @@ def test_a_submission_above_covers_the_cases_below_and_a_move_into_it_is_refused
     org_a, alice, lists, frozen
 ):
     practice = organisation("Below Practice", "BLW", "practice", "gp-practice", parent=org_a)
-    case = make_case(practice, alice)
     mark_submitted(org_a, "KO41b", 2026, by=alice)
+    case = make_case(practice, alice)  # entered after the return was marked submitted
     with pytest.raises(ReturnSubmitted, match="return of Walsall Commissioning"):
         code_case(case, by=alice, subjects=["other"])
     own = make_case(org_a, alice)
@@ -230,9 +231,10 @@ def test_bulk_coding_adds_the_codes_to_each_case_with_one_event_each(
 
 
 def test_bulk_coding_refuses_a_locked_case_and_codes_the_rest(org_b, bob, lists, frozen):
+    mark_submitted(org_b, "KO41b", 2025, by=bob)
+    # entered late, after the 2025-26 return was marked submitted
     locked = make_case(org_b, bob, received_at=at(date(2026, 3, 2)))
     open_one = make_case(org_b, bob)
-    mark_submitted(org_b, "KO41b", 2025, by=bob)
     done = code_cases(bob, [locked.reference, open_one.reference], subjects=["other"])
     assert done.coded == [open_one.reference]
     assert done.refused[0].reference == locked.reference

@@ -52,7 +52,7 @@ def test_commissioner_accountable_officer_or_director_signs(frozen, org_a, alice
     case = make_case(org_a, alice)
     letter = signoff.start_letter(case, "mp_reply", by=alice)
     assert [s["roles"] for s in letter.chain["steps"]] == [
-        ["Head of Governance", "Customer Care Officer"],
+        ["Head of Corporate Governance", "Customer Care Officer"],
         ["Accountable Officer", "Director"],
     ]
     version = letter.versions.get()

@@ -132,9 +132,19 @@ TABLE = [
     ("commissioner", "stages.0", "Local resolution", "local resolution"),
     ("commissioner", "stages.1", "Further local resolution", "thoroughly explored"),
     ("commissioner", "escalation.name", "Parliamentary and Health Service Ombudsman", "ombudsman"),
-    ("commissioner", "sign_off.0.draft.roles", "Head of Governance or Customer Care Officer", None),
+    (
+        "commissioner",
+        "sign_off.0.draft.roles",
+        "Head of Corporate Governance or Customer Care Officer",
+        "head of corporate governance",
+    ),
     ("commissioner", "sign_off.0.signature.roles", "Accountable Officer or Director", "director"),
-    ("commissioner", "sign_off.1.draft.roles", "Head of Governance or Customer Care Officer", None),
+    (
+        "commissioner",
+        "sign_off.1.draft.roles",
+        "Head of Corporate Governance or Customer Care Officer",
+        "head of corporate governance",
+    ),
     # The private clinic: seed 004 (Luxira Aesthetics); it escalates to an ADR provider.
     ("private-clinic", "time_limit", "12 months", None),
     ("private-clinic", "acknowledgement", "48 hours", "48 hours"),
@@ -321,3 +331,18 @@ def test_the_national_providers_stage_one_has_no_investigation_clock_of_seed_000
     chain = validate_policy(preset("national-provider")).chain_for("final_response", 2)
     documents = chain.steps[0]
     assert (str(documents.due), documents.due_from) == ("5 working days", "receipt")
+
+
+def test_the_commissioners_complaints_manager_is_named_as_seed_002_names_it():
+    """Seed 002 §6.4 (line 141): "Head of Corporate Governance: will be the designated
+    Complaints Manager for WCCG". The preset's role, its chains and the role Candour installs
+    for it carry that name, not "Head of Governance"."""
+    from candour.organisations.setup import ROLE_CAPABILITIES
+
+    if SHARED.is_dir():
+        assert "head of corporate governance:" in plain(document("002")[140])
+    policy = validate_policy(preset("commissioner"))
+    assert "Head of Corporate Governance" in policy.roles
+    assert "Head of Corporate Governance" in ROLE_CAPABILITIES
+    named = " ".join([*policy.roles, *ROLE_CAPABILITIES, str(PRESETS["commissioner"])])
+    assert "Head of Governance" not in named

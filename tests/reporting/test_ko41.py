@@ -156,3 +156,52 @@ def test_without_the_years_lists_the_sections_say_how_to_load_them(year, org_a, 
 def test_a_bad_return_is_refused(org_a, alice):
     with pytest.raises(ReportError, match="return_code: must be one of KO41a, KO41b"):
         ko41(alice, org_a, "KO41c", "2025-26")
+
+
+def test_an_uncoded_complaint_is_banded_from_its_patients_date_of_birth_at_receipt(
+    year, org_a, alice, frozen
+):
+    """REGULATIONS.md §3.3 "Age of patient", §3.4 "Store raw facts (date of birth,
+    complainant relationship) and map them to bands": a complaint not yet coded is banded
+    from the date of birth and relationship recorded with its people, its age on the day it
+    was received (in local time), by the same rule as its coding page."""
+    from candour.cases.people import PersonDetails
+    from candour.coding.coding import coding_of
+
+    frozen.move_to(at(D(2026, 3, 31), 12))
+    # 18 on the day of receipt: 00:30 on 31 March 2026 in London is 23:30 on the 30th in UTC,
+    # when the patient was still 17.
+    adult = make_case(
+        org_a,
+        alice,
+        received_at=at(D(2026, 3, 31), 0, 30),
+        relationship="relative",
+        patient=PersonDetails(first_name="Tom", last_name="Example", date_of_birth=D(2008, 3, 31)),
+    )
+    child = make_case(
+        org_a,
+        alice,
+        received_at=at(D(2026, 3, 31), 9),
+        complainant=PersonDetails(
+            first_name="Kit", last_name="Example", date_of_birth=D(2008, 4, 1)
+        ),
+    )
+    report = ko41(alice, org_a, "KO41a", "2025-26")
+    assert report.table("summary").values()["new"] == [10]
+    ages = report.table("age_band").values()
+    assert ages == {"age_0_17": [2], "age_18_64": [3], "age_65_plus": [2], "age_unknown": [3]}
+    assert adult.pk in report.cases_behind("age_band", "age_18_64")
+    assert child.pk in report.cases_behind("age_band", "age_0_17")
+    status = report.table("status").values()
+    assert status == {"patient": [6], "on_behalf": [3], "status_unknown": [1]}
+    assert adult.pk in report.cases_behind("status", "on_behalf")
+    # The case's coding page bands it the same way, and coding it changes nothing.
+    assert (coding_of(adult).age_band.key, coding_of(adult).status.key) == (
+        "age_18_64",
+        "on_behalf",
+    )
+    assert coding_of(child).patient_age == 17
+    code_case(adult, by=alice, subjects=["other"], services=["other"], professions=["other"])
+    again = ko41(alice, org_a, "KO41a", "2025-26")
+    assert again.table("age_band").values() == ages
+    assert again.table("status").values() == status

@@ -123,7 +123,7 @@ def test_the_case_page_and_every_report_agree_on_the_boundary_minute(client, fro
     org = organisation(f"Verdicts in {unit}", "VRD", "icb", "commissioner")
     org = without_sign_off(org, acknowledgement=ack, response=response)
     vera = user("vera")
-    add_member(vera, org, "Head of Governance")
+    add_member(vera, org, "Head of Corporate Governance")
     on_time, late = make_case(org, vera), make_case(org, vera)
 
     # Acknowledged on the last minute, and one minute after it.

@@ -69,6 +69,12 @@ def share_consent(case, by):
     return consent.record_share_consent(case, by=by, method="verbal")
 
 
+def forwarded(case, by):
+    from candour.cases.escalation import forward_to_provider
+
+    return forward_to_provider(share_consent(case, by), by=by, provider="Example Hospitals")
+
+
 def identified(case, by):
     return handling.identify_external_notification(case, by=by, body="CQC")
 
@@ -250,6 +256,13 @@ CASES = [
         share_consent,
         {"provider": "Example Hospitals", "at": "2026-11-02T09:00", "note": "With consent"},
         "forwarded_to_provider",
+    ),
+    (
+        "forward-further-issues",
+        {},
+        forwarded,
+        {"issues": "Wrong address\nNo reply", "consent": "verbal", "at": "2026-11-02T09:00"},
+        "further_issues_forwarded",
     ),
     (
         "refer-to-ombudsman",

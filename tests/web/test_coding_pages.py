@@ -123,8 +123,8 @@ def test_a_commissioner_codes_with_themes_alone_and_may_add_a_theme(client, alic
 
 
 def test_a_submitted_return_locks_the_page(bobs, bob, org_b):
-    case = make_case(org_b, bob)
     mark_submitted(org_b, "KO41b", 2026, by=bob)
+    case = make_case(org_b, bob)  # entered after the return was marked submitted
     url = f"/cases/{case.reference}/coding/"
     page = text(bobs.get(url))
     assert "The return is submitted" in page and "Save the coding" not in page
@@ -245,3 +245,25 @@ def test_a_manager_marks_the_ko41_return_submitted_and_withdraws_it(client, bobs
         AuditEvent.objects.filter(event__startswith="ko41_").values_list("event", flat=True)
     ) == ["ko41_return_submitted", "ko41_submission_withdrawn"]
     assert bobs.post("/reports/MMG/annual/2026-27/submission/").status_code == 404
+
+
+def test_a_return_with_uncoded_cases_is_not_marked_submitted_and_says_what_to_code(
+    bobs, bob, org_b
+):
+    """REGULATIONS.md §3.4: "For subject and staff group you tick boxes, then give values;
+    totals ≥ new" — a return whose checks list cases without a code is refused, naming them."""
+    case = make_case(org_b, bob)
+    code_case(case, by=bob, subjects=["other"])
+    url = "/reports/MMG/ko41b/2026-27/"
+    response = bobs.post(url + "submission/", {"action": "submit"}, follow=True)
+    page = text(response)
+    assert (
+        "The KO41b 2026-27 return of Minster Medical Group cannot be marked submitted while "
+        "its checks list cases without a code: 1 new complaint(s) have no staff group code."
+    ) in " ".join(page.split())
+    assert "/reports/MMG/ko41b/2026-27/uncoded/?table=profession" in page
+    assert not SubmittedReturn.objects.exists()
+    assert not AuditEvent.objects.filter(event__startswith="ko41_").exists()
+    code_case(case, by=bob, subjects=["other"], professions=["other"])
+    bobs.post(url + "submission/", {"action": "submit"})
+    assert SubmittedReturn.objects.filter(organisation=org_b, year=2026).exists()

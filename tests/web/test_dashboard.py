@@ -105,7 +105,7 @@ def test_cases_without_reports_at_the_chosen_organisation_show_none_of_its_figur
     # Nina governs Walsall (reports included) and answers Minster's calls (cases, no reports).
     nina = user("nina")
     ensure_roles(["Customer Care Officer"])
-    add_member(nina, org_a, "Head of Governance")
+    add_member(nina, org_a, "Head of Corporate Governance")
     add_member(nina, org_b, "Customer Care Officer")
     make_case(org_a, alice, received_at=at(date(2026, 10, 5)), service="Walsall ward")
     make_case(org_b, bob, received_at=at(date(2026, 10, 6)), service="Minster surgery")

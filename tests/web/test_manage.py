@@ -33,7 +33,7 @@ def roles_of(u, org):
 
 @pytest.fixture
 def admin(client, alice):
-    """alice, Head of Governance at org_a (ADMINISTER), signed in."""
+    """alice, Head of Corporate Governance at org_a (ADMINISTER), signed in."""
     return sign_in(client, alice)
 
 
@@ -118,32 +118,35 @@ def test_a_bad_new_user_is_refused_with_the_field_named_and_nothing_written(
 
 def test_granting_and_revoking_roles(admin, org_a, alice, ivan):
     page = reverse("web:manage-person", args=["WAL", ivan.pk])
-    assert admin.post(page, {"action": "grant", "role": "Head of Governance"}).status_code == 302
-    assert roles_of(ivan, org_a) == ["Head of Governance", "Investigating Officer"]
-    again = admin.post(page, {"action": "grant", "role": "Head of Governance"})
+    assert (
+        admin.post(page, {"action": "grant", "role": "Head of Corporate Governance"}).status_code
+        == 302
+    )
+    assert roles_of(ivan, org_a) == ["Head of Corporate Governance", "Investigating Officer"]
+    again = admin.post(page, {"action": "grant", "role": "Head of Corporate Governance"})
     assert again.status_code == 400 and "already has the role" in again.content.decode()
 
     assert (
         admin.post(page, {"action": "revoke", "role": "Investigating Officer"}).status_code == 302
     )
-    assert roles_of(ivan, org_a) == ["Head of Governance"]
+    assert roles_of(ivan, org_a) == ["Head of Corporate Governance"]
     revoked = events("membership_revoked")[-1]
     assert revoked.actor == alice
     assert revoked.data == {"user": "ivan", "role": "Investigating Officer"}
 
     # The last role gone, ivan is no longer at the organisation: back to its page, and his
     # page here is not found.
-    response = admin.post(page, {"action": "revoke", "role": "Head of Governance"})
+    response = admin.post(page, {"action": "revoke", "role": "Head of Corporate Governance"})
     assert response["Location"] == reverse("web:manage-organisation", args=["WAL"])
     assert admin.get(page).status_code == 404
 
 
 def test_an_administrator_cannot_remove_their_own_administrator_role(admin, org_a, alice):
     page = reverse("web:manage-person", args=["WAL", alice.pk])
-    response = admin.post(page, {"action": "revoke", "role": "Head of Governance"})
+    response = admin.post(page, {"action": "revoke", "role": "Head of Corporate Governance"})
     assert response.status_code == 400
     assert "cannot remove your own administrator role" in response.content.decode()
-    assert roles_of(alice, org_a) == ["Head of Governance"]
+    assert roles_of(alice, org_a) == ["Head of Corporate Governance"]
 
 
 def test_resetting_a_lost_second_factor_makes_the_next_sign_in_set_up_a_new_one(
