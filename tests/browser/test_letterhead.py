@@ -25,7 +25,7 @@ def test_an_administrator_sets_the_letterhead_and_is_told_what_to_fix(page, org_
     # The organisation's details, not the user's own: the browser offers no home address.
     for label in ("Postal address", "Telephone (optional)", "Email address (optional)"):
         assert page.get_by_label(label).get_attribute("autocomplete") == "off", label
-    at_both_widths(page, "manage-letterhead")
+    at_both_widths(page, "manage-letterhead", keep_screenshot=True)
 
     page.get_by_label("Postal address").fill(ADDRESS)
     page.get_by_label("Telephone (optional)").fill("01922 650000")

@@ -63,7 +63,7 @@ def test_the_commissioner_records_consent_to_share_then_forwards_to_a_provider(
     expect(page.locator("main")).to_contain_text("Consent to share with the provider recorded")
 
     page.get_by_role("link", name="Forward the complaint to the provider").click()
-    at_both_widths(page, "forward-to-provider")
+    at_both_widths(page, "forward-to-provider", keep_screenshot=True)
     page.get_by_label("Which provider in Candour?").select_option(label=org_b.name)
     page.get_by_label("Note to the provider").fill("Please answer directly and copy us.")
     page.get_by_role("button", name="Forward the complaint to the provider").click()
@@ -75,7 +75,7 @@ def test_the_commissioner_records_consent_to_share_then_forwards_to_a_provider(
     expect(main).to_contain_text(f"Provider: {org_b.name}")
     assert "Share consent:" not in main.inner_text()
     assert "Provider organisation" not in main.inner_text()
-    at_both_widths(page, "forwarded-to-provider")
+    at_both_widths(page, "forwarded-to-provider", keep_screenshot=True)
 
     case.refresh_from_db()
     assert (case.status, case.outcome) == (Status.CLOSED, Outcome.FORWARDED)
@@ -125,7 +125,7 @@ def test_the_patient_withdraws_the_representative_then_reinstates_them(page, bob
     expect(main).to_contain_text("Representative withdrawn by the patient")  # the timeline
     expect(main).to_contain_text("Letters to the representative are held")
     assert withdraw not in offered(page) and reinstate in offered(page)
-    at_both_widths(page, "representative-withdrawn")
+    at_both_widths(page, "representative-withdrawn", keep_screenshot=True)
     case.refresh_from_db()
     assert case.representative_on_hold and case.status == Status.OPEN  # the clocks run on
 
