@@ -354,18 +354,19 @@ TOLD = {
 
 
 def names(events) -> dict:
-    """{user id: username} for every colleague the events' changes name, in one query."""
+    """{user id: name} for every colleague who made a change or whom a change names, in one
+    query: their full name where they have one, else their username."""
     ids = {
         side.get(key)
         for event in events
         for side in (event.data.get("before") or {}, event.data.get("after") or {})
         for key in PEOPLE
         if isinstance(side.get(key), int)
-    }
+    } | {event.actor_id for event in events if event.actor_id}
     if not ids:
         return {}
     users = get_user_model().objects.filter(pk__in=ids)
-    return {u.pk: u.get_username() for u in users}
+    return {u.pk: u.get_full_name() or u.get_username() for u in users}
 
 
 def entries(events, *, identity_visible: bool = True) -> dict:
@@ -383,7 +384,7 @@ def entries(events, *, identity_visible: bool = True) -> dict:
             what, lines = TOLD[event.event](data, people)
         else:
             what, lines = _said(event.event, data, people)
-        entry = Entry(event.at, what, event.actor_label, lines)
+        entry = Entry(event.at, what, people.get(event.actor_id) or event.actor_label, lines)
         if recorded_late(event):
             entry.happened = _value(happened_at(event).isoformat())
         out.append(entry)

@@ -160,9 +160,12 @@ def test_the_timeline_tells_each_change_in_words_not_the_audit_trails_field_name
     handling.acknowledge_case(case, by=alice, method="email")
     handling.grade_case(case, by=alice, level=2)
     consent.record_share_consent(case, by=alice, method="verbal")
+    alice.first_name, alice.last_name = "Alice", "Able"
+    alice.save()
     page = open_page(sign_in(client, alice), case).content.decode()
     timeline = page[page.index("<h2>Timeline</h2>") :]
     for said in (
+        "Case recorded</strong> by Alice Able",  # a colleague by name, not username
         "Acknowledged by email",
         "Status: Open (was Received, awaiting acknowledgement)",
         "Graded as Significant",
