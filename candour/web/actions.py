@@ -95,6 +95,9 @@ class Action:
     # Why the action does not apply to this case, whatever its status ("" when it does):
     # correcting a patient the case does not have.
     unavailable: Callable[[Case, object], str] | None = None
+    # The form that comes first, linked from this one's page while it cannot be done yet
+    # (forwarding to a provider: consent to share it).
+    first: str = ""
 
     def __post_init__(self):
         named(*self.transitions)
@@ -670,6 +673,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             note=d["note"],
         ),
         "Forwarded to the provider; the case is closed here",
+        first="share-consent",
         hint="The provider answers the complainant directly and copies you; it is counted as "
         "provider-led and is not reopened here. A provider in Candour gets the complaint as a "
         "case of its own, and its response is shown on this case.",

@@ -39,16 +39,16 @@ def test_the_commissioner_records_consent_to_share_then_forwards_to_a_provider(
     sign_in_through_pages(page, alice, next_url=f"/cases/{case.reference}/")
     assert "Forward the complaint to the provider" not in offered(page)
 
-    # Straight to the form: it says what is needed first, and offers nothing to submit.
+    # Straight to the form: it says what is needed first and links to that form, and offers
+    # nothing to submit.
     page.goto(f"/cases/{case.reference}/forward-to-provider/")
     expect(page.locator("main")).to_contain_text(
         "needs the complainant's consent to pass it to the provider before it is forwarded"
     )
     assert page.get_by_role("button", name="Forward the complaint to the provider").count() == 0
     at_both_widths(page, "forward-needs-consent")
-
-    page.goto(f"/cases/{case.reference}/")
     page.get_by_role("link", name="Record consent to share it with the provider").click()
+    page.wait_for_url(f"**/cases/{case.reference}/share-consent/")
     at_both_widths(page, "share-consent")
     # "Not needed" needs its reason.
     page.get_by_label("Not needed (reason recorded)").check()

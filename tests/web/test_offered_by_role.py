@@ -208,3 +208,16 @@ def test_a_form_that_picks_one_of_the_cases_items_is_offered_only_when_one_can_b
     investigation.receive_statement(case, by=bob, number=1)
     actions.verify_action(case, by=bob, number=1, check="Audited.")
     assert links() == {"staff-step", "request-statement"}
+
+
+def test_a_form_that_cannot_be_done_yet_links_to_the_form_that_comes_first(client, org_a, alice):
+    """Forwarding to a provider waits for consent to share it (seed 003 §3.7: "consent is
+    sought from the complainant to pass their complaint to the provider"): its page says so
+    and links to that form, which is offered."""
+    case = make_case(org_a, alice)
+    sign_in(client, alice)
+    page = main(client.get(f"/cases/{case.reference}/forward-to-provider/"))
+    assert "This cannot be done now." in page
+    assert f'<a href="/cases/{case.reference}/share-consent/">Record consent to share' in page
+    page = main(client.get(f"/cases/{case.reference}/add-action/"))
+    assert "This cannot be done now." not in page and "share-consent" not in page
