@@ -999,7 +999,8 @@ class Planner:
         )
         # Grade 4 (more than one provider) needs a joint complaint with its lead named (R31),
         # which the generated cases are not: a draw of 4 is graded 3, and the draws stay as
-        # they were.
+        # they were. The extras make a few joint complaints and grade them 4
+        # (demo_extras.Enricher.joint_complaints), through the domain functions.
         grade = min(rng.choice((1, 1, 2, 2, 2, 3, 4)), 3)
         case.grade = grade
         events.append(

@@ -1,6 +1,7 @@
-"""Letters, action plans, lessons learned, risk referrals and KO41 coding on a sample of the
-demo's cases, so that a new user finds the letters pages, the "Awaiting sign-off" queue, the
-learning pages and the reports with something in them (`candour demo`; `--no-extras` leaves
+"""Letters, joint complaints, action plans, lessons learned, risk referrals and KO41 coding
+on a sample of the demo's cases, so that a new user finds the letters pages, the "Awaiting
+sign-off" queue, a joint complaint graded 4, the learning pages and the reports with
+something in them (`candour demo`; `--no-extras` leaves
 them out).
 
 The bulk loader (`candour.demo.load_cases`) writes cases, people, issues, pauses and their
@@ -29,8 +30,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from candour.cases import actions, handling, investigation, referrals
+from candour.cases import actions, handling, investigation, joint, referrals
 from candour.cases.intake import InvalidCase
+from candour.cases.joint_models import LeadBasis, PartConsent
 from candour.cases.models import (
     Case,
     Finding,
@@ -75,6 +77,26 @@ LETTER_ORGANISATIONS = [
 # Stage 2 of the national provider (seed 000): regional and national sign-off; the sites of
 # the region whose regional roles the extra logins hold.
 STAGE_2_SITES = ("ESHM", "ESHF")
+
+# Joint complaints (R31; seed 001 Appendix B "Level 4 Complex: A serious complaint involving
+# more than one provider"): the organisation that leads, the one in Candour that contributes,
+# why the first leads and what the second is asked. Up to two of each (a small load may have
+# no open complaint at an organisation), graded 4.
+JOINT_PAIRS = (
+    ("EVMP", "EXHT", LeadBasis.MOST_ISSUES, "Most of the issues are about the practice's care.",
+     "Say what the hospital told the practice after the outpatient appointment."),
+    ("EXHT", "EVMP", LeadBasis.MOST_SERIOUS, "The most serious part is about the ward's care.",
+     "Say when the practice received the discharge letter and what it did then."),
+    ("EXSC", "EXHT", LeadBasis.AGREED, "Agreed with the trust: the clinic saw the patient last.",
+     "Say what the trust's referral to the clinic said."),
+)  # fmt: skip
+JOINT_PER_PAIR = 2
+JOINT_OUTSIDE = "Example Ambulance Service"  # a contributor outside Candour
+JOINT_REPLIES = (
+    "Our records show the letter was sent on time to the address we held (synthetic demo reply).",
+    "We found that the follow-up call was not made; we have apologised to the team concerned "
+    "and changed the procedure (synthetic demo reply).",
+)
 
 # How far each sample letter goes along its chain.
 DRAFTING = "drafting"  # started, partly written, at the drafting step
@@ -149,6 +171,8 @@ EXPECTED = (TransitionNotAllowed, InvalidCase, PermissionDenied, LookupError)
 class ExtrasResult:
     letters: Counter = field(default_factory=Counter)  # by how far each went
     stage_2_letters: int = 0
+    joint: int = 0
+    joint_replies: int = 0
     actions: int = 0
     actions_done: int = 0
     actions_checked: int = 0
@@ -169,7 +193,8 @@ class ExtrasResult:
         )
         line = (
             f"Demo extras in {self.seconds:.1f} s: {sum(self.letters.values())} final responses "
-            f"({states}; {self.stage_2_letters} at Stage 2), {self.actions} actions "
+            f"({states}; {self.stage_2_letters} at Stage 2), {self.joint} joint complaints "
+            f"graded 4 ({self.joint_replies} parts replied), {self.actions} actions "
             f"({self.actions_done} done with evidence, {self.actions_checked} checked), "
             f"{self.lessons} lessons under {len(self.themes)} themes, {self.referrals} risk "
             f"referrals ({self.referrals_made} made), {self.coded} closed complaints coded "
@@ -445,6 +470,53 @@ class Enricher:
             )
         self.respond(case, how_far)
 
+    # --- joint complaints --------------------------------------------------------------------
+
+    def joint_complaints(self) -> None:
+        """A few open complaints made joint (R31): the case's organisation leads, another demo
+        organisation contributes a part (shared with consent, some replied), one part of an
+        organisation outside Candour, and the case graded 4 once the lead is named."""
+        open_ = Q(status__in=(Status.RECEIVED, Status.OPEN, Status.PAUSED), kind__in=FORMAL_KINDS)
+        for lead, contributor, basis, reason, asked in JOINT_PAIRS:
+            if contributor not in self.organisations:
+                continue
+            cases = self.sample((lead,), JOINT_PER_PAIR, open_, check=self.may_be_joint)
+            for i, case in enumerate(cases):
+                self.attempt(self.joint, case, contributor, basis, reason, asked, i)
+
+    @staticmethod
+    def may_be_joint(case: Case) -> bool:
+        return joint.joint_of(case) is None and case.issues.filter(stage=case.stage).exists()
+
+    def joint(self, case: Case, code: str, basis, reason: str, asked: str, i: int) -> None:
+        by = self.handler(case)
+        contributor = self.organisations[code]
+        today = timezone.localdate()
+        joint.start_joint(case, by=by, lead_basis=basis, lead_reason=f"{reason} (synthetic)")
+        issues = list(case.issues.filter(stage=case.stage).values_list("number", flat=True))
+        # The first of each pair falls due soon, so that it shows on the lead's worklist.
+        due = today + timedelta(days=2 if i == 0 else self.rng.choice((10, 15, 20)))
+        joint.add_part(
+            case, by=by, organisation=contributor, asked=asked, issues=issues[:1], due=due
+        )
+        joint.share_part(case, by=by, number=1, consent=PartConsent.GIVEN, consent_on=today)
+        if i == 0:
+            joint.add_part(
+                case, by=by, organisation_name=JOINT_OUTSIDE, due=due + timedelta(days=5),
+                asked="Say when the ambulance was called and when it arrived.",
+            )  # fmt: skip
+        else:
+            joint.record_reply(
+                case, by=self.handler_at(contributor), number=1,
+                text=self.rng.choice(JOINT_REPLIES),
+            )  # fmt: skip
+            self.result.joint_replies += 1
+        handling.grade_case(case, by=by, level=joint.JOINT_LEVEL)
+        self.result.joint += 1
+
+    def handler_at(self, organisation: Organisation):
+        return self.staff.handler[organisation.pk]
+
     # --- action plans, lessons, referrals, coding ----------------------------------------
 
     def action_plans(self) -> None:
@@ -586,6 +658,7 @@ def enrich(organisations: dict[str, Organisation], *, seed: int = 1, how_many: i
     began = time.perf_counter()
     ensure_logins(organisations, EXTRA_LOGINS, admin=False)
     enricher = Enricher(organisations, random.Random(f"demo-extras/{seed}"), how_many)
+    enricher.joint_complaints()  # first: a small load has few open complaints per organisation
     enricher.letters()
     enricher.stage_2()
     enricher.action_plans()

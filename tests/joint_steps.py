@@ -81,4 +81,18 @@ FORMS = [
         {"part": "1", "reason": "The complainant would not consent to sharing it."},
         "joint_part_gone_without",
     ),
+    (
+        "joint-change-part",
+        {},
+        with_part,
+        {"part": "1", "issues": "1", "due": "2026-11-20", "organisation_name": "Example Trust"},
+        "joint_part_changed",
+    ),
+    (
+        "joint-withdraw-part",
+        {},
+        with_part,
+        {"part": "1", "reason": "The trust was asked in error: it does not run the clinic."},
+        "joint_part_withdrawn",
+    ),
 ]

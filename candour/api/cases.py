@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 
 from candour.api import render
 from candour.api.errors import NotFound
@@ -22,7 +22,7 @@ from candour.api.schemas import (
     performs,
 )
 from candour.audit.models import AuditEvent
-from candour.cases import corrections, handling, listing
+from candour.cases import corrections, handling, listing, restrictions
 from candour.cases.access import (
     event_data_as_seen,
     get_case,
@@ -74,11 +74,22 @@ def _person(data) -> PersonDetails | None:
     return PersonDetails(**data.model_dump()) if data is not None else None
 
 
-@router.post("", response={201: CaseDetail, **WRITE_ERRORS}, summary="Record a case")
+class RecordedCaseOut(CaseDetail):
+    warning: str = Field(
+        description="What staff are to know as the case arrives, or empty: persistent contact "
+        "restrictions in force for the person who complained (R33), named with their "
+        "channels, single point of contact and review date, and whether it came by a channel "
+        "outside them. The case is recorded all the same (the right to complain stands). The "
+        "intake page shows the same words."
+    )
+
+
+@router.post("", response={201: RecordedCaseOut, **WRITE_ERRORS}, summary="Record a case")
 def create_case(request, payload: NewCaseIn):
     """Record a complaint, concern or other feedback as it arrived (a compliment is recorded
     and closed at once). An unknown organisation, or one you cannot see, is 404; one where
-    your role does not allow recording cases is 403."""
+    your role does not allow recording cases is 403. `warning` says when the person is under
+    persistent contact restrictions."""
     user = request.auth
     organisation = organisation_to_record_in(user, payload.organisation)
     fields = payload.model_dump(exclude={"organisation", "complainant", "patient", "grade"})
@@ -86,7 +97,7 @@ def create_case(request, payload: NewCaseIn):
         **fields, complainant=_person(payload.complainant), patient=_person(payload.patient)
     )
     case = _record_and_grade(organisation, new, user, payload.grade)
-    return Status(201, render.detail(user, case))
+    return Status(201, {**render.detail(user, case), "warning": restrictions.arrival_warning(case)})
 
 
 @atomic

@@ -7,7 +7,7 @@ cases.contacts records the entry. A file that came with an entry is attached thr
 
 from __future__ import annotations
 
-from ninja import Router, Status
+from ninja import Field, Router, Status
 
 from candour.api import render
 from candour.api.schemas import (
@@ -18,7 +18,7 @@ from candour.api.schemas import (
     Reference,
     performs,
 )
-from candour.cases import contacts
+from candour.cases import contacts, restrictions
 from candour.cases.access import get_case, get_case_in_full
 
 router = Router(tags=["contact log"])
@@ -35,9 +35,19 @@ def case_contacts(request, reference: Reference):
     return render.contacts_of(request.auth, get_case_in_full(request.auth, reference))
 
 
+class RecordedContactOut(ContactOut):
+    warning: str = Field(
+        description="Empty, or the persistent contact restriction (R33) that a contact from "
+        "the person came outside of (a channel they were asked not to use): it is recorded "
+        "all the same. A contact to them outside a restriction is refused (422 for a channel "
+        "it does not allow, 403 from anyone but the single point of contact). The staff page "
+        "shows the same words."
+    )
+
+
 @router.post(
     "/{reference}/contacts",
-    response={201: ContactOut, **WRITE_ERRORS},
+    response={201: RecordedContactOut, **WRITE_ERRORS},
     summary="Record a call, email, letter or meeting",
     **performs("log_contact"),
 )
@@ -50,4 +60,5 @@ def log_contact(request, reference: Reference, payload: ContactIn):
         get_case(request.auth, reference), by=request.auth, **payload.model_dump()
     )
     seen = contacts.as_seen_by(request.auth, get_case_in_full(request.auth, reference))
-    return Status(201, render.contact(next(s for s in seen if s.entry.pk == entry.pk)))
+    out = render.contact(next(s for s in seen if s.entry.pk == entry.pk))
+    return Status(201, {**out, "warning": restrictions.contact_warning(entry)})

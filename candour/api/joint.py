@@ -2,9 +2,10 @@
 
 The lead, under /api/v1/cases/{reference}/joint: start the joint complaint (saying why the
 case's organisation leads), add each contributing organisation's part, share it once the
-complainant's consent to share is recorded, record its reply, or record why the coordinated
-response goes without it. Each calls the domain function the case page's form calls
-(candour/cases/joint.py) and returns the joint complaint as it now is.
+complainant's consent to share is recorded, record its reply, record why the coordinated
+response goes without it, change a part awaiting its reply, or withdraw one. Each calls the
+domain function the case page's form calls (candour/cases/joint.py) and returns the joint
+complaint as it now is.
 
 A contributor, under /api/v1/parts: the parts shared with its organisations and due from
 them, one part (what is asked, the issues it answers, its due date) and its reply. A part
@@ -86,7 +87,23 @@ class ReplyIn(Input):
 
 
 class WithoutReplyIn(Input):
-    reason: str = said(description="Why the coordinated response goes without this reply.")
+    """A reason: why the response goes without the part's reply, or why it is withdrawn."""
+
+    reason: str = said(description="Why the response goes without it, or it is withdrawn.")
+    at: When = None
+
+
+class PartChangeIn(Input):
+    asked: str | None = Field(None, description="What it is now asked; left out, it stays.")
+    organisation_name: str | None = Field(
+        None,
+        max_length=200,
+        description="The contributor's name, for one outside Candour; left out, it stays.",
+    )
+    issues: list[Number] | None = Field(
+        None, max_length=100, description="The numbers of the issues it answers, all of them."
+    )
+    due: Day | None = Field(None, description="When its reply is now due.")
     at: When = None
 
 
@@ -109,6 +126,10 @@ class PartOut(Schema):
     reply_reference: str
     without_reply_reason: str
     without_reply_at: datetime | None
+    withdrawn_at: datetime | None = Field(
+        description="When it was withdrawn: the response no longer waits for it."
+    )
+    withdrawn_reason: str
 
 
 class JointOut(Schema):
@@ -216,23 +237,20 @@ def add_part(request, reference: Reference, payload: PartIn):
     return Status(201, _joint(request, reference))
 
 
+def _on_part(request, reference: str, number: int, step, payload: Input) -> dict:
+    """One of the lead's steps on a part (candour.cases.joint), given the payload's fields by
+    their names, and the joint complaint as it now is."""
+    step(get_case(request.auth, reference), by=request.auth, number=number, **dict(payload))
+    return _joint(request, reference)
+
+
 @router.post(
     "/{reference}/joint/parts/{number}/share", response=DONE, **performs("share_joint_part")
 )
 def share_part(request, reference: Reference, number: NumberInPath, payload: ShareIn):
     """Share a part with its contributor, with the complainant's consent (and its date) or a
     reason for sharing without it (seed 002 §10.5.1 III)."""
-    joint.share_part(
-        get_case(request.auth, reference),
-        by=request.auth,
-        number=number,
-        consent=payload.consent,
-        consent_on=payload.consent_on,
-        consent_reason=payload.consent_reason,
-        due=payload.due,
-        at=payload.at,
-    )
-    return _joint(request, reference)
+    return _on_part(request, reference, number, joint.share_part, payload)
 
 
 @router.post(
@@ -240,15 +258,7 @@ def share_part(request, reference: Reference, number: NumberInPath, payload: Sha
 )
 def record_reply(request, reference: Reference, number: NumberInPath, payload: ReplyIn):
     """Record a contributor's reply as the lead received it."""
-    joint.record_reply(
-        get_case(request.auth, reference),
-        by=request.auth,
-        number=number,
-        text=payload.text,
-        reference=payload.reference,
-        at=payload.at,
-    )
-    return _joint(request, reference)
+    return _on_part(request, reference, number, joint.record_reply, payload)
 
 
 @router.post(
@@ -258,14 +268,25 @@ def record_reply(request, reference: Reference, number: NumberInPath, payload: R
 )
 def go_without(request, reference: Reference, number: NumberInPath, payload: WithoutReplyIn):
     """Record why the coordinated response goes without this part's reply."""
-    joint.go_without(
-        get_case(request.auth, reference),
-        by=request.auth,
-        number=number,
-        reason=payload.reason,
-        at=payload.at,
-    )
-    return _joint(request, reference)
+    return _on_part(request, reference, number, joint.go_without, payload)
+
+
+@router.patch("/{reference}/joint/parts/{number}", response=DONE, **performs("change_joint_part"))
+def change_part(request, reference: Reference, number: NumberInPath, payload: PartChangeIn):
+    """Change a part awaiting its reply: what is asked, its issues, its due date, or the name
+    of a contributor outside Candour. What is left out stays."""
+    return _on_part(request, reference, number, joint.change_part, payload)
+
+
+@router.post(
+    "/{reference}/joint/parts/{number}/withdraw",
+    response=DONE,
+    **performs("withdraw_joint_part"),
+)
+def withdraw_part(request, reference: Reference, number: NumberInPath, payload: WithoutReplyIn):
+    """Withdraw a part without a reply, saying why: the coordinated response no longer waits
+    for it, and its contributor no longer sees it."""
+    return _on_part(request, reference, number, joint.withdraw_part, payload)
 
 
 # --- the contributor ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ A procedure or plan is found through the user's organisations (one you cannot se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
@@ -145,15 +147,35 @@ def _restriction_out(r, user) -> dict:
 RestrictionId = NumberInPath
 
 
-def _restriction(request, pk: int):
+@dataclass(frozen=True)
+class _Route:
+    """A record about a person: how it is found through the user's organisations (a
+    LookupError when it cannot be seen) and how it is shown."""
+
+    find: Callable[[object, int], object]
+    out: Callable[[object, object], dict]
+
+
+def _found(request, route: _Route, pk: int):
     try:
-        return restrictions.get_restriction(request.auth, pk)
-    except restrictions.RestrictionNotFound as error:
+        return route.find(request.auth, pk)
+    except LookupError as error:
         raise NotFound(str(error)) from None
 
 
-def _fresh(request, pk: int) -> dict:
-    return _restriction_out(_restriction(request, pk), request.auth)
+def _step(request, route: _Route, pk: int, act: Callable, **arguments) -> dict:
+    """Every step of a procedure or plan: the record found through your organisations (one
+    you cannot see is 404), the step's one domain function called on it (which checks the
+    state, 409, your role, 403, and the input, 422), and the record returned as it now is."""
+    act(_found(request, route, pk), by=request.auth, **arguments)
+    return route.out(_found(request, route, pk), request.auth)
+
+
+def _opened(request, route: _Route, found) -> Status:
+    return Status(201, route.out(_found(request, route, found.pk), request.auth))
+
+
+RESTRICTION = _Route(restrictions.get_restriction, _restriction_out)
 
 
 class OpenRestrictionIn(Input):
@@ -221,7 +243,7 @@ def list_restrictions(request, due_for_review: bool = False):
 
 @router.get("/restrictions/{pk}", response={200: RestrictionOut, **READ_ERRORS})
 def restriction(request, pk: RestrictionId):
-    return _fresh(request, pk)
+    return RESTRICTION.out(_found(request, RESTRICTION, pk), request.auth)
 
 
 @cases_router.post("/{reference}/restriction", response={201: RestrictionOut, **WRITE_ERRORS})
@@ -231,33 +253,33 @@ def open_restriction(request, reference: Reference, payload: OpenRestrictionIn):
     r = restrictions.open_procedure(
         get_case(request.auth, reference), by=request.auth, **payload.model_dump()
     )
-    return Status(201, _fresh(request, r.pk))
+    return _opened(request, RESTRICTION, r)
 
 
 @router.post("/restrictions/{pk}/cases", response={200: RestrictionOut, **WRITE_ERRORS})
 def link_case(request, pk: RestrictionId, payload: LinkCaseIn):
-    restrictions.link_case(
-        _restriction(request, pk), get_case(request.auth, payload.case), by=request.auth
-    )
-    return _fresh(request, pk)
+    def link(r, by):
+        return restrictions.link_case(r, get_case(request.auth, payload.case), by=by)
+
+    return _step(request, RESTRICTION, pk, link)
 
 
 @router.post("/restrictions/{pk}/evidence", response={200: RestrictionOut, **WRITE_ERRORS})
 def add_evidence(request, pk: RestrictionId, payload: RestrictionEvidenceIn):
-    restrictions.add_evidence(
-        _restriction(request, pk),
-        by=request.auth,
+    return _step(
+        request,
+        RESTRICTION,
+        pk,
+        restrictions.add_evidence,
         description=payload.description,
         dated=payload.dated,
         case_reference=payload.case,
     )
-    return _fresh(request, pk)
 
 
 @router.post("/restrictions/{pk}/review", response={200: RestrictionOut, **WRITE_ERRORS})
 def review(request, pk: RestrictionId, payload: SummaryIn):
-    restrictions.review(_restriction(request, pk), by=request.auth, **payload.model_dump())
-    return _fresh(request, pk)
+    return _step(request, RESTRICTION, pk, restrictions.review, **payload.model_dump())
 
 
 @router.post("/restrictions/{pk}/approve", response={200: RestrictionOut, **WRITE_ERRORS})
@@ -270,46 +292,45 @@ def approve(request, pk: RestrictionId, payload: RestrictionApproveIn):
             from candour.cases.intake import InvalidCase
 
             raise InvalidCase("single_point_of_contact", "is not a member of staff here")
-    restrictions.approve(
-        _restriction(request, pk),
-        by=request.auth,
+    return _step(
+        request,
+        RESTRICTION,
+        pk,
+        restrictions.approve,
         channels=list(payload.channels),
         single_point_of_contact=spoc,
         review_due=payload.review_due,
         note=payload.note,
         at=payload.at,
     )
-    return _fresh(request, pk)
 
 
 @router.post("/restrictions/{pk}/not-approved", response={200: RestrictionOut, **WRITE_ERRORS})
 def decline(request, pk: RestrictionId, payload: DeclineIn):
-    restrictions.decline(_restriction(request, pk), by=request.auth, **payload.model_dump())
-    return _fresh(request, pk)
+    return _step(request, RESTRICTION, pk, restrictions.decline, **payload.model_dump())
 
 
 @router.post("/restrictions/{pk}/warning-sent", response={200: RestrictionOut, **WRITE_ERRORS})
 def warning_sent(request, pk: RestrictionId, payload: WarningIn):
-    restrictions.record_warning(
-        _restriction(request, pk),
-        by=request.auth,
+    return _step(
+        request,
+        RESTRICTION,
+        pk,
+        restrictions.record_warning,
         letter_id=payload.letter,
         note=payload.note,
         at=payload.at,
     )
-    return _fresh(request, pk)
 
 
 @router.post("/restrictions/{pk}/keep", response={200: RestrictionOut, **WRITE_ERRORS})
 def keep(request, pk: RestrictionId, payload: KeepIn):
-    restrictions.keep(_restriction(request, pk), by=request.auth, **payload.model_dump())
-    return _fresh(request, pk)
+    return _step(request, RESTRICTION, pk, restrictions.keep, **payload.model_dump())
 
 
 @router.post("/restrictions/{pk}/lift", response={200: RestrictionOut, **WRITE_ERRORS})
 def lift(request, pk: RestrictionId, payload: DeclineIn):
-    restrictions.lift(_restriction(request, pk), by=request.auth, **payload.model_dump())
-    return _fresh(request, pk)
+    return _step(request, RESTRICTION, pk, restrictions.lift, **payload.model_dump())
 
 
 # --- high service users (R34) --------------------------------------------------------------
@@ -366,15 +387,7 @@ def _plan_out(plan, user) -> dict:
     }
 
 
-def _plan(request, pk: int):
-    try:
-        return high_users.get_plan(request.auth, pk)
-    except high_users.PlanNotFound as error:
-        raise NotFound(str(error)) from None
-
-
-def _fresh_plan(request, pk: int) -> dict:
-    return _plan_out(_plan(request, pk), request.auth)
+PLAN = _Route(high_users.get_plan, _plan_out)
 
 
 class OpenPlanIn(Input):
@@ -415,7 +428,7 @@ def list_plans(request):
 
 @router.get("/service-user-plans/{pk}", response={200: PlanOut, **READ_ERRORS})
 def plan(request, pk: NumberInPath):
-    return _fresh_plan(request, pk)
+    return PLAN.out(_found(request, PLAN, pk), request.auth)
 
 
 @cases_router.post("/{reference}/service-user-plan", response={201: PlanOut, **WRITE_ERRORS})
@@ -430,30 +443,28 @@ def open_plan(request, reference: Reference, payload: OpenPlanIn):
         mdt_due=payload.mdt_due,
         at=payload.at,
     )
-    return Status(201, _fresh_plan(request, p.pk))
+    return _opened(request, PLAN, p)
 
 
 @router.post("/service-user-plans/{pk}/steps", response={200: PlanOut, **WRITE_ERRORS})
 def add_step(request, pk: NumberInPath, payload: StepIn):
-    high_users.add_step(
-        _plan(request, pk),
-        by=request.auth,
+    return _step(
+        request,
+        PLAN,
+        pk,
+        high_users.add_step,
         kind=payload.kind,
         owner=_user(payload.owner),
         due=payload.due,
         detail=payload.detail,
     )
-    return _fresh_plan(request, pk)
 
 
 @router.post(
     "/service-user-plans/{pk}/steps/{number}/done", response={200: PlanOut, **WRITE_ERRORS}
 )
 def step_done(request, pk: NumberInPath, number: NumberInPath, payload: StepDoneIn):
-    high_users.complete_step(
-        _plan(request, pk), by=request.auth, step=number, outcome=payload.outcome, at=payload.at
-    )
-    return _fresh_plan(request, pk)
+    return _step(request, PLAN, pk, high_users.complete_step, step=number, **payload.model_dump())
 
 
 @router.post(
@@ -461,11 +472,9 @@ def step_done(request, pk: NumberInPath, number: NumberInPath, payload: StepDone
     response={200: PlanOut, **WRITE_ERRORS},
 )
 def step_not_needed(request, pk: NumberInPath, number: NumberInPath, payload: NotNeededIn):
-    high_users.not_needed(_plan(request, pk), by=request.auth, step=number, reason=payload.reason)
-    return _fresh_plan(request, pk)
+    return _step(request, PLAN, pk, high_users.not_needed, step=number, reason=payload.reason)
 
 
 @router.post("/service-user-plans/{pk}/close", response={200: PlanOut, **WRITE_ERRORS})
 def close_plan(request, pk: NumberInPath, payload: ClosePlanIn):
-    high_users.close_plan(_plan(request, pk), by=request.auth, **payload.model_dump())
-    return _fresh_plan(request, pk)
+    return _step(request, PLAN, pk, high_users.close_plan, **payload.model_dump())

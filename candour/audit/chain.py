@@ -31,6 +31,23 @@ GENESIS = "0" * 64
 RESEALED = "audit_trail_resealed"  # reseal.py
 
 
+# Keys of an event's data naming a record about a person, across cases, that the event is
+# about (candour/cases/person_records.py): the restriction of the persistent contact
+# procedure, the high service user plan. An event has at most one.
+SUBJECT_KEYS = ("restriction", "service_user_plan")
+
+
+def subject_of(data: dict) -> str | None:
+    """The value of an event's `subject` column, from its data: "restriction:12" where the
+    data has restriction 12. The column is only ever this (record, migration audit 0005),
+    so `verify` holds every row's column against its hashed data."""
+    for key in SUBJECT_KEYS:
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{key}:{value}"
+    return None
+
+
 def _plain(value) -> str:
     # ISO 8601 for dates and times, as changes.apply writes before/after values, so that one
     # event does not say "2026-11-10T09:00:00+00:00" and the next "2026-11-10 09:00:00+00:00".
@@ -229,6 +246,7 @@ def record(
         case_id=case.pk if case is not None else None,
         event=event,
         data=data,
+        subject=subject_of(data),
         prev_hash=head.hash,
     )
     row.hash = digest(
@@ -265,6 +283,10 @@ UNKEYED = (
 )
 UNLINKED = "does not follow the event before it"
 FINER_TIME = "its time has digits below the millisecond, which Candour never writes"
+SUBJECT_CHANGED = (
+    "its subject column does not say what its data says (changed after it was written): the "
+    "history of the record it is about reads from that column"
+)
 
 
 @dataclass
@@ -327,6 +349,11 @@ FIELDS = (
 )
 
 
+# What `verify` reads of each event: FIELDS with the subject column before the two hashes
+# (`walk` reads those last).
+VERIFIED = (*FIELDS[:-2], "subject", *FIELDS[-2:])
+
+
 def unpack(row: tuple) -> tuple[dict, str, str, str]:
     """A row of `FIELDS` as (the fields `legacy.digest` hashes, the actor's name, the
     previous hash, the stored hash)."""
@@ -368,11 +395,14 @@ def verify(
     sign = linker()
 
     def seal_problem(row) -> str | None:
+        subject, row = row[-3], row[:-3] + row[-2:]
         fields, label, prev_hash, stored = unpack(row)
         if sign(prev_hash + content(actor_label=label, **fields)) != stored:
             return UNKEYED if legacy.digest(prev_hash, **fields) == stored else CHANGED
         if fields["at"].microsecond % 1000:
             return FINER_TIME
+        if subject != subject_of(fields["data"]):
+            return SUBJECT_CHANGED
         found = fields["data"].get("problems_found") if fields["event"] == RESEALED else None
         if found:
             notes.append(
@@ -383,7 +413,7 @@ def verify(
         return None
 
     checked, last_seen, last_hash = walk(
-        events_in_order(AuditEvent.objects, batch_size), seal_problem, problems
+        events_in_order(AuditEvent.objects, batch_size, VERIFIED), seal_problem, problems
     )
     if problems.runs == [[1, last_seen, CHANGED]] and last_seen > 1:
         problems.runs[0][2] += (

@@ -28,6 +28,11 @@ class AuditEvent(models.Model):
     )
     event = models.CharField(max_length=60)
     data = models.JSONField(default=dict, blank=True)
+    # The record about a person, across cases, that the event is about ("restriction:12",
+    # "service_user_plan:3"), repeated from `data` (chain.subject_of) so that a record's
+    # history is read through an index, not by scanning every event's JSON. Not hashed:
+    # `data` is, and `verify` checks that this column still says what `data` says.
+    subject = models.CharField(max_length=60, null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -36,6 +41,11 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "sequence"], name="audit_case_sequence"),
             models.Index(fields=["organisation_id", "at"], name="audit_org_at"),
+            models.Index(
+                fields=["subject", "sequence"],
+                name="audit_subject_sequence",
+                condition=models.Q(subject__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,11 +71,13 @@ class PartNotFound(CaseNotFound):
 def parts_for(user, capability: Capability = Capability.VIEW_CASES):
     """R31: the parts of joint complaints `user` may see. The lead's staff see every part of
     a case they see (`cases_for`); a contributor's staff, through their own organisations,
-    see the parts shared with them, and nothing else of the case: the case page, the case's
-    API, its files, letters and timeline stay `cases_for`'s alone."""
+    see the parts shared with them until a part is withdrawn, and nothing else of the case:
+    the case page, the case's API, its files, letters and timeline stay `cases_for`'s
+    alone."""
     ids = organisation_ids_for(user, capability)
     return JointPart.objects.filter(
-        Q(case__organisation_id__in=ids) | Q(organisation_id__in=ids, shared_at__isnull=False)
+        Q(case__organisation_id__in=ids)
+        | Q(organisation_id__in=ids, shared_at__isnull=False, withdrawn_at__isnull=True)
     )
 
 
@@ -140,6 +142,7 @@ def get_case_in_full(user, reference: str) -> Case:
                     ).prefetch_related("themes"),
                 ),
                 Prefetch("referrals", queryset=Referral.objects.select_related("owner")),
+                Prefetch("joint_parts", queryset=JointPart.objects.select_related("organisation")),
                 "staff",
                 Prefetch(
                     "statement_requests", queryset=StatementRequest.objects.select_related("staff")

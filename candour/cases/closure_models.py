@@ -145,3 +145,21 @@ class CaseStudy(models.Model):
 
     def texts(self) -> dict[str, str]:
         return {f: getattr(self, f) for f in self.TEXT_FIELDS}
+
+
+class SurveyKeyAttempts(models.Model):
+    """Survey keys tried on the public page from one client address in one hour
+    (candour.cases.key_attempts): a row per address and hour, counted in the database that
+    every worker shares, by an UPDATE that cannot overshoot the limit."""
+
+    address = models.CharField(max_length=64)
+    hour = models.BigIntegerField(help_text="Hours since 1970, UTC.")
+    tried = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["address", "hour"], name="survey_key_attempts_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tried} survey key(s) tried from {self.address}"

@@ -487,9 +487,9 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
     """The deadlines a case's own items carry, each with its date and basis: the actions of
-    its action plan (R35), its statement requests (R21), its referrals (R16) and the
-    Ombudsman's requests for information (R30). Read with .all() so that a prefetched case
-    costs no query."""
+    its action plan (R35), its statement requests (R21), its referrals (R16), the
+    Ombudsman's requests for information (R30) and a joint complaint's parts (R31). Read
+    with .all() so that a prefetched case costs no query."""
     now = now or timezone.now()
     today = local(now).date()
     out: list[Deadline] = []
@@ -530,6 +530,24 @@ def item_deadlines(case: Case, now: datetime | None = None) -> list[Deadline]:
                 _state(referral.due, referral.due_at, referral.referred_at, today, now),
                 referral.due_at,
                 referral.referred_at,
+            )
+        )
+    # R31: each contributor's part of a joint complaint, due by the date it was given; met
+    # when its reply came. A part withdrawn, or that the response goes without, is no
+    # longer owed.
+    for part in case.joint_parts.all():
+        if part.withdrawn_at is not None or (part.without_reply_reason and not part.reply_at):
+            continue
+        out.append(
+            Deadline(
+                f"joint_part_{part.number}",
+                f"Part {part.number}: reply from {part.contributor}",
+                part.due,
+                f"the date given to {part.contributor} when the part was asked for on "
+                f"{fmt(local(part.added_at).date())}",
+                _state(part.due, None, part.reply_at, today, now),
+                None,
+                part.reply_at,
             )
         )
     # R30: the Ombudsman's (or ADR provider's) request for the complaint file, due by the

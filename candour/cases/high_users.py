@@ -24,9 +24,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from candour.audit.chain import record
 from candour.cases.intake import InvalidCase, not_before, when_on_case
 from candour.cases.models import Case, PartyRole, Person
+from candour.cases.person_records import record_about
 from candour.cases.restrictions import same_person
 from candour.cases.route_models import (
     PlanStep,
@@ -158,30 +158,6 @@ def _check_due(plan: ServiceUserPlan, due: date | None) -> date:
     return due
 
 
-def _record(event: str, plan, by, *, case=None, **details) -> None:
-    record(
-        event,
-        actor=by,
-        case=case,
-        organisation_id=plan.organisation_id,
-        service_user_plan=plan.pk,
-        reference=plan.reference,
-        **details,
-    )
-
-
-def history(plan: ServiceUserPlan):
-    from candour.audit.models import AuditEvent
-
-    return (
-        AuditEvent.objects.filter(
-            organisation_id=plan.organisation_id, data__service_user_plan=plan.pk
-        )
-        .select_related("actor")
-        .order_by("sequence")
-    )
-
-
 def _add(plan, *, by, kind, owner, due, detail, now) -> PlanStep:
     number = (plan.steps.aggregate(n=Max("number"))["n"] or 0) + 1
     return PlanStep.objects.create(
@@ -251,12 +227,12 @@ def open_plan(
         detail="Address the patient's queries and set a plan of communication",
         now=timezone.now(),
     )
-    _record(
+    record_about(
         "service_user_plan_opened",
         plan,
         by,
         case=case,
-        happened_at=at,
+        at=at,
         reason=reason,
         step=step.number,
         owner=mdt_owner.get_username(),
@@ -298,7 +274,7 @@ def add_step(
         detail=(detail or "").strip(),
         now=timezone.now(),
     )
-    _record(
+    record_about(
         "service_user_plan_step_added",
         plan,
         by,
@@ -340,11 +316,11 @@ def complete_step(
     at = _when(plan, at)
     found.done_at, found.outcome = at, outcome
     found.save(update_fields=["done_at", "outcome"])
-    _record(
+    record_about(
         "service_user_plan_step_done",
         plan,
         by,
-        happened_at=at,
+        at=at,
         step=found.number,
         kind=found.kind,
         outcome=outcome,
@@ -368,7 +344,7 @@ def not_needed(plan: ServiceUserPlan, *, by, step: int, reason: str) -> PlanStep
     reason = _text(reason, "reason", "say why it is not needed, for example already under the MHT")
     found.not_needed_reason = reason
     found.save(update_fields=["not_needed_reason"])
-    _record(
+    record_about(
         "service_user_plan_step_not_needed",
         plan,
         by,
@@ -391,5 +367,5 @@ def close_plan(
     at = _when(plan, at)
     plan.status, plan.closed_at, plan.closed_reason = ServiceUserPlanStatus.CLOSED, at, reason
     plan.save(update_fields=["status", "closed_at", "closed_reason"])
-    _record("service_user_plan_closed", plan, by, happened_at=at, reason=reason)
+    record_about("service_user_plan_closed", plan, by, at=at, reason=reason)
     return plan

@@ -20,6 +20,10 @@ co-ordinated way".
 - The coordinated response is the lead's final response: it is refused while a part has no
   reply, unless the lead recorded why it goes without one (`go_without`, and the guard on
   record_outcome, which the signed final response's dispatch passes through too).
+- The lead changes a part awaiting its reply (`change_part`) or withdraws one without a reply
+  (`withdraw_part`): a withdrawn part no longer holds the response up, and its contributor no
+  longer sees it. A part's due date is one of the case's deadlines (deadlines.item_deadlines;
+  ADR 0028), and the final response's draft offers each reply (letters.compose).
 
 Every change locks the case, asks the state machine, and is written with its audit event in
 one transaction (candour.cases.changes.apply); each takes when it happened (when_on_case).
@@ -28,7 +32,7 @@ one transaction (candour.cases.changes.apply); each takes when it happened (when
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -67,7 +71,9 @@ def joint_of(case: Case) -> JointComplaint | None:
 
 def _parts_awaited(case: Case) -> list[JointPart]:
     return list(
-        JointPart.objects.filter(case=case, reply_at__isnull=True, without_reply_reason="")
+        JointPart.objects.filter(
+            case=case, reply_at__isnull=True, without_reply_reason="", withdrawn_at__isnull=True
+        )
         .select_related("organisation")
         .order_by("number")
     )
@@ -117,6 +123,8 @@ GUARDS = {
     "share_joint_part": _joint,
     "record_part_reply": _joint,
     "go_without_part": _joint,
+    "change_joint_part": _joint,
+    "withdraw_joint_part": _joint,
     "record_outcome": parts_unanswered,
 }
 
@@ -195,7 +203,12 @@ def contributor_by_code(code: str) -> Organisation:
     return found
 
 
-def _contributor(case: Case, organisation: Organisation | None, name: str):
+def _contributor(
+    case: Case, organisation: Organisation | None, name: str, *, besides: JointPart | None = None
+):
+    """The contributor given, checked: one of an organisation in Candour (not the lead) or a
+    name outside it (not one in Candour), not already contributing a part that stands
+    (`besides`: the part being changed)."""
     name = " ".join((name or "").split())
     if organisation is not None and name:
         raise InvalidCase(
@@ -227,7 +240,11 @@ def _contributor(case: Case, organisation: Organisation | None, name: str):
         same = Q(organisation=organisation)
     else:
         same = Q(organisation_name__iexact=name)
-    already = JointPart.objects.filter(same, case=case).first()
+    already = (
+        JointPart.objects.filter(same, case=case, withdrawn_at__isnull=True)
+        .exclude(pk=besides.pk if besides else None)
+        .first()
+    )
     if already is not None:
         raise InvalidCase(
             "organisation_name" if organisation is None else "organisation",
@@ -317,9 +334,15 @@ def _locked_part(case: Case, number) -> JointPart | None:
 
 
 def _part(case: Case, number) -> JointPart:
+    """A part of the locked case that stands (not withdrawn), locked, for the lead to act on."""
     part = _locked_part(case, number)
     if part is None:
         raise InvalidCase("part", f"there is no part {number} of {case.reference}")
+    if part.withdrawn:
+        raise TransitionNotAllowed(
+            f"{case.reference}: part {part.number} ({part.contributor}) was withdrawn on "
+            f"{_day(timezone.localdate(part.withdrawn_at))}."
+        )
     return part
 
 
@@ -433,6 +456,8 @@ def _contributors_part(case: Case, by, number) -> JointPart:
     """The part `by` answers for its own organisation, or a refusal that says no more than
     the lead's staff would be told about a case that is not theirs."""
     part = _locked_part(case, number)
+    if part is not None and part.withdrawn:
+        part = None  # its contributor no longer sees it
     if part is not None and may_reply(by, part):
         return part
     if part is not None and part.shared_at and can(by, Capability.VIEW_CASES, part.organisation_id):
@@ -537,6 +562,120 @@ def go_without(case: Case, *, by, number: int, reason: str, at: datetime | None 
     return part
 
 
+def _standing(case: Case, number, doing: str) -> JointPart:
+    """A part the lead may still change or withdraw: standing, and without a reply."""
+    part = _part(case, number)
+    if part.reply_at is not None:
+        raise TransitionNotAllowed(
+            f"{case.reference}: part {part.number} already has {part.contributor}'s reply, "
+            f"received on {_day(timezone.localdate(part.reply_at))}; it cannot be {doing}."
+        )
+    return part
+
+
+@atomic
+def change_part(
+    case: Case,
+    *,
+    by,
+    number: int,
+    asked: str | None = None,
+    organisation_name: str | None = None,
+    issues: Iterable[int] | None = None,
+    due: date | None = None,
+    at: datetime | None = None,
+) -> JointPart:
+    """Change a part awaiting its reply: what is asked, the issues it answers, its due date,
+    or the name of a contributor outside Candour. None (or empty words) keeps what is
+    recorded. One audited change, with the values before and after."""
+    case = lock(case)
+    ensure_can(case, "change_joint_part", by)
+    part = _standing(case, number, "changed")
+    if part.without_reply_reason:
+        raise TransitionNotAllowed(
+            f"{case.reference}: the response already goes without part {part.number}."
+        )
+    at = when_on_case(case, at, after=part.added_at, what="the part was added")
+    old = {
+        "asked": part.asked,
+        "organisation_name": part.organisation_name,
+        "issues": sorted(i.number for i in part.issues.all()),
+        "due": part.due.isoformat(),
+    }
+    new = dict(old)
+    if asked is not None and asked.strip():
+        new["asked"] = asked.strip()
+    if organisation_name is not None and organisation_name.strip():
+        if part.organisation_id is not None:
+            raise InvalidCase(
+                "organisation_name",
+                f"is for a contributor outside Candour; part {part.number} is asked of "
+                f"{part.contributor}, which is in Candour: withdraw it and ask the other "
+                "organisation instead",
+            )
+        _, new["organisation_name"] = _contributor(case, None, organisation_name, besides=part)
+    found = None
+    if issues is not None:
+        found = _issues(case, issues)
+        new["issues"] = [i.number for i in found]
+    if due is not None:
+        if not isinstance(due, date) or isinstance(due, datetime):
+            raise InvalidCase("due", "is not a date; give the date the reply is due")
+        if due < timezone.localdate(at):
+            raise InvalidCase("due", f"({_day(due)}) is before the change; give a later date")
+        new["due"] = due.isoformat()
+    changed = sorted(k for k in new if new[k] != old[k])
+    if not changed:
+        raise InvalidCase(
+            "part",
+            f"nothing has changed; give what part {part.number} now asks, its issues, its due "
+            "date or its contributor's name",
+        )
+    part.asked, part.organisation_name = new["asked"], new["organisation_name"]
+    part.due = date.fromisoformat(new["due"])
+    part.save(update_fields=["asked", "organisation_name", "due"])
+    if found is not None:
+        part.issues.set(found)
+    _audit(
+        case,
+        "change_joint_part",
+        part,
+        by=by,
+        event="joint_part_changed",
+        at=at,
+        before={k: old[k] for k in changed},
+        after={k: new[k] for k in changed},
+    )
+    return part
+
+
+@atomic
+def withdraw_part(
+    case: Case, *, by, number: int, reason: str, at: datetime | None = None
+) -> JointPart:
+    """Withdraw a part that has no reply (asked of the wrong organisation, or no longer
+    needed), saying why: the coordinated response no longer waits for it, and its
+    contributor in Candour no longer sees it."""
+    case = lock(case)
+    ensure_can(case, "withdraw_joint_part", by)
+    part = _standing(case, number, "withdrawn")
+    reason = _said(reason, "reason", f"say why part {part.number} is withdrawn")
+    at = when_on_case(case, at, after=part.added_at, what="the part was added")
+    part.withdrawn_at, part.withdrawn_reason, part.withdrawn_by = at, reason, by
+    part.save(update_fields=["withdrawn_at", "withdrawn_reason", "withdrawn_by"])
+    _audit(
+        case,
+        "withdraw_joint_part",
+        part,
+        by=by,
+        event="joint_part_withdrawn",
+        at=at,
+        reason=reason,
+        was_shared=part.shared_at is not None,
+    )
+    return part
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -562,7 +701,34 @@ def parts_due(user) -> list[JointPart]:
             shared_at__isnull=False,
             reply_at__isnull=True,
             without_reply_reason="",
+            withdrawn_at__isnull=True,
             case__status__in=OPEN_STATUSES,
+        )
+        .select_related("organisation", "case__organisation")
+        .order_by("due", "case_id", "number")[:100]
+    )
+
+
+# How far ahead the lead's worklist looks for parts falling due (the urgency tag then keeps
+# those overdue or due soon; a fortnight covers DUE_SOON_WORKING_DAYS over any holiday).
+LEAD_LOOKAHEAD_DAYS = 14
+
+
+def parts_awaited(user) -> list[JointPart]:
+    """R31: the parts that the joint complaints led by the user's organisations still await,
+    overdue or falling due within LEAD_LOOKAHEAD_DAYS, soonest first: the lead's worklist."""
+    ids = organisation_ids_for(user, Capability.VIEW_CASES)
+    if not ids:
+        return []
+    soon = timezone.localdate() + timedelta(days=LEAD_LOOKAHEAD_DAYS)
+    return list(
+        JointPart.objects.filter(
+            case__organisation_id__in=ids,
+            reply_at__isnull=True,
+            without_reply_reason="",
+            withdrawn_at__isnull=True,
+            case__status__in=OPEN_STATUSES,
+            due__lte=soon,
         )
         .select_related("organisation", "case__organisation")
         .order_by("due", "case_id", "number")[:100]
@@ -597,6 +763,8 @@ def lead_view(case: Case) -> dict:
                 "reply_reference": p.reply_reference,
                 "without_reply_reason": p.without_reply_reason,
                 "without_reply_at": p.without_reply_at,
+                "withdrawn_at": p.withdrawn_at,
+                "withdrawn_reason": p.withdrawn_reason,
             }
             for p in parts_of(case)
         ],
@@ -652,5 +820,5 @@ def contributor_view(user, part: JointPart, *, whole_case: bool) -> dict:
         "reply_at": part.reply_at,
         "reply_text": part.reply_text,
         "reply_reference": part.reply_reference,
-        "open": case.status in OPEN_STATUSES and part.reply_at is None,
+        "open": case.status in OPEN_STATUSES and part.reply_at is None and not part.withdrawn,
     }

@@ -98,6 +98,13 @@ class JointPart(models.Model):
     )
     without_reply_reason = models.TextField(blank=True)
     without_reply_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by the lead (asked of the wrong organisation, or no longer needed): it no
+    # longer holds up the coordinated response, and its contributor no longer sees it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["case", "number"]
@@ -120,6 +127,10 @@ class JointPart(models.Model):
     @property
     def contributor(self) -> str:
         return self.organisation.name if self.organisation_id else self.organisation_name
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def answered(self) -> bool:

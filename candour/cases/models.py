@@ -174,14 +174,24 @@ class AckMethod(models.TextChoices):
 
 
 class Case(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    # No index of its own: every case index but two begins with the organisation.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     reference = models.CharField(max_length=32, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(help_text="Exact date and time of receipt (R2).")
     recorded_at = models.DateTimeField()
+    # No index: no query looks cases up by who recorded them, and staff are made inactive,
+    # never deleted (the audit trail names them too).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # What it is about (R3).
     event_date = models.DateField(null=True, blank=True, help_text="When the matter happened.")
@@ -269,7 +279,12 @@ class Case(models.Model):
     # The provider when it is an organisation in Candour: the forwarded complaint is then a
     # case of its own there (`forwarded_from` on that case points back here).
     provider_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_provider_organisation: only the few cases forwarded
     )
     forwarded_from = models.OneToOneField(
         "self",
@@ -348,6 +363,12 @@ class Case(models.Model):
             # cases on SQLite: about a third quicker). It also serves the worklist's walks by
             # date received. What was answered is counted from StageResponse's own index.
             models.Index(fields=[*REPORTED_BY_RECEIPT], name="case_org_received"),
+            # The commissioner's cases forwarded to a provider in Candour: a few in a hundred.
+            models.Index(
+                fields=["provider_organisation"],
+                name="case_provider_organisation",
+                condition=models.Q(provider_organisation__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -398,7 +419,10 @@ class AccessibleFormat(models.TextChoices):
 class Person(models.Model):
     """A complainant, patient or representative, held by one organisation."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    # No index of its own: person_org_last_name begins with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="people", db_index=False
+    )
     title = models.CharField(max_length=20, blank=True)
     first_name = models.CharField(max_length=200, blank=True)
     last_name = models.CharField(max_length=200, blank=True)
@@ -463,7 +487,8 @@ class Relationship(models.TextChoices):
 
 
 class CaseParty(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    # No index of its own: case_party_unique (case, role, person) begins with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_parties")
     role = models.CharField(max_length=20, choices=PartyRole.choices)
     relationship = models.CharField(max_length=20, choices=Relationship.choices, default="self")
@@ -481,7 +506,8 @@ class CaseParty(models.Model):
 class Issue(models.Model):
     """R18: each issue raised is tracked and answered separately (R22)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issues")
+    # No index of its own: issue_number_unique (case, number) begins with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issues", db_index=False)
     number = models.PositiveSmallIntegerField()
     stage = models.PositiveSmallIntegerField(default=1)
     description = models.TextField()
@@ -578,8 +604,14 @@ class StageResponse(models.Model):
     when the stage began (receipt, or the request for the next stage); `reopened_at` when the
     next stage began, if it has."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="responses")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # No indexes of their own: stage_response_unique begins with the case, and
+    # response_org_responded with the organisation.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     stage = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     started_at = models.DateTimeField()
@@ -997,6 +1029,7 @@ from candour.cases.closure_models import (  # noqa: E402, F401
     SurveyAnswer,
     SurveyAnsweredVia,
     SurveyChannel,
+    SurveyKeyAttempts,
     SurveyOffer,
 )
 from candour.cases.joint_models import JointComplaint, JointPart  # noqa: E402, F401

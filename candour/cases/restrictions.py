@@ -25,7 +25,6 @@ from datetime import date, datetime, timedelta
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from candour.audit.chain import record
 from candour.cases.access import CONFIDENTIAL
 from candour.cases.deadlines import fmt, period_end
 from candour.cases.intake import InvalidCase, not_before, when_on_case
@@ -37,6 +36,7 @@ from candour.cases.models import (
     Person,
     StageResponse,
 )
+from candour.cases.person_records import record_about
 from candour.cases.route_models import (
     RESTRICTION_LIVE,
     ContactRestriction,
@@ -187,18 +187,25 @@ def check_contact(case: Case, channel: str, direction: str, by) -> str:
     return "; ".join(warnings)
 
 
+def contact_warning(entry) -> str:
+    """What staff are told once a contact is recorded (the web page's message and the API's
+    `warning`): the restriction a contact from the person fell outside, or "" (one to them
+    outside it is refused, check_contact)."""
+    return check_contact(entry.case, entry.channel, entry.direction, None)
+
+
 def contact_recorded(entry) -> str:
-    """The staff page's message once a contact is recorded, with the restriction it fell
-    outside, if any (a contact from the person; one to them outside it is refused)."""
+    """The staff page's message once a contact is recorded, with contact_warning."""
     if not hasattr(entry, "direction"):  # given a case (the forms' words about a case)
         return "Contact recorded"
-    warning = check_contact(entry.case, entry.channel, entry.direction, None)
+    warning = contact_warning(entry)
     return f"Contact recorded. {warning}" if warning else "Contact recorded"
 
 
 def arrival_warning(case: Case) -> str:
-    """What staff are told when feedback arrives from a person under restrictions: it is
-    recorded (the right to complain stands, 002 §13.7.1), with the restriction named."""
+    """What staff are told when a case arrives from a person under restrictions, on the
+    intake pages and in the API's `warning` alike: it is recorded (the right to complain
+    stands, 002 §13.7.1), with the restriction named; "" when none applies."""
     name = "The complainant" if case.confidential else ""
     notes = []
     for restriction in in_force_for(case):
@@ -207,7 +214,7 @@ def arrival_warning(case: Case) -> str:
             f"{describe(restriction, name)}."
             + (" This arrived by a channel outside the restriction." if outside else "")
         )
-    return " ".join(notes)
+    return f"Persistent contact restrictions: {' '.join(notes)}" if notes else ""
 
 
 # --- rules shared by the steps ----------------------------------------------------------------
@@ -294,32 +301,6 @@ def _locked(restriction: ContactRestriction) -> ContactRestriction:
     )
 
 
-def _record(event: str, restriction, by, *, case=None, at=None, **details):
-    record(
-        event,
-        actor=by,
-        case=case,
-        organisation_id=restriction.organisation_id,
-        restriction=restriction.pk,
-        reference=restriction.reference,
-        **({"happened_at": at} if at is not None else {}),
-        **details,
-    )
-
-
-def history(restriction: ContactRestriction):
-    """The procedure's audit events, oldest first."""
-    from candour.audit.models import AuditEvent
-
-    return (
-        AuditEvent.objects.filter(
-            organisation_id=restriction.organisation_id, data__restriction=restriction.pk
-        )
-        .select_related("actor")
-        .order_by("sequence")
-    )
-
-
 # --- the steps --------------------------------------------------------------------------------
 
 
@@ -369,7 +350,7 @@ def open_procedure(case: Case, *, by, grounds: str, at: datetime | None = None):
         opened_by=by,
     )
     restriction.cases.add(case)
-    _record(
+    record_about(
         "persistent_contact_procedure_opened", restriction, by, case=case, at=at, grounds=grounds
     )
     return restriction
@@ -390,7 +371,7 @@ def link_case(restriction: ContactRestriction, case: Case, *, by) -> ContactRest
     if restriction.cases.filter(pk=case.pk).exists():
         raise InvalidCase("case", f"{case.reference} is already part of {restriction.reference}")
     restriction.cases.add(case)
-    _record("persistent_contact_case_linked", restriction, by, case=case)
+    record_about("persistent_contact_case_linked", restriction, by, case=case)
     return restriction
 
 
@@ -437,7 +418,7 @@ def add_evidence(
         recorded_at=timezone.now(),
         recorded_by=by,
     )
-    _record(
+    record_about(
         "persistent_contact_evidence_added",
         restriction,
         by,
@@ -479,7 +460,7 @@ def review(
     restriction.status, restriction.reviewed_at, restriction.reviewed_by = S.REVIEWED, at, by
     restriction.review_summary = summary
     restriction.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_summary"])
-    _record("persistent_contact_reviewed", restriction, by, at=at, role=role, summary=summary)
+    record_about("persistent_contact_reviewed", restriction, by, at=at, role=role, summary=summary)
     return restriction
 
 
@@ -532,7 +513,7 @@ def approve(
     restriction.single_point_of_contact = single_point_of_contact
     restriction.review_due = review_due
     restriction.save()
-    _record(
+    record_about(
         "persistent_contact_approved",
         restriction,
         by,
@@ -564,7 +545,9 @@ def decline(
     restriction.status, restriction.decided_at, restriction.decided_by = S.NOT_APPROVED, at, by
     restriction.decided_as, restriction.decision_note = role, reason
     restriction.save()
-    _record("persistent_contact_not_approved", restriction, by, at=at, role=role, reason=reason)
+    record_about(
+        "persistent_contact_not_approved", restriction, by, at=at, role=role, reason=reason
+    )
     return restriction
 
 
@@ -609,7 +592,7 @@ def record_warning(
     restriction.status, restriction.warned_at = S.IN_FORCE, at
     restriction.warning_note, restriction.warning_letter = note, letter
     restriction.save(update_fields=["status", "warned_at", "warning_note", "warning_letter"])
-    _record(
+    record_about(
         "persistent_contact_warning_sent",
         restriction,
         by,
@@ -651,7 +634,7 @@ def keep(
     previous = restriction.review_due
     restriction.review_due, restriction.last_review_at = next_review, at
     restriction.save(update_fields=["review_due", "last_review_at"])
-    _record(
+    record_about(
         "persistent_contact_restrictions_kept",
         restriction,
         by,
@@ -678,7 +661,7 @@ def lift(
     restriction.status, restriction.lifted_at, restriction.lifted_by = S.LIFTED, at, by
     restriction.lifted_reason = reason
     restriction.save(update_fields=["status", "lifted_at", "lifted_by", "lifted_reason"])
-    _record(
+    record_about(
         "persistent_contact_restrictions_lifted", restriction, by, at=at, role=role, reason=reason
     )
     return restriction

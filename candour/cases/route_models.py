@@ -42,6 +42,9 @@ class ContactRestriction(models.Model):
     accountable officer, the warning letter, the restrictions (a single point of contact, the
     channels they may use) and the date they are reviewed, until they are lifted."""
 
+    # Its audit events carry its id under this key (candour.cases.person_records).
+    AUDIT_KEY = "restriction"
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="contact_restrictions"
     )
@@ -154,6 +157,9 @@ class ServiceUserPlanStatus(models.TextChoices):
 class ServiceUserPlan(models.Model):
     """R34, seed 000 "High Service Users": a plan for a patient whose contacts are about their
     health needs rather than a complaint, with its steps, each with an owner and a due date."""
+
+    # Its audit events carry its id under this key (candour.cases.person_records).
+    AUDIT_KEY = "service_user_plan"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="service_user_plans"

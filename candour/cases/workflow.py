@@ -156,6 +156,8 @@ TRANSITIONS: dict[str, Transition] = {
     # its role at its own organisation, as the lead's is checked here).
     "record_part_reply": _t("given a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
     "go_without_part": _t("answered without a contributor's reply", {R, OP, P}, None, FORMAL_KINDS),
+    "change_joint_part": _t("given a change to a part", {R, OP, P}, None, FORMAL_KINDS),
+    "withdraw_joint_part": _t("given a part withdrawn", {R, OP, P}, None, FORMAL_KINDS),
     # After closure (R37; 003 §11.2, 004): the satisfaction survey and case studies
     # (candour.cases.surveys, candour.cases.case_studies).
     "send_survey": _t("given a satisfaction survey", {D, C}, None, RESPONDING_KINDS),
@@ -369,6 +371,8 @@ GUARDS = {
             "share_joint_part",
             "record_part_reply",
             "go_without_part",
+            "change_joint_part",
+            "withdraw_joint_part",
         )
     },
     "send_survey": _survey_recorded,

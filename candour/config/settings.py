@@ -251,6 +251,11 @@ CANDOUR_PUBLIC_SUBMISSIONS_PER_HOUR = int(os.environ.get("CANDOUR_PUBLIC_SUBMISS
 CANDOUR_PUBLIC_STATUS_CHECKS_PER_HOUR = int(
     os.environ.get("CANDOUR_PUBLIC_STATUS_CHECKS_PER_HOUR", 20)
 )
+# The public survey page (/survey/): survey keys that did not match, per client address and
+# hour, before it answers 429 (candour/cases/key_attempts.py).
+CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR = int(
+    os.environ.get("CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR", 10)
+)
 CANDOUR_PUBLIC_MAX_REQUEST_BYTES = 128 * 1024
 # Behind a reverse proxy, the request header holding the client's address (for example
 # HTTP_X_REAL_IP); empty means REMOTE_ADDR.

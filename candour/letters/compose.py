@@ -56,8 +56,62 @@ def start_problem(case: Case, kind: str) -> str | None:
     return None
 
 
+# A contributor's reply to its part of a joint complaint, offered in the final response's
+# draft (`with_contributions`): "part_1", "part_2"...
+PART_SECTION = re.compile(r"^part_(\d+)$")
+
+
 def heading(name: str) -> str:
+    part = PART_SECTION.match(name)
+    if part:
+        return f"Part {part[1]}: another organisation's reply"
     return FINAL_SECTIONS.get(name, name.replace("_", " ").capitalize())
+
+
+def printed_heading(name: str) -> str:
+    """The heading a letter prints above a section: none for the untitled ones, nor for a
+    contributor's part, which reads on as part of the explanation."""
+    return "" if name in UNTITLED or PART_SECTION.match(name) else heading(name)
+
+
+def with_contributions(case: Case, kind: str, sections: list) -> list:
+    """R31, seed 001 §8: a joint complaint's complainant "should be sent a single,
+    coordinated response". A final response's draft offers each contributor's reply to its
+    part (not withdrawn) as a section of its own after the explanation: its name and what it
+    said, under a note in [[brackets]] that the handler replaces with the words the
+    complainant reads (a letter is not approved with the note left in)."""
+    if kind != LetterKind.FINAL_RESPONSE:
+        return sections
+    from candour.cases.joint_models import JointPart
+
+    parts = (
+        JointPart.objects.filter(case=case, withdrawn_at__isnull=True, reply_at__isnull=False)
+        .select_related("organisation")
+        .prefetch_related("issues")
+        .order_by("number")
+    )
+    offered = [[f"part_{p.number}", _contribution(p)] for p in parts]
+    if not offered:
+        return sections
+    names = [name for name, _ in sections]
+    at = names.index("explanation") + 1 if "explanation" in names else len(sections)
+    return [*sections[:at], *offered, *sections[at:]]
+
+
+def _contribution(part) -> str:
+    from candour.cases.deadlines import fmt, local
+
+    issues = sorted(i.number for i in part.issues.all())
+    numbers = ", ".join(map(str, issues))
+    about = f" on issue{'s' if len(issues) > 1 else ''} {numbers}" if issues else ""
+    reference = f", reference {part.reply_reference}" if part.reply_reference else ""
+    note = (
+        f"[[{part.contributor}'s reply to part {part.number}, received "
+        f"{fmt(local(part.reply_at).date())}{reference}. Write what it found into this "
+        "response, in words the complainant will follow, and take out this note.]]"
+    )
+    said = part.reply_text or f"[[Its reply is in {part.reply_reference}: summarise it here.]]"
+    return f"{note}\n\n{part.contributor} looked into this{about} and told us:\n\n{said}"
 
 
 def text_hash(subject: str, sections: list) -> str:

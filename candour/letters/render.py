@@ -18,7 +18,7 @@ from django.utils import timezone
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from candour.audit.chain import record
-from candour.letters.compose import UNTITLED, heading
+from candour.letters.compose import printed_heading
 from candour.letters.merge import long_date, organisation_fields, recipient_fields
 from candour.letters.models import Letter, LetterVersion
 from candour.letters.signoff import chain_of, roles_held
@@ -70,7 +70,7 @@ def printed(letter: Letter, user, version: LetterVersion | None = None) -> Print
         sections.append(
             {
                 "name": name,
-                "heading": "" if name in UNTITLED else heading(name),
+                "heading": printed_heading(name),
                 "paragraphs": paragraphs,
             }
         )

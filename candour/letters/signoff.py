@@ -235,6 +235,7 @@ def start_letter(
             raise InvalidCase("staff_named", f"{_name(person)} is not on the staff here")
     template = current_template(case.organisation, kind)
     subject, sections = render_sections(template, fields_for(by, case, recipient))
+    sections = compose.with_contributions(case, kind, sections)
     now = timezone.now()
     letter = Letter.objects.create(
         case=case,

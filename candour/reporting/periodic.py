@@ -6,7 +6,9 @@ They reuse the annual report's tables over a shorter period: the annual function
 period's `whole` and its `quarters` (the columns), so a quarter passes its months as
 `quarters` and a month passes none (one column). Two tables are added: the caseload (open at
 the start, received, ended, open at the end) and recommendations for change with the action
-taken on them. The check is the annual one plus these tables' own rules.
+taken on them. Matters redirected outside the procedure and the satisfaction survey (sent,
+declined, answered) are the annual tables over the period, one column. The check is the
+annual one plus these tables' own rules.
 """
 
 from __future__ import annotations
@@ -226,6 +228,9 @@ TABLES = (
     annual.feedback,
     annual.handling,
     annual.days_to_respond,
+    # Counted as the annual report counts them, over the period (R10, R37).
+    annual.outside_procedure,
+    annual.satisfaction,
 )
 
 

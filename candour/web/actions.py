@@ -1445,6 +1445,46 @@ JOINT_ACTIONS: tuple[Action, ...] = (
         "say why.",
         unavailable=joint_pages.none_left("unanswered", "every part is answered"),
     ),
+    Action(
+        "joint-change-part",
+        "Change a part awaiting its reply",
+        ("change_joint_part",),
+        (
+            PART_FIELD["unanswered"],
+            Field("asked", "What is it asked to look into and answer?", "textarea",
+                  short="What is asked"),
+            Field("organisation_name", "Name of the organisation, if it is outside Candour",
+                  max_length=200, short="Name"),
+            Field("issues", "Which issues does it answer?", width="10", short="Issues",
+                  hint="Their numbers, separated by commas, for example 1, 3."),
+            Field("due", "When is its reply due?", "date", short="Due date"),
+            when("When was it changed?"),
+        ),
+        joint_pages.change_part,
+        "Part changed",
+        hint=joint_pages.change_hint,
+        prefill=joint_pages.change_prefill,
+        unavailable=joint_pages.none_left("unanswered", "no part awaits its reply"),
+    ),
+    Action(
+        "joint-withdraw-part",
+        "Withdraw a part",
+        ("withdraw_joint_part",),
+        (
+            PART_FIELD["replyless"],
+            Field("reason", "Why is it withdrawn?", "textarea", short="Reason",
+                  hint="For example, the organisation was asked in error, or its part is no "
+                  "longer needed."),
+            when("When was it withdrawn?"),
+        ),
+        lambda c, u, d: joint.withdraw_part(
+            c, by=u, number=joint_pages.part_number(d), reason=d["reason"], at=d["at"]
+        ),
+        "Part withdrawn: the coordinated response no longer waits for it",
+        hint="A withdrawn part no longer holds up the coordinated response, and an "
+        "organisation in Candour no longer sees it. A part with a reply cannot be withdrawn.",
+        unavailable=joint_pages.none_left("replyless", "every part has its reply"),
+    ),
 )  # fmt: skip
 
 ACTIONS = (

@@ -8,15 +8,19 @@ page `answer` (outside the staff guard, as the feedback form is: ADR 0008).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 
-from candour.cases import case_studies, surveys
+from candour.cases import case_studies, key_attempts, surveys
 from candour.cases.closure_models import CaseStudyStatus, SurveyChannel, SurveyOffer
 from candour.cases.workflow import CaseError, allowed_actions, ensure_can
+from candour.intake.limits import client_address
 from candour.web.actions import performs, when
 from candour.web.forms import Field, Form
 from candour.web.signin import public
@@ -273,6 +277,11 @@ def answer(request):
     context = {"public_page": True, "key": key, "errors": {}}
     if not key:
         return render(request, "web/closure/answer.jinja", context)
+    # Keys that did not match are limited per client address (cases.key_attempts).
+    address = client_address(request)
+    wait, hour = key_attempts.take(address)
+    if wait is not None:
+        return _too_many_keys(request, context, wait)
     try:
         found = surveys.by_key(key)
     except surveys.SurveyNotFound:
@@ -281,6 +290,7 @@ def answer(request):
             "in the letter or email we sent you; a survey can be answered once."
         }
         return render(request, "web/closure/answer.jinja", context, status=400)
+    key_attempts.give_back(address, hour)
     fields = answer_fields(found.questions)
     if request.method == "POST" and "answering" in request.POST:
         form = Form(fields, request.POST)
@@ -300,6 +310,18 @@ def answer(request):
         form = Form(fields)
     context.update(form=form, errors=form.errors, organisation=found.case.organisation)
     return render(request, "web/closure/answer.jinja", context, status=400 if form.errors else 200)
+
+
+def _too_many_keys(request, context: dict, wait_seconds: int):
+    until = timezone.localtime() + timedelta(seconds=wait_seconds)
+    context["errors"] = {
+        "key": "Key: too many keys that did not match have been tried from your connection "
+        f"this hour. Try again after {until:%H:%M}, with the key exactly as it is in the "
+        "letter or email we sent you."
+    }
+    response = render(request, "web/closure/answer.jinja", context, status=429)
+    response["Retry-After"] = str(wait_seconds)
+    return response
 
 
 # Staff pages, added to the web namespace's URLs (candour/web/urls.py).

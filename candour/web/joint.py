@@ -87,18 +87,22 @@ def add_part(case: Case, user, data: dict):
     )
 
 
-# Which parts a form offers: not yet shared; shared and awaiting its reply; unanswered.
+# Which parts a form offers, of those standing (not withdrawn): not yet shared; shared and
+# awaiting its reply; unanswered; without a reply (that may be withdrawn).
 WHICH = {
     "unshared": lambda p: p.shared_at is None,
     "awaited": lambda p: p.shared_at is not None and p.reply_at is None,
     "unanswered": lambda p: not p.answered,
+    "replyless": lambda p: p.reply_at is None,
 }
 
 
 def _parts(case: Case, which: str) -> list[JointPart]:
     return [
         p
-        for p in JointPart.objects.filter(case=case).select_related("organisation")
+        for p in JointPart.objects.filter(case=case, withdrawn_at__isnull=True).select_related(
+            "organisation"
+        )
         if WHICH[which](p)
     ]
 
@@ -123,6 +127,57 @@ def part_number(data: dict) -> int:
     return whole_number(data["part"]) or 0
 
 
+def change_part(case: Case, user, data: dict):
+    """The change form: an empty box keeps what is recorded."""
+    issues = data["issues"]
+    return joint.change_part(
+        case,
+        by=user,
+        number=part_number(data),
+        asked=data["asked"] or None,
+        organisation_name=data["organisation_name"] or None,
+        issues=issue_numbers(issues) if issues.strip() else None,
+        due=data["due"],
+        at=data["at"],
+    )
+
+
+def _issue_list(part: JointPart) -> str:
+    return ", ".join(str(i.number) for i in part.issues.all())
+
+
+def _described(part: JointPart) -> str:
+    issues = _issue_list(part)
+    return (
+        f"part {part.number} ({part.contributor}), due {deadlines.fmt(part.due)}"
+        f"{', issues ' + issues if issues else ''}: {deadlines.shorten(part.asked, 50)}"
+    )
+
+
+def change_hint(case: Case) -> str:
+    """What each part awaiting its reply asks now, for the change form."""
+    listed = "; ".join(_described(p) for p in _parts(case, "unanswered"))
+    return (
+        "Leave a box empty to keep what is recorded. The name can be changed only for an "
+        f"organisation outside Candour. Awaiting their replies: {listed or 'none'}."
+    )
+
+
+def change_prefill(case: Case, user) -> dict:
+    """With one part to change, the form starts from what it records."""
+    found = _parts(case, "unanswered")
+    if len(found) != 1:
+        return {}
+    p = found[0]
+    return {
+        "part": str(p.number),
+        "asked": p.asked,
+        "organisation_name": p.organisation_name,
+        "issues": _issue_list(p),
+        "due": p.due.isoformat(),
+    }
+
+
 # --- the lead's section of the case page ------------------------------------------------------
 
 
@@ -138,7 +193,7 @@ def section(user, case: Case) -> dict | None:
     today = timezone.localdate()
     calendar = case.organisation.working_calendar()
     rows = [
-        {"part": p, "urgency": _urgency(p.due, today, calendar, p.answered)}
+        {"part": p, "urgency": _urgency(p.due, today, calendar, p.answered or p.withdrawn)}
         for p in joint.parts_of(case)
     ]
     return {
@@ -151,19 +206,32 @@ def section(user, case: Case) -> dict | None:
 # --- the contributor ---------------------------------------------------------------------------
 
 
-def due_rows(user) -> list[dict]:
-    """The worklist's parts due from the user's organisations, with their urgency."""
-    due = joint.parts_due(user)
-    if not due:
+def _rows(found: list[JointPart]) -> list[dict]:
+    if not found:
         return []
-    calendars = calendars_of({p.case.organisation for p in due})
+    calendars = calendars_of({p.case.organisation for p in found})
     today = timezone.localdate()
     return [
         {
             "part": p,
             "urgency": deadlines.urgency(p.due, today, calendars[p.case.organisation_id]),
         }
-        for p in due
+        for p in found
+    ]
+
+
+def due_rows(user) -> list[dict]:
+    """The worklist's parts due from the user's organisations, with their urgency."""
+    return _rows(joint.parts_due(user))
+
+
+def awaited_rows(user) -> list[dict]:
+    """The worklist's parts that the user's organisations' joint complaints await, overdue
+    or due soon (by the lead's calendar), with their urgency."""
+    return [
+        row
+        for row in _rows(joint.parts_awaited(user))
+        if row["urgency"] in (deadlines.Urgency.OVERDUE, deadlines.Urgency.DUE_SOON)
     ]
 
 

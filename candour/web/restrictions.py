@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from candour.cases import high_users, restrictions
+from candour.cases import high_users, person_records, restrictions
 from candour.cases.access import CaseNotFound, get_case
 from candour.cases.models import ContactMethod
 from candour.cases.route_models import PlanStepKind, RestrictionStatus, ServiceUserPlanStatus
@@ -63,9 +63,11 @@ class Step:
     title: str
     fields: tuple[Field, ...]
     run: Callable[[object, object, dict], object]
-    done: str
+    # The message once done; given what `run` returned, where it names it.
+    done: str | Callable[[object], str]
     shown: Callable[[object], bool]
     hint: str = ""
+    submit: str = ""  # the button, if not the title
 
 
 CHANNEL_FIELDS = tuple(
@@ -252,8 +254,19 @@ def _link(restriction, user, reference: str):
 ALIASES = {"channels": CHANNEL_FIELDS[0].name}
 
 
-def step_page(request, *, steps: dict, target, slug: str, context: dict, back: str, caption: str):
-    """One step's form (GET) and the step itself (POST), then back to the page of `target`."""
+def step_page(
+    request,
+    *,
+    steps: dict,
+    target,
+    slug: str,
+    context: dict,
+    back: str,
+    caption: str,
+    then: Callable[[object], str] | None = None,
+):
+    """One step's form (GET) and the step itself (POST), then back to the page of `target`
+    (or to `then` of what the step returned: the procedure or plan it started)."""
     step = steps.get(slug)
     if step is None:
         raise Http404("There is no such step.")
@@ -264,12 +277,13 @@ def step_page(request, *, steps: dict, target, slug: str, context: dict, back: s
     form = Form(step.fields, post, aliases=ALIASES, user=request.user, **context)
     if post is not None and form.valid:
         try:
-            step.run(target, request.user, form.data)
+            result = step.run(target, request.user, form.data)
         except CaseError as error:
             form.refuse(error)
         else:
-            messages.success(request, f"{step.done}.")
-            return redirect(back)
+            done = step.done(result) if callable(step.done) else step.done
+            messages.success(request, f"{done}.")
+            return redirect(then(result) if then else back)
     return render(
         request,
         "web/routes/step.jinja",
@@ -309,7 +323,7 @@ def restriction(request, pk: int):
             "procedure": found.organisation.policy.persistent_contact,
             "evidence": found.evidence.select_related("case"),
             "cases": found.cases.order_by("reference"),
-            "history": restrictions.history(found),
+            "history": person_records.history(found),
             "channels": restrictions.channels_text(found.channels) if found.channels else "",
         },
     )
@@ -341,32 +355,39 @@ START_FIELDS = (
 )
 
 
-def start_restriction(request, reference: str):
-    """Start the procedure for a case's complainant."""
+START_RESTRICTION = Step(
+    "start",
+    "Start the persistent contact procedure",
+    START_FIELDS,
+    lambda case, u, d: restrictions.open_procedure(case, by=u, **d),
+    lambda found: f"Procedure {found.reference} started",
+    lambda case: True,
+    submit="Start the procedure",
+)
+
+
+def _start(request, reference: str, step: Step, then: Callable[[object], str]):
+    """A procedure or plan started from a case: step_page on the case."""
     try:
         case = get_case(request.user, reference)
     except CaseNotFound as error:
         raise Http404(str(error)) from None
-    form = Form(START_FIELDS, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.valid:
-        try:
-            found = restrictions.open_procedure(case, by=request.user, **form.data)
-        except CaseError as error:
-            form.refuse(error)
-        else:
-            messages.success(request, f"Procedure {found.reference} started.")
-            return redirect("web:restriction", pk=found.pk)
-    return render(
+    return step_page(
         request,
-        "web/routes/start.jinja",
-        {
-            "case": case,
-            "form": form,
-            "errors": form.errors,
-            "title": "Start the persistent contact procedure",
-            "submit_text": "Start the procedure",
-        },
-        status=400 if form.errors else 200,
+        steps={step.slug: step},
+        target=case,
+        slug=step.slug,
+        context={"organisation": case.organisation},
+        back=reverse("web:case", args=[case.reference]),
+        caption=f"{case.get_kind_display()} {case.reference}",
+        then=then,
+    )
+
+
+def start_restriction(request, reference: str):
+    """Start the procedure for a case's complainant."""
+    return _start(
+        request, reference, START_RESTRICTION, lambda r: reverse("web:restriction", args=[r.pk])
     )
 
 
@@ -487,7 +508,7 @@ def plan(request, pk: int):
             "steps_open": [s for s in PLAN_STEPS if s.shown(found)],
             "steps": found.steps.select_related("owner"),
             "cases": found.cases.order_by("reference"),
-            "history": high_users.history(found),
+            "history": person_records.history(found),
         },
     )
 
@@ -520,37 +541,24 @@ OPEN_PLAN_FIELDS = (
 )
 
 
+START_PLAN = Step(
+    "start",
+    "Open a high service user plan",
+    OPEN_PLAN_FIELDS,
+    lambda case, u, d: high_users.open_plan(
+        case,
+        by=u,
+        reason=d["reason"],
+        mdt_owner=_user(d["mdt_owner"]),
+        mdt_due=d["mdt_due"],
+        at=d["at"],
+    ),
+    lambda found: f"Plan {found.reference} opened",
+    lambda case: True,
+    submit="Open the plan",
+)
+
+
 def start_plan(request, reference: str):
-    try:
-        case = get_case(request.user, reference)
-    except CaseNotFound as error:
-        raise Http404(str(error)) from None
-    post = request.POST if request.method == "POST" else None
-    form = Form(OPEN_PLAN_FIELDS, post, organisation=case.organisation)
-    if post is not None and form.valid:
-        try:
-            found = high_users.open_plan(
-                case,
-                by=request.user,
-                reason=form.data["reason"],
-                mdt_owner=_user(form.data["mdt_owner"]),
-                mdt_due=form.data["mdt_due"],
-                at=form.data["at"],
-            )
-        except CaseError as error:
-            form.refuse(error)
-        else:
-            messages.success(request, f"Plan {found.reference} opened.")
-            return redirect("web:plan", pk=found.pk)
-    return render(
-        request,
-        "web/routes/start.jinja",
-        {
-            "case": case,
-            "form": form,
-            "errors": form.errors,
-            "title": "Open a high service user plan",
-            "submit_text": "Open the plan",
-        },
-        status=400 if form.errors else 200,
-    )
+    """Open a high service user plan for a case's patient."""
+    return _start(request, reference, START_PLAN, lambda p: reverse("web:plan", args=[p.pk]))

@@ -277,6 +277,7 @@ def worklist(request):
             "urgency_rule": deadlines.urgency_rule,
             "restrictions_due": restrictions.due_for_review(request.user).count(),
             "parts_due": joint_pages.due_rows(request.user),
+            "parts_awaited": joint_pages.awaited_rows(request.user),
         },
         status=400 if errors else 200,
     )
@@ -396,7 +397,7 @@ def _intake_page(request, fields, template: str, record, **extra):
             else:
                 messages.success(request, f"{found.get_kind_display()} {found.reference} recorded.")
                 if arrival := restrictions.arrival_warning(found):
-                    messages.warning(request, f"Persistent contact restrictions: {arrival}")
+                    messages.warning(request, arrival)
                 if found.urgent_clinical_need:
                     messages.warning(
                         request,

@@ -202,3 +202,44 @@ def test_grade_4_is_refused_at_intake_and_nothing_is_recorded(as_alice):
     assert recorded["grade"] == 3
     body = refused(as_alice, "/cases", complaint_body(kind="compliment", grade=2), 422, "grade")
     assert "cannot be given" in body["detail"][0]["message"]
+
+
+# --- a part's deadline, its change and its withdrawal -------------------------------------------
+
+
+def test_a_parts_due_date_is_among_the_cases_deadlines(as_alice, shared):
+    listed = as_alice.get(f"/cases/{shared.reference}/deadlines").json()
+    parts = {d["key"]: d for d in listed if d["key"].startswith("joint_part_")}
+    assert sorted(parts) == ["joint_part_1", "joint_part_2"]
+    assert parts["joint_part_1"]["due"] == "2026-11-16"
+    assert parts["joint_part_1"]["label"] == "Part 1: reply from Minster Medical Group"
+
+
+def test_the_lead_changes_a_part_and_says_what_stays(as_alice, as_bob, shared):
+    ref = shared.reference
+    rows = audit_rows()
+    response = as_alice.patch(f"/cases/{ref}/joint/parts/1", {"organisation_name": "Other"})
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["detail"]] == ["organisation_name"]
+    assert audit_rows() == rows
+    response = as_alice.patch(
+        f"/cases/{ref}/joint/parts/1", {"due": "2026-11-20", "issues": [1, 2]}
+    )
+    assert response.status_code == 200, response.content
+    part = response.json()["parts"][0]
+    assert (part["due"], part["issues"], part["asked"]) == ("2026-11-20", [1, 2], "The letter.")
+    assert events(shared)[-1] == "joint_part_changed"
+    assert as_bob.get(f"/parts/{ref}/1").json()["due"] == "2026-11-20"
+
+
+def test_the_lead_withdraws_a_part_and_its_contributor_loses_sight_of_it(as_alice, as_bob, shared):
+    ref = shared.reference
+    refused(as_alice, f"/cases/{ref}/joint/parts/1/withdraw", {"reason": " "}, 422, "reason")
+    body = post(as_alice, f"/cases/{ref}/joint/parts/1/withdraw", {"reason": "Asked in error."})
+    assert body["parts"][0]["withdrawn_reason"] == "Asked in error."
+    assert body["parts"][0]["withdrawn_at"] is not None
+    assert "part 1" not in (body["response_waits"] or "")
+    assert events(shared)[-1] == "joint_part_withdrawn"
+    assert as_bob.get("/parts").json() == []
+    assert as_bob.get(f"/parts/{ref}/1").status_code == 404
+    refused(as_alice, f"/cases/{ref}/joint/parts/1/withdraw", {"reason": "Again."}, 409)

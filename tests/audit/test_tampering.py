@@ -97,6 +97,8 @@ CHANGES = {
     "case": lambda e: {"case_id": None},
     "event": lambda e: {"event": "case_closed"},
     "data": lambda e: {"data": dict(e.data, after={"grade": 4})},
+    # Not hashed: repeated from the data, and held against it (chain.subject_of).
+    "subject": lambda e: {"subject": "restriction:1"},
     "prev_hash": lambda e: {"prev_hash": "f" * 64},
     "hash": lambda e: {"hash": "f" * 64},
 }

@@ -16,13 +16,20 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from candour.cases import deadlines, joint
 from candour.cases.handling import acknowledge_case
 from candour.cases.investigation import record_finding
 from candour.cases.models import Case, Status
 
 from ..conftest import make_case
 from ..responding import without_sign_off
-from .conftest import check_accessibility, check_page, resize, sign_in_through_pages
+from .conftest import (
+    check_accessibility,
+    check_page,
+    resize,
+    screenshot,
+    sign_in_through_pages,
+)
 from .test_letters import switch_to
 
 WIDER_THAN_THE_SCREEN = "() => document.documentElement.scrollWidth > window.innerWidth"
@@ -143,3 +150,85 @@ def test_a_joint_complaint_across_two_organisations(page, case, alice, bob, org_
     check_page(page, "joint-complaint-responded")
 
     fits_at_390(page, case_url, part_url)
+
+
+def deadlines_table(page) -> str:
+    return page.locator("#deadlines-caption").locator("xpath=ancestor::table[1]").inner_text()
+
+
+def joint_section(page) -> str:
+    return page.locator("#joint-caption").locator("xpath=ancestor::div[1]").inner_text()
+
+
+def test_a_parts_deadline_its_change_and_its_withdrawal(page, case, alice, bob, org_b):
+    """A part's due date is one of the case's deadlines; the lead changes a part (its due
+    date and the name of an organisation outside Candour) and withdraws another with a
+    reason, after which its contributor no longer sees it. At 1280 and 390 pixels."""
+    today = timezone.localdate()
+    due, later = today + timedelta(days=10), today + timedelta(days=15)
+    joint.start_joint(case, by=alice, lead_basis="most_issues", lead_reason="Most are ours.")
+    joint.add_part(case, by=alice, organisation=org_b, asked="What became of the letter?",
+                   issues=[2], due=due)  # fmt: skip
+    joint.add_part(case, by=alice, organisation_name="Example Acute Trust",
+                   asked="When did the clinic receive the referral?", due=due)  # fmt: skip
+    joint.share_part(case, by=alice, number=1, consent="given", consent_on=today)
+    case_url = f"/cases/{case.reference}/"
+    part_url = f"/parts/{case.reference}/1/"
+    sign_in_through_pages(page, alice, next_url=case_url)
+
+    # Each part's due date stands among the case's deadlines, with its verdict to come.
+    shown = deadlines_table(page)
+    assert f"Part 1: reply from {org_b.name}" in shown
+    assert "Part 2: reply from Example Acute Trust" in shown
+    assert deadlines.fmt(due) in shown
+    check_page(page, "joint-part-deadline")
+    resize(page, 390)
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    screenshot(page, "joint-part-deadline-390")
+    resize(page, 1280)
+
+    # The lead changes part 2: a later due date, and the trust's full name.
+    act(page, "Change a part awaiting its reply")
+    assert f"part 2 (Example Acute Trust), due {deadlines.fmt(due)}" in page.inner_text("main")
+    check_page(page, "joint-part-change")
+    page.get_by_label("Which part?").select_option(label="Part 2: Example Acute Trust")
+    page.get_by_label("Name of the organisation, if it is outside Candour").fill(
+        "Example Acute Hospitals Trust"
+    )
+    page.get_by_label("When is its reply due?").fill(later.isoformat())
+    page.get_by_role("button", name="Change a part awaiting its reply").click()
+    page.wait_for_url(f"**{case_url}")
+    assert "Part changed" in page.inner_text("main")
+    shown = deadlines_table(page)
+    assert "Part 2: reply from Example Acute Hospitals Trust" in shown
+    assert deadlines.fmt(later) in shown
+
+    # It withdraws part 1, saying why: no longer a deadline, and no longer the practice's.
+    act(page, "Withdraw a part")
+    check_page(page, "joint-part-withdraw", keep_screenshot=False)
+    page.get_by_label("Which part?").select_option(label=f"Part 1: {org_b.name}")
+    page.get_by_label("Why is it withdrawn?").fill(
+        "The practice had sent the letter on; the trust lost it."
+    )
+    page.get_by_role("button", name="Withdraw a part").click()
+    page.wait_for_url(f"**{case_url}")
+    assert "Part withdrawn" in page.inner_text("main")
+    assert "Withdrawn" in joint_section(page) and "the trust lost it" in joint_section(page)
+    assert f"Part 1: reply from {org_b.name}" not in deadlines_table(page)
+    check_page(page, "joint-part-withdrawn")
+    resize(page, 390)
+    page.goto(case_url)
+    resize(page, 390)
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    screenshot(page, "joint-part-withdrawn-390")
+    fits_at_390(
+        page,
+        case_url,
+        f"{case_url}joint-change-part/",
+        f"{case_url}joint-withdraw-part/",
+    )
+
+    # The practice no longer sees the part.
+    switch_to(page, bob, "/")
+    assert "Parts of joint complaints due from you" not in page.inner_text("main")
+    assert page.goto(part_url).status == 404

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import pytest
 
 from candour.audit.models import AuditEvent
-from candour.cases import joint
+from candour.cases import deadlines, joint
 from candour.cases.access import (
     CaseNotFound,
     PartNotFound,
@@ -31,6 +31,7 @@ from candour.cases.access import (
     get_part,
     parts_for,
 )
+from candour.cases.deadlines import DeadlineState, Urgency
 from candour.cases.handling import acknowledge_case, grade_case
 from candour.cases.intake import InvalidCase
 from candour.cases.investigation import record_finding, record_outcome
@@ -39,6 +40,7 @@ from candour.cases.models import Status
 from candour.cases.people import PersonDetails
 from candour.cases.workflow import PermissionDenied, TransitionNotAllowed, allowed_actions
 from candour.organisations.setup import add_member, ensure_roles
+from candour.web import joint as joint_pages
 
 from ..conftest import at, make_case, organisation, user
 from ..responding import find_all, respond, send_final_response, without_sign_off
@@ -477,3 +479,186 @@ def test_the_contributors_worklist_lists_the_parts_due_from_it(shared, bob, org_
     ]
     joint.record_reply(other, by=bob, number=1, text="Done.")
     assert [p.case.reference for p in joint.parts_due(bob)] == [shared.reference]
+
+
+# --- a part's due date is one of the case's deadlines ------------------------------------------
+
+
+def part_deadlines(case) -> dict:
+    return {
+        d.key: (d.due, d.state, d.met)
+        for d in deadlines.for_case(reload(case))
+        if d.key.startswith("joint_part_")
+    }
+
+
+def test_a_parts_due_date_is_one_of_the_cases_deadlines(shared, alice, bob, frozen):
+    """R31: each contributor's part "with its due date" is a deadline of the case: shown
+    with the case's others, judged met or missed by the one rule (deadlines.met_by), and
+    the case's next due date when it comes first, so that the lead's worklist sorts by it."""
+    soon = date(2026, 11, 9)  # before the investigation's 16 Nov
+    assert reload(shared).next_due == DUE
+    for number in (1, 2):
+        joint.change_part(shared, by=alice, number=number, due=soon)
+    found = {d.key: d for d in deadlines.for_case(reload(shared))}
+    assert found["joint_part_1"].label == "Part 1: reply from Minster Medical Group"
+    assert found["joint_part_2"].label == "Part 2: reply from Example Acute Trust"
+    assert found["joint_part_1"].basis == (
+        "the date given to Minster Medical Group when the part was asked for on Mon 2 Nov 2026"
+    )
+    assert part_deadlines(shared) == {
+        "joint_part_1": (soon, DeadlineState.PENDING, None),
+        "joint_part_2": (soon, DeadlineState.PENDING, None),
+    }
+    assert reload(shared).next_due == soon
+
+    frozen.move_to(at(soon + timedelta(days=1), 9))
+    assert part_deadlines(shared)["joint_part_1"][1] == DeadlineState.OVERDUE
+    # A reply sent late on the due day meets it (the date it was done on, as every deadline);
+    # the next day misses it.
+    joint.record_reply(shared, by=bob, number=1, text="It was lost.", at=at(soon, 23))
+    joint.share_part(shared, by=alice, number=2, consent="given", consent_on=soon, at=at(soon, 9))
+    frozen.move_to(at(soon + timedelta(days=2), 9))
+    joint.record_reply(shared, by=alice, number=2, text="Received late.")
+    assert part_deadlines(shared) == {
+        "joint_part_1": (soon, DeadlineState.MET, True),
+        "joint_part_2": (soon, DeadlineState.MISSED, False),
+    }
+    assert last_event(shared).data["late"] is True
+    assert reload(shared).next_due == DUE  # the investigation's
+
+
+def test_a_part_gone_without_or_withdrawn_is_no_longer_owed(shared, alice):
+    joint.go_without(shared, by=alice, number=1, reason="Answered by phone instead.")
+    joint.withdraw_part(shared, by=alice, number=2, reason="The trust was asked in error.")
+    assert part_deadlines(shared) == {}
+
+
+def test_the_leads_worklist_shows_its_parts_overdue_or_due_soon(shared, alice, bob, frozen):
+    """The lead sees the parts its joint complaints await, beside the contributor's own
+    list: listed when due within a fortnight, tagged by the lead's calendar."""
+    assert [(p.case.reference, p.number) for p in joint.parts_awaited(alice)] == [
+        (shared.reference, 1),
+        (shared.reference, 2),
+    ]
+    assert joint.parts_awaited(bob) == []  # the contributor's are parts_due
+    assert [row["part"].number for row in joint_pages.awaited_rows(alice)] == []  # on track
+    frozen.move_to(at(DUE - timedelta(days=2), 9))
+    assert [(row["part"].number, row["urgency"]) for row in joint_pages.awaited_rows(alice)] == [
+        (1, Urgency.DUE_SOON),
+        (2, Urgency.DUE_SOON),
+    ]
+    joint.record_reply(shared, by=bob, number=1, text="Found.")
+    frozen.move_to(at(DUE + timedelta(days=1), 9))
+    assert [(row["part"].number, row["urgency"]) for row in joint_pages.awaited_rows(alice)] == [
+        (2, Urgency.OVERDUE)
+    ]
+
+
+# --- changing and withdrawing a part --------------------------------------------------------------
+
+
+def test_the_lead_changes_a_part_awaiting_its_reply(shared, alice):
+    """What is asked, its issues, its due date and the name of a contributor outside
+    Candour change in one audited step with the values before and after; the case's
+    deadline moves with it."""
+    later = DUE + timedelta(days=7)
+    part = joint.change_part(
+        shared, by=alice, number=2, organisation_name="Example Hospitals Trust", issues=[1, 2],
+        due=later,
+    )  # fmt: skip
+    assert (part.contributor, part.due, part.asked) == (
+        "Example Hospitals Trust", later, "Say when the clinic received the referral.",
+    )  # fmt: skip
+    assert sorted(i.number for i in part.issues.all()) == [1, 2]
+    event = last_event(shared)
+    assert event.event == "joint_part_changed" and event.data["number"] == 2
+    assert event.data["before"] == {
+        "due": DUE.isoformat(),
+        "issues": [],
+        "organisation_name": "Example Acute Trust",
+    }
+    assert event.data["after"] == {
+        "due": later.isoformat(),
+        "issues": [1, 2],
+        "organisation_name": "Example Hospitals Trust",
+    }
+    assert part_deadlines(shared)["joint_part_2"][0] == later
+    joint.change_part(shared, by=alice, number=1, asked="Explain the lost letter.")
+    assert [e.event for e in AuditEvent.objects.filter(case=shared).order_by("-sequence")[:2]] == [
+        "joint_part_changed",
+        "joint_part_changed",
+    ]
+    assert last_event(shared).data["after"] == {"asked": "Explain the lost letter."}
+
+
+@pytest.mark.parametrize(
+    ("number", "changes", "field", "message"),
+    [
+        (2, {}, "part", "nothing has changed; give what part 2 now asks"),
+        (2, {"due": DUE}, "part", "nothing has changed"),
+        (1, {"organisation_name": "Other"}, "organisation_name", "is for a contributor outside"),
+        (2, {"organisation_name": "Minster Medical Group"}, "organisation_name", "which is in"),
+        (2, {"issues": [9]}, "issues", "there is no issue 9"),
+        (2, {"due": date(2026, 11, 1)}, "due", "is before the change; give a later date"),
+        (3, {"due": DUE}, "part", "there is no part 3"),
+    ],
+)
+def test_changing_a_part_says_what_to_fix(shared, alice, number, changes, field, message):
+    before = whole_snapshot(shared)
+    with pytest.raises(InvalidCase) as refused:
+        joint.change_part(shared, by=alice, number=number, **changes)
+    assert refused.value.field == field and message in str(refused.value)
+    assert whole_snapshot(shared) == before
+
+
+def test_a_part_with_its_reply_is_neither_changed_nor_withdrawn(shared, alice, bob):
+    joint.record_reply(shared, by=bob, number=1, text="Found.")
+    before = whole_snapshot(shared)
+    with pytest.raises(TransitionNotAllowed, match="already has Minster Medical Group's reply"):
+        joint.change_part(shared, by=alice, number=1, due=DUE + timedelta(days=1))
+    with pytest.raises(TransitionNotAllowed, match="it cannot be withdrawn"):
+        joint.withdraw_part(shared, by=alice, number=1, reason="No longer needed.")
+    assert whole_snapshot(shared) == before
+
+
+def test_a_withdrawn_part_no_longer_holds_up_the_response_nor_shows_to_its_contributor(
+    shared, alice, bob, org_b
+):
+    """A part asked of the wrong organisation is withdrawn with a reason: the coordinated
+    response no longer waits for it, and its contributor in Candour loses sight of it."""
+    case = find_all(shared, alice)
+    joint.go_without(case, by=alice, number=2, reason="Not shared: no consent.")
+    assert get_part(bob, case.reference, 1).number == 1
+    with pytest.raises(InvalidCase, match="reason: is empty; say why part 1 is withdrawn"):
+        joint.withdraw_part(case, by=alice, number=1, reason=" ")
+    part = joint.withdraw_part(case, by=alice, number=1, reason="The practice was not involved.")
+    assert part.withdrawn and part.withdrawn_by == alice
+    event = last_event(case)
+    assert (event.event, event.data["reason"], event.data["was_shared"]) == (
+        "joint_part_withdrawn", "The practice was not involved.", True,
+    )  # fmt: skip
+    assert joint.parts_unanswered(reload(case)) is None
+    with pytest.raises(PartNotFound):
+        get_part(bob, case.reference, 1)
+    assert joint.parts_due(bob) == [] and not parts_for(bob).exists()
+    with pytest.raises(PermissionDenied):
+        joint.record_reply(reload(case), by=bob, number=1, text="Late.")
+    for step in (
+        lambda: joint.withdraw_part(reload(case), by=alice, number=1, reason="Again."),
+        lambda: joint.go_without(reload(case), by=alice, number=1, reason="Again."),
+        lambda: joint.change_part(reload(case), by=alice, number=1, asked="Again."),
+    ):
+        with pytest.raises(TransitionNotAllowed, match="part 1 \\(Minster Medical Group\\) was"):
+            step()
+    # The lead still sees it, marked withdrawn and taking no reply; the organisation may be
+    # asked again.
+    seen = joint.contributor_view(alice, get_part(alice, case.reference, 1), whole_case=True)
+    assert seen["open"] is False
+    assert joint.lead_view(reload(case))["parts"][0]["withdrawn_reason"] == (
+        "The practice was not involved."
+    )
+    again = joint.add_part(reload(case), by=alice, organisation=org_b, asked="Now.", due=DUE)
+    assert again.number == 3
+    joint.withdraw_part(reload(case), by=alice, number=3, reason="Not needed after all.")
+    assert respond(reload(case), alice).status == Status.RESPONDED

@@ -369,6 +369,14 @@ ACTIONS = {
         Kind.COMPLAINT,
         lambda c, by: joint.go_without(c, by=by, number=1, reason="No reply in time."),
     ),
+    "change_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.change_part(c, by=by, number=1, due=joint_due),
+    ),
+    "withdraw_joint_part": (
+        Kind.COMPLAINT,
+        lambda c, by: joint.withdraw_part(c, by=by, number=1, reason="Asked in error."),
+    ),
     # After closure (R37): tests/cases/test_surveys.py and test_case_studies.py.
     "send_survey": (
         Kind.COMPLAINT,

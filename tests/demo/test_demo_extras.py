@@ -10,12 +10,15 @@ from django.core.management import call_command
 from candour import demo, demo_extras
 from candour.audit.chain import verify
 from candour.audit.models import AuditEvent
+from candour.cases import joint
+from candour.cases.joint_models import JointComplaint, JointPart
 from candour.cases.listing import Queue, page
-from candour.cases.models import CaseAction, Lesson, Referral, Status
+from candour.cases.models import Case, CaseAction, Lesson, Referral, Status
 from candour.coding.codelists import load_shipped
 from candour.coding.models import CaseCoding, CaseTheme
 from candour.letters.models import Dispatch, Letter, LetterAction, LetterStatus, StepAction
 from candour.organisations.models import Membership
+from candour.web import joint as joint_pages
 
 from .conftest import NOW
 
@@ -138,3 +141,25 @@ def test_no_extras_loads_the_cases_only(db, capsys):
     out = capsys.readouterr().out
     assert "Demo extras" not in out and "icb.director" not in out
     assert not Letter.objects.exists() and not Lesson.objects.exists()
+
+
+def test_a_few_complaints_are_joint_and_graded_4_between_demo_organisations(enriched):
+    """Seed 001 Appendix B: "Level 4 Complex: A serious complaint involving more than one
+    provider". The bulk load never grades 4 (it cannot name a lead); the extras make a few
+    joint complaints through the domain functions, with parts, replies and grade 4."""
+    joints = JointComplaint.objects.select_related("case__organisation")
+    assert joints.count() == enriched.joint >= 4
+    assert {"EVMP", "EXHT"} <= {j.case.organisation.code for j in joints}
+    assert all(j.case.grade == 4 for j in joints)
+    assert set(Case.objects.filter(grade=4).values_list("pk", flat=True)) == {
+        j.case_id for j in joints
+    }
+    parts = JointPart.objects.select_related("case__organisation", "organisation")
+    inside = [p for p in parts if p.organisation_id]
+    assert all(p.organisation_id != p.case.organisation_id and p.shared_at for p in inside)
+    assert parts.filter(organisation_name=demo_extras.JOINT_OUTSIDE).exists()
+    assert parts.filter(reply_at__isnull=False).count() == enriched.joint_replies > 0
+    # A new user sees one: the lead its part due soon, the contributor the part due from it.
+    users = get_user_model().objects
+    assert joint_pages.awaited_rows(users.get(username="gp.manager"))
+    assert joint.parts_due(users.get(username="trust.manager"))

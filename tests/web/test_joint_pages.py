@@ -173,3 +173,63 @@ def test_grade_4_is_refused_at_intake_and_nothing_is_recorded(client, org_a, ali
     assert response.status_code == 400
     assert "leave it ungraded and do this from its page" in response.content.decode()
     assert not Case.objects.exists()
+
+
+# --- a part's deadline on the case page and the worklists; changing and withdrawing it -----------
+
+
+def test_a_parts_due_date_is_among_the_cases_deadlines_on_its_page(client, shared, alice):
+    text = page(sign_in(client, alice), reverse("web:case", args=[shared.reference]))
+    deadlines_part = text[text.index('id="deadlines-caption"') :]
+    assert "Part 1: reply from Minster Medical Group" in deadlines_part
+    assert "Part 2: reply from Example Acute Trust" in deadlines_part
+
+
+def test_the_leads_worklist_shows_a_part_due_soon(client, shared, alice, bob, frozen):
+    from ..conftest import at
+
+    frozen.move_to(at(date(2026, 11, 13), 9))
+    lead = page(sign_in(client, alice), reverse("web:worklist"))
+    assert "Parts your joint complaints await" in lead
+    assert reverse("web:case", args=[shared.reference]) + "#part-1" in lead
+    assert "Example Acute Trust" in lead and "Due soon" in lead
+    client.logout()
+    contributor = page(sign_in(client, bob), reverse("web:worklist"))
+    assert "Parts of joint complaints due from you" in contributor
+    assert "Parts your joint complaints await" not in contributor
+
+
+def test_the_lead_changes_and_withdraws_a_part_on_the_case_page(client, shared, alice, bob):
+    signed_in = sign_in(client, alice)
+    change = reverse("web:case-action", args=[shared.reference, "joint-change-part"])
+    form = page(signed_in, change)
+    assert (
+        "part 2 (Example Acute Trust), due Mon 16 Nov 2026: When did the clinic receive it?" in form
+    )
+    response = signed_in.post(change, {"part": "1", "organisation_name": "Other Practice",
+                                       "at": "2026-11-02T09:00"})  # fmt: skip
+    assert response.status_code == 400
+    assert "is for a contributor outside Candour" in response.content.decode()
+    response = signed_in.post(change, {"part": "2", "organisation_name": "Example Hospitals",
+                                       "due": "2026-11-20", "at": "2026-11-02T09:00"})  # fmt: skip
+    assert response.status_code == 302
+    part = joint.parts_of(shared)[1]
+    assert (part.contributor, part.due, part.asked) == (
+        "Example Hospitals", date(2026, 11, 20), "When did the clinic receive it?",
+    )  # fmt: skip
+
+    withdraw = reverse("web:case-action", args=[shared.reference, "joint-withdraw-part"])
+    response = signed_in.post(withdraw, {"part": "1", "reason": "", "at": "2026-11-02T09:00"})
+    assert response.status_code == 400 and "Reason is empty" in response.content.decode()
+    response = signed_in.post(
+        withdraw,
+        {"part": "1", "reason": "The practice had no part in it.", "at": "2026-11-02T09:00"},
+    )
+    assert response.status_code == 302
+    text = page(signed_in, reverse("web:case", args=[shared.reference]))
+    assert "Withdrawn" in text and "The practice had no part in it." in text
+    assert "Part 1: reply from Minster Medical Group" not in text  # no longer a deadline
+    client.logout()
+    bobs = sign_in(client, bob)
+    page(bobs, reverse("web:joint-part", args=[shared.reference, 1]), 404)
+    assert "Parts of joint complaints due from you" not in page(bobs, reverse("web:worklist"))
