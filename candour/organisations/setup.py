@@ -193,7 +193,7 @@ def update_letterhead(
     lines = [line.strip() for line in address.splitlines() if line.strip()]
     if not lines:
         raise SetupError(
-            "address: enter the postal address for the letterhead, one line per line, "
+            "address: enter the letterhead's postal address, each line on a line of its own, "
             "ending with the postcode"
         )
     if len(lines) > ADDRESS_LINES or any(len(line) > 100 for line in lines):

@@ -33,7 +33,9 @@ from candour.cases.access import may_see_identity
 from candour.cases.intake import InvalidCase
 from candour.cases.joint_models import LeadBasis, PartConsent
 from candour.cases.models import (
+    OUTSTANDING_ACTIONS,
     AckMethod,
+    ActionStatus,
     Case,
     Channel,
     ConsentMethod,
@@ -93,6 +95,9 @@ class Action:
     # Why the action does not apply to this case, whatever its status ("" when it does):
     # correcting a patient the case does not have.
     unavailable: Callable[[Case, object], str] | None = None
+    # The form that comes first, linked from this one's page while it cannot be done yet
+    # (forwarding to a provider: consent to share it).
+    first: str = ""
 
     def __post_init__(self):
         named(*self.transitions)
@@ -689,6 +694,7 @@ ESCALATION_ACTIONS: tuple[Action, ...] = (
             note=d["note"],
         ),
         "Forwarded to the provider; the case is closed here",
+        first="share-consent",
         hint="The provider answers the complainant directly and copies you; it is counted as "
         "provider-led and is not reopened here. A provider in Candour gets the complaint as a "
         "case of its own, and its response is shown on this case.",
@@ -813,10 +819,39 @@ def _given(data: dict, names) -> dict:
     return {n: data[n] for n in names if data[n] not in (None, "")}
 
 
-ACTIONS_LIST = _numbered("actions", lambda a: a.description)
+def _none_to_choose(related: str, what: str, **filters):
+    """An Action's `unavailable`: a form that picks one of the case's numbered items is not
+    offered while none can be picked (the domain would refuse every choice)."""
+
+    def unavailable(case: Case, user) -> str:
+        items = getattr(case, related).filter(**filters)
+        return "" if items.exists() else f"{case.reference} has {what}."
+
+    return unavailable
+
+
+def _describe_action(a) -> str:
+    return a.description
+
+
+def _which_action(filters: dict) -> Field:
+    """The choice of the case's actions a form can take: open ones to complete, and so on."""
+    choices = _numbered("actions", _describe_action, **filters)
+    return Field("number", "Which action?", "select", choices=choices, short="Action")
+
+
+OPEN_ACTIONS = {"status": ActionStatus.OPEN}
+DONE_ACTIONS = {"status": ActionStatus.DONE}
+OUTSTANDING = {"status__in": OUTSTANDING_ACTIONS}
+NOT_MADE = {"referred_at__isnull": True}
+AWAITED = {"received_at__isnull": True}
 STAFF_LIST = _numbered("staff", lambda m: f"{m.name}, {m.job_title}".strip(", "))
-STATEMENTS = _numbered("statement_requests", lambda r: f"statement from {r.staff.name}")
-REFERRALS = _numbered("referrals", lambda r: r.get_kind_display())
+STATEMENTS = _numbered("statement_requests", lambda r: f"statement from {r.staff.name}", **AWAITED)
+REFERRALS = _numbered("referrals", lambda r: r.get_kind_display(), **NOT_MADE)
+NO_STAFF = _none_to_choose("staff", "no member of staff involved recorded; add one first")
+NO_STATEMENT_AWAITED = _none_to_choose(
+    "statement_requests", "no statement awaited; ask for one first", **AWAITED
+)
 OWNER = Field(
     "owner", "Who owns it?", "select", choices=_people(Capability.VIEW_CASES), short="Owner"
 )
@@ -867,7 +902,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
         "Record an action as done",
         ("complete_action",),
         (
-            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            _which_action(OPEN_ACTIONS),
             Field("evidence", "Evidence that it was done", "textarea", short="Evidence"),
             WHEN_DONE,
         ),
@@ -875,13 +910,14 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, number=_number(d, "number"), evidence=d["evidence"], at=d["at"]
         ),
         "Action recorded as done",
+        unavailable=_none_to_choose("actions", "no open action", **OPEN_ACTIONS),
     ),
     Action(
         "verify-action",
         "Record that an action works",
         ("verify_action",),
         (
-            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            _which_action(DONE_ACTIONS),
             Field("check", "How was it checked to work?", "textarea", short="Check"),
             WHEN_DONE,
         ),
@@ -889,19 +925,21 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, number=_number(d, "number"), check=d["check"], at=d["at"]
         ),
         "Action checked",
+        unavailable=_none_to_choose("actions", "no action done awaiting its check", **DONE_ACTIONS),
     ),
     Action(
         "cancel-action",
         "Cancel an action",
         ("cancel_action",),
         (
-            Field("number", "Which action?", "select", choices=ACTIONS_LIST, short="Action"),
+            _which_action(OUTSTANDING),
             REASON,
         ),
         lambda c, u, d: plans.cancel_action(
             c, by=u, number=_number(d, "number"), reason=d["reason"]
         ),
         "Action cancelled",
+        unavailable=_none_to_choose("actions", "no outstanding action", **OUTSTANDING),
     ),
     Action(
         "record-lesson",
@@ -968,6 +1006,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             note=d["note"],
         ),
         "Referral recorded as made",
+        unavailable=_none_to_choose("referrals", "no referral waiting to be made", **NOT_MADE),
     ),
     Action(
         "handling-plan",
@@ -1029,6 +1068,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, staff=_number(d, "staff"), step=d["step"], at=d["at"], note=d["note"]
         ),
         "Recorded",
+        unavailable=NO_STAFF,
         hint="Staff are told and shown the complaint before they are interviewed.",  # R21
     ),
     Action(
@@ -1044,6 +1084,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, staff=_number(d, "staff"), due=d["due"], at=d["at"]
         ),
         "Statement requested",
+        unavailable=NO_STAFF,
     ),
     Action(
         "remind-statement",
@@ -1058,6 +1099,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, number=_number(d, "number"), due=d["due"], at=d["at"]
         ),
         "Reminder recorded",
+        unavailable=NO_STATEMENT_AWAITED,
     ),
     Action(
         "receive-statement",
@@ -1071,6 +1113,7 @@ PLAN_ACTIONS: tuple[Action, ...] = (
             c, by=u, number=_number(d, "number"), at=d["at"]
         ),
         "Statement received",
+        unavailable=NO_STATEMENT_AWAITED,
     ),
     Action(
         "record-evidence",

@@ -160,7 +160,7 @@ DETAILS = [
         "issues",
         "Issues the response must answer",
         "textarea",
-        hint="One a line.",
+        hint="Put each issue on a line of its own.",
         short="Issues",
     ),
 ]

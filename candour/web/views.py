@@ -344,7 +344,7 @@ def case_action(request, reference: str, action: str):
     if chosen is None:
         raise Http404("There is no such action.")
     context = {"case": found, "user": request.user}
-    blocked = ""
+    blocked, before = "", None
     if request.method == "POST":
         form = Form(chosen.fields, request.POST, aliases=dict(chosen.aliases), **context)
         if form.valid:
@@ -362,13 +362,23 @@ def case_action(request, reference: str, action: str):
         for name in form.values:
             if name in request.GET:
                 form.values[name] = request.GET[name]
-        offered = chosen.offered(actions.allowed_actions(found, request.user))
-        if not offered or chosen.unavailable_on(found, request.user):
+        allowed = actions.allowed_actions(found, request.user)
+        if not chosen.offered(allowed) or chosen.unavailable_on(found, request.user):
             blocked = chosen.why_not(found, request.user)
+            first = actions.BY_SLUG.get(chosen.first)
+            if first and first.offered(allowed) and not first.unavailable_on(found, request.user):
+                before = first
     return render(
         request,
         "web/action.jinja",
-        {"case": found, "action": chosen, "form": form, "errors": form.errors, "blocked": blocked},
+        {
+            "case": found,
+            "action": chosen,
+            "form": form,
+            "errors": form.errors,
+            "blocked": blocked,
+            "first": before,
+        },
         status=400 if form.errors else 200,
     )
 

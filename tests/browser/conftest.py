@@ -175,3 +175,18 @@ def check_page(page, name: str, *, keep_screenshot: bool = True) -> None:
     check_accessibility(page, name)
     if keep_screenshot:
         screenshot(page, name)
+
+
+WIDER_THAN_THE_SCREEN = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+
+def at_both_widths(page, name: str, *, keep_screenshot: bool = False) -> None:
+    """The page as it is now fits the screen (no sideways scrolling) and passes axe-core at
+    1280 and at 390 pixels wide (with the screenshot of each, for a main page); then it is
+    back at 1280."""
+    for width in (1280, 390):
+        resize(page, width)
+        assert not page.evaluate(WIDER_THAN_THE_SCREEN), f"{name} is wider than {width} px"
+        shown = name if width == 1280 else f"{name}-on-a-phone"
+        check_page(page, shown, keep_screenshot=keep_screenshot)
+    resize(page, 1280)

@@ -142,3 +142,82 @@ def test_a_receptionist_who_records_feedback_is_not_sent_to_a_case_they_cannot_s
     assert "the complaints team takes it from here" in page
     assert client.get(f"/cases/{case.reference}/").status_code == 404
     assert "Your role records feedback but does not show you cases" in main(client.get("/"))
+
+
+PICKING = (
+    "complete-action",
+    "verify-action",
+    "cancel-action",
+    "record-referral",
+    "staff-step",
+    "request-statement",
+    "remind-statement",
+    "receive-statement",
+)
+
+
+def test_a_form_that_picks_one_of_the_cases_items_is_offered_only_when_one_can_be_picked(
+    client, org_b, bob
+):
+    """A form whose list to choose from would be empty, or hold only items the domain would
+    refuse, is not offered; opened anyway, it says why."""
+    from candour.cases import actions, investigation, referrals
+    from candour.cases.handling import acknowledge_case
+
+    case = acknowledge_case(make_case(org_b, bob), by=bob, method="email")
+    sign_in(client, bob)
+
+    def links() -> set[str]:
+        page = main(client.get(f"/cases/{case.reference}/"))
+        return {slug for slug in PICKING if f'/cases/{case.reference}/{slug}/"' in page}
+
+    assert links() == set()
+    page = main(client.get(f"/cases/{case.reference}/complete-action/"))
+    assert "This cannot be done now." in page and f"{case.reference} has no open action." in page
+    assert 'id="submit"' not in page
+
+    actions.add_action(case, by=bob, description="Retrain.", owner=bob, due=date(2026, 12, 1))
+    referrals.raise_referral(
+        case, by=bob, kind="regulator", body="GMC", detail="Conduct.", owner=bob,
+        due=date(2026, 11, 4),
+    )  # fmt: skip
+    investigation.add_staff_involved(case, by=bob, name="Dr Sam Example")
+    assert links() == {
+        "complete-action",
+        "cancel-action",
+        "record-referral",
+        "staff-step",
+        "request-statement",
+    }
+    actions.complete_action(case, by=bob, number=1, evidence="Training log.")
+    referrals.record_referral(case, by=bob, number=1)
+    investigation.record_staff_step(case, by=bob, staff=1, step="informed")
+    investigation.record_staff_step(case, by=bob, staff=1, step="shown_complaint")
+    investigation.request_statement(case, by=bob, staff=1, due=date(2026, 11, 9))
+    assert links() == {
+        "verify-action",
+        "cancel-action",  # done but not yet checked: still outstanding
+        "staff-step",
+        "request-statement",
+        "remind-statement",
+        "receive-statement",
+    }
+    # The lists hold only what the form can take: the open statement, the done action.
+    page = main(client.get(f"/cases/{case.reference}/verify-action/"))
+    assert "1: Retrain." in page
+    investigation.receive_statement(case, by=bob, number=1)
+    actions.verify_action(case, by=bob, number=1, check="Audited.")
+    assert links() == {"staff-step", "request-statement"}
+
+
+def test_a_form_that_cannot_be_done_yet_links_to_the_form_that_comes_first(client, org_a, alice):
+    """Forwarding to a provider waits for consent to share it (seed 003 §3.7: "consent is
+    sought from the complainant to pass their complaint to the provider"): its page says so
+    and links to that form, which is offered."""
+    case = make_case(org_a, alice)
+    sign_in(client, alice)
+    page = main(client.get(f"/cases/{case.reference}/forward-to-provider/"))
+    assert "This cannot be done now." in page
+    assert f'<a href="/cases/{case.reference}/share-consent/">Record consent to share' in page
+    page = main(client.get(f"/cases/{case.reference}/add-action/"))
+    assert "This cannot be done now." not in page and "share-consent" not in page

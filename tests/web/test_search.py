@@ -17,7 +17,13 @@ pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def listed(text: str) -> set[str]:
-    return set(re.findall(r'<td class="nhsuk-table__cell"><a href="/cases/([^/]+)/">', text))
+    return set(
+        re.findall(
+            r'<td class="nhsuk-table__cell">(?:<span class="nhsuk-table-responsive__heading"'
+            r'[^<]*</span><span>)?<a href="/cases/([^/]+)/">',
+            text,
+        )
+    )
 
 
 def search(client, q, expect=200, **params) -> str:

@@ -29,7 +29,7 @@ def test_the_worklist_is_the_home_page_and_shows_the_organisations_cases(
     text = page(sign_in(client, alice))
     assert f'href="/cases/{case.reference}/"' in text
     assert "Ada Example" in text
-    assert "Formal complaint</td>" in text
+    assert "Formal complaint</span></td>" in text
 
 
 def test_an_outsider_sees_nothing_of_another_organisations_cases(
