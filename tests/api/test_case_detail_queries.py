@@ -119,7 +119,7 @@ def guard_queries(api, path) -> list[str]:
 
 
 def test_the_closure_and_joint_guards_read_the_case_not_the_database(as_alice, org_a, alice):
-    """The surveys and case studies are read with the case, once each (prefetched); the
+    """The surveys, case studies and joint parts are read with the case, once each; the
     closure and joint guards read the case's state first and then what was read with it, so
     an open case and a closed one with a survey awaiting its answers cost the same."""
     from candour.cases import surveys
@@ -132,7 +132,9 @@ def test_the_closure_and_joint_guards_read_the_case_not_the_database(as_alice, o
     as_alice.get(f"/cases/{open_one.reference}")  # warm anything cached per process
     for case in (open_one, closed):
         asked = guard_queries(as_alice, f"/cases/{case.reference}")
-        assert len(asked) == 2, asked  # the two prefetches, and no guard's question
+        # The three prefetches (surveys, case studies, a joint complaint's parts, whose due
+        # dates are among the case's deadlines), and no guard's question.
+        assert len(asked) == 3, asked
         assert all("LIMIT 1" not in sql and "SELECT 1" not in sql for sql in asked)
     offered = as_alice.get(f"/cases/{closed.reference}").json()["allowed_actions"]
     assert "record_survey_answers" in offered and "send_survey" not in offered
