@@ -87,6 +87,7 @@ def test_the_dashboard_and_the_learning_list(page, org_a, alice, ivan):
     page.get_by_role("link", name="Learning").click()
     page.wait_for_url("**/learning/")
     assert "2 lessons" in page.get_by_role("heading", level=2).first.inner_text()
+    page.get_by_text("Filter by theme, service or date").click()  # folded until used
     page.get_by_label("Theme").select_option("Medicines")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**theme=Medicines**")

@@ -147,7 +147,7 @@ def test_a_manager_changes_the_letterhead_on_the_manage_pages(client, org_b, bob
     assert client.get(url).status_code == 200
     refused = client.post(url, {"address": "  ", "telephone": "", "email": ""})
     assert refused.status_code == 400
-    assert "Enter the postal address for the letterhead" in refused.content.decode()
+    assert "postal address, each line on a line of its own" in refused.content.decode()
     done = client.post(url, {"address": ADDRESS, "telephone": "0117 496 0101", "email": ""})
     assert done.status_code == 302
     assert Organisation.objects.get(pk=org_b.pk).address.splitlines()[-1] == "ZZ1 1AB"
