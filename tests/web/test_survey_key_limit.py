@@ -65,8 +65,6 @@ def test_the_proxy_header_names_the_address_counted(frozen, org_a, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_answering_at_once_do_not_overshoot_the_limit(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent connections to one test database: PostgreSQL")
     settings.CANDOUR_PUBLIC_SURVEY_KEY_FAILURES_PER_HOUR = 5
 
     def one(_):
